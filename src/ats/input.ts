@@ -1,0 +1,89 @@
+// Validation of attestation input (API bodies, import lines, attest() batches) into NewAttestation.
+import { z } from 'zod';
+import { ValidationError, issuesToDetails } from '../errors.js';
+import type { AsidFactory } from './asid.js';
+import {
+  MAX_ATTRIBUTES_BYTES,
+  MAX_VALUES_PER_FIELD,
+  MAX_VALUE_BYTES,
+  type NewAttestation,
+} from './types.js';
+
+const value = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine((s) => s.trim().length > 0, 'must not be blank')
+  .refine((s) => Buffer.byteLength(s) <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes`);
+
+/** A string or a non-empty list of strings; duplicates are dropped, order kept. */
+const values = z
+  .union([value.transform((v) => [v]), z.array(value).min(1, 'must not be empty').max(MAX_VALUES_PER_FIELD)])
+  .transform((vs) => [...new Set(vs)]);
+
+/** ms since the epoch, or an ISO 8601 date/time. */
+export const timestampSchema = z.union([
+  z.number().int().nonnegative().max(8.64e15),
+  z
+    .string()
+    .min(1)
+    .transform((s, ctx) => {
+      const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+      if (!Number.isFinite(ms) || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be ms since the epoch or an ISO 8601 date' });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+]);
+
+const attributes = z
+  .record(z.string(), z.unknown())
+  .refine((a) => JSON.stringify(a).length <= MAX_ATTRIBUTES_BYTES, 'must serialise to at most 1 MiB');
+
+export const attestationInputSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 letters, digits, - or _')
+    .optional(),
+  subjects: values,
+  predicates: values,
+  contexts: values,
+  actors: values.optional(),
+  timestamp: timestampSchema.optional(),
+  source: z.string().min(1).max(200).optional(),
+  attributes: attributes.optional(),
+  created_at: timestampSchema.optional(),
+});
+
+export type AttestationInput = z.input<typeof attestationInputSchema>;
+
+export interface InputDefaults {
+  source: string;
+  actor: string;
+  now: number;
+  ids: AsidFactory;
+}
+
+/** Validates one input; throws ValidationError whose details name each bad field. */
+export function toNewAttestation(raw: unknown, d: InputDefaults, where?: string): NewAttestation {
+  const parsed = attestationInputSchema.safeParse(raw);
+  if (!parsed.success) {
+    const details = issuesToDetails(parsed.error.issues);
+    if (where) details.unshift(where);
+    throw new ValidationError(`invalid attestation: ${details.filter((x) => x !== where).join(', ')}`, {
+      details,
+    });
+  }
+  const a = parsed.data;
+  return {
+    id: a.id ?? d.ids.next(),
+    subjects: a.subjects,
+    predicates: a.predicates,
+    contexts: a.contexts,
+    actors: a.actors ?? [d.actor],
+    timestamp: a.timestamp ?? d.now,
+    source: a.source ?? d.source,
+    attributes: a.attributes ?? {},
+    created_at: a.created_at ?? d.now,
+  };
+}

@@ -1,0 +1,22 @@
+// The handler lookup (newest attestation for a predicate and a context), compiled once per store.
+import type { Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import { buildAttestationQuery } from './query.js';
+
+const P_MARK = '\u0000predicate';
+const C_MARK = '\u0000context';
+
+export interface CompiledNewest {
+  sql: string;
+  params(predicate: string, context: string): unknown[];
+}
+
+/** The handler lookup is compiled once; predicate and context are put in place by marker. */
+export function compileNewest(db: Kysely<Schema>): CompiledNewest {
+  const { compiled } = buildAttestationQuery(db, { predicates: [P_MARK], contexts: [C_MARK], limit: 1 });
+  const slots = compiled.parameters as unknown[];
+  return {
+    sql: compiled.sql,
+    params: (p, c) => slots.map((v) => (v === P_MARK ? p : v === C_MARK ? c : v)),
+  };
+}

@@ -1,0 +1,45 @@
+// Attesting from user input (API, CLI, import): validation, defaults and the textual form.
+import { ValidationError } from '../errors.js';
+import type { Clock } from '../clock.js';
+import { AsidFactory } from './asid.js';
+import { toNewAttestation } from './input.js';
+import type { AttestationStore } from './store.js';
+import { parseAttestationText } from './text.js';
+import type { Attestation, NewAttestation } from './types.js';
+
+export interface AttestOrigin {
+  source: string;
+  actor: string;
+}
+
+export class AttestationService {
+  readonly ids: AsidFactory;
+
+  constructor(
+    readonly store: AttestationStore,
+    private readonly clock: Clock,
+  ) {
+    this.ids = new AsidFactory(() => clock.now());
+  }
+
+  /** Validates raw input (an object, or `{text}`) into an attestation ready to store. */
+  prepare(raw: unknown, origin: AttestOrigin, where?: string): NewAttestation {
+    if (raw && typeof raw === 'object' && 'text' in raw) {
+      const { text, ...rest } = raw as { text: unknown };
+      if (typeof text !== 'string') throw new ValidationError('text must be a string', { details: ['text=must be a string'] });
+      if (Object.keys(rest).length) {
+        throw new ValidationError('text cannot be combined with other fields', {
+          details: Object.keys(rest).map((k) => `${k}=not allowed with text`),
+        });
+      }
+      raw = parseAttestationText(text);
+    }
+    return toNewAttestation(raw, { ...origin, now: this.clock.now(), ids: this.ids }, where);
+  }
+
+  async attest(raw: unknown, origin: AttestOrigin): Promise<Attestation> {
+    const a = this.prepare(raw, origin);
+    await this.store.insertMany([a]);
+    return a;
+  }
+}

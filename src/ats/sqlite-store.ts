@@ -1,0 +1,96 @@
+// The attestation store on SQLite: synchronous prepared statements inside raw transactions.
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import { SqliteStatements } from '../db/sqlite-statements.js';
+import { compileNewest, type CompiledNewest } from './newest.js';
+import { buildAttestationQuery, type AttestationRowOut } from './query.js';
+import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
+import type { AttestationStore } from './store.js';
+import { FIELD_CODE, FIELD_NAMES, type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
+
+const INSERT_ATTESTATION = `insert into attestations
+  (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_FIELD = 'insert into attestation_fields (field, value, timestamp, seq) values (?, ?, ?, ?)';
+
+export class SqliteAttestationStore implements AttestationStore {
+  readonly kind = 'sqlite' as const;
+  private readonly st: SqliteStatements;
+  private readonly insertTx: (items: readonly NewAttestation[]) => void;
+  private readonly newestSql: CompiledNewest;
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    raw: BetterSqlite3.Database,
+  ) {
+    this.st = new SqliteStatements(raw);
+    const insA = raw.prepare(INSERT_ATTESTATION);
+    const insF = raw.prepare(INSERT_FIELD);
+    this.insertTx = raw.transaction((items: readonly NewAttestation[]) => {
+      for (const a of items) {
+        const seq = insA.run(
+          a.id,
+          JSON.stringify(a.subjects),
+          JSON.stringify(a.predicates),
+          JSON.stringify(a.contexts),
+          JSON.stringify(a.actors),
+          a.timestamp,
+          a.source,
+          JSON.stringify(a.attributes),
+          a.created_at,
+        ).lastInsertRowid;
+        for (const name of FIELD_NAMES) {
+          const code = FIELD_CODE[name];
+          for (const v of a[name]) insF.run(code, v, a.timestamp, seq);
+        }
+      }
+    });
+    this.newestSql = compileNewest(db);
+  }
+
+  async insertMany(items: readonly NewAttestation[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      this.insertTx(items);
+    } catch (err) {
+      throw this.mapInsertError(err, items);
+    }
+  }
+
+  async query(filter: AttestationFilter) {
+    const { compiled, limit } = buildAttestationQuery(this.db, filter);
+    return toPage(this.st.all(compiled), limit);
+  }
+
+  async get(id: string): Promise<Attestation | undefined> {
+    const row = this.st.get(this.db.selectFrom('attestations').selectAll().where('id', '=', id).compile());
+    return row ? rowToAttestation(row as AttestationRowOut) : undefined;
+  }
+
+  async newest(predicate: string, context: string): Promise<Attestation | undefined> {
+    const row = this.st.prepare(this.newestSql.sql).get(...this.newestSql.params(predicate, context)) as
+      | AttestationRowOut
+      | undefined;
+    return row ? rowToAttestation(row) : undefined;
+  }
+
+  async explain(filter: AttestationFilter): Promise<string[]> {
+    const { compiled } = buildAttestationQuery(this.db, filter);
+    const rows = this.st.raw.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[]));
+    return (rows as Array<{ detail: string }>).map((r) => r.detail);
+  }
+
+  private mapInsertError(err: unknown, items: readonly NewAttestation[]): unknown {
+    const code = (err as { code?: string }).code;
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return err;
+    const ids = items.map((a) => a.id);
+    const existing = this.st.all(this.db.selectFrom('attestations').select('id').where('id', 'in', ids.slice(0, 500)).compile());
+    return duplicateIdError(ids, existing.map((r) => r.id), err);
+  }
+
+  async count(): Promise<number> {
+    return (this.st.raw.prepare('select count(*) as n from attestations').get() as { n: number }).n;
+  }
+}
+

@@ -1,0 +1,18 @@
+// The attestation store: one interface, implemented on SQLite and on PostgreSQL, both held to
+// one contract suite (test/ats-store.contract.ts).
+import type { Dialect } from '../db/migrations.js';
+import type { Attestation, AttestationFilter, AttestationPage, NewAttestation } from './types.js';
+
+export interface AttestationStore {
+  readonly kind: Dialect;
+  /** Inserts every attestation in one transaction: all or none. A duplicate id is a ConflictError. */
+  insertMany(items: readonly NewAttestation[]): Promise<void>;
+  /** SPEC §2 filter with keyset paging (stable under concurrent inserts). */
+  query(filter: AttestationFilter): Promise<AttestationPage>;
+  get(id: string): Promise<Attestation | undefined>;
+  /** The newest attestation with this predicate and context: the handler lookup. */
+  newest(predicate: string, context: string): Promise<Attestation | undefined>;
+  /** The database's plan for a query, one line per step (used by tests and diagnostics). */
+  explain(filter: AttestationFilter): Promise<string[]>;
+  count(): Promise<number>;
+}

@@ -1,0 +1,52 @@
+// The attestation data model of SPEC §2: "as SUBJECT is PREDICATE of CONTEXT by ACTOR at TIME".
+
+export interface Attestation {
+  id: string;
+  subjects: string[];
+  predicates: string[];
+  contexts: string[];
+  actors: string[];
+  /** When the claim was made, ms since the epoch. */
+  timestamp: number;
+  /** What produced it: api, cli, import, ix:<type>, an execution id. */
+  source: string;
+  attributes: Record<string, unknown>;
+  /** When it was stored, ms since the epoch. */
+  created_at: number;
+}
+
+/** An attestation ready to be stored: validated and complete (see input.ts). */
+export type NewAttestation = Attestation;
+
+export const FIELD_NAMES = ['subjects', 'predicates', 'contexts', 'actors'] as const;
+export type FieldName = (typeof FIELD_NAMES)[number];
+
+/** Codes of the multi-valued fields in attestation_fields.field. */
+export const FIELD_CODE: Record<FieldName, number> = { subjects: 1, predicates: 2, contexts: 3, actors: 4 };
+
+export interface AttestationFilter {
+  subjects?: string[] | undefined;
+  predicates?: string[] | undefined;
+  contexts?: string[] | undefined;
+  actors?: string[] | undefined;
+  /** Inclusive bounds on timestamp, ms. */
+  time_start?: number | undefined;
+  time_end?: number | undefined;
+  limit?: number | undefined;
+  order?: 'desc' | 'asc' | undefined;
+  cursor?: string | undefined;
+}
+
+export interface AttestationPage {
+  items: Attestation[];
+  /** Pass back as `cursor` for the next page; null when there is none. */
+  next_cursor: string | null;
+}
+
+export const DEFAULT_LIMIT = 100;
+export const MAX_LIMIT = 1000;
+/** Longest subject/predicate/context/actor value, in UTF-8 bytes (PostgreSQL btree keys stop at 2704). */
+export const MAX_VALUE_BYTES = 2000;
+export const MAX_VALUES_PER_FIELD = 256;
+/** Largest attributes object, serialised. */
+export const MAX_ATTRIBUTES_BYTES = 1024 * 1024;

@@ -1,0 +1,54 @@
+// Settings: parsed once at start-up from command-line flags and QNTX_* variables by one zod
+// schema. Nothing else in the code base reads process.env.
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, issuesToDetails } from './errors.js';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const settingsSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8770),
+  dataDir: z.string().min(1).default('./data'),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  python: z.string().min(1).optional(),
+  workerConcurrency: z.coerce.number().int().min(0).max(64).default(2),
+  executionsKept: z.coerce.number().int().min(1).max(100000).default(100),
+});
+
+export type Settings = z.infer<typeof settingsSchema> & { dataDir: string };
+
+export type SettingsInput = { [K in keyof z.input<typeof settingsSchema>]?: unknown };
+
+/** Flags win over variables, variables over defaults. Undefined flags are ignored. */
+export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Settings {
+  const fromEnv: SettingsInput = {
+    host: env.QNTX_HOST,
+    port: env.QNTX_PORT,
+    dataDir: env.QNTX_DATA_DIR,
+    databaseUrl: env.QNTX_DATABASE_URL,
+    token: env.QNTX_TOKEN,
+    logLevel: env.QNTX_LOG_LEVEL,
+    python: env.QNTX_PYTHON,
+    workerConcurrency: env.QNTX_WORKER_CONCURRENCY,
+    executionsKept: env.QNTX_EXECUTIONS_KEPT,
+  };
+  const merged: Record<string, unknown> = {};
+  for (const src of [fromEnv, flags]) {
+    for (const [k, v] of Object.entries(src)) if (v !== undefined && v !== '') merged[k] = v;
+  }
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    throw new ConfigError('invalid settings', { details: issuesToDetails(parsed.error.issues) });
+  }
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+}

@@ -1,0 +1,120 @@
+// Opens the qntx database: SQLite (better-sqlite3, WAL, a file in the data dir) by default,
+// PostgreSQL (pg) when a postgres:// URL is given. Runs the migrations before returning.
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import { migrate, type Dialect } from './migrations.js';
+import type { Schema } from './schema.js';
+
+export interface Database {
+  readonly kind: Dialect;
+  readonly db: Kysely<Schema>;
+  /** The raw SQLite handle, for prepared-statement hot paths (undefined on PostgreSQL). */
+  readonly sqlite: BetterSqlite3.Database | undefined;
+  /** The PostgreSQL pool (undefined on SQLite). */
+  readonly pool: pg.Pool | undefined;
+  /** The PostgreSQL connection options, for a dedicated LISTEN connection. */
+  readonly pgConfig: pg.PoolConfig | undefined;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** PostgreSQL schema to use (created if missing): isolates tests. */
+  pgSchema?: string | undefined;
+  poolSize?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+const INT8_OID = 20;
+
+/** pg returns BIGINT as a string; every BIGINT of ours (ms timestamps, seq) fits in a double. */
+const pgTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+} as pg.CustomTypesConfig;
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  const database = opts.databaseUrl ? await openPostgres(opts) : openSqlite(opts);
+  try {
+    const applied = await migrate(database.db as Kysely<unknown>, database.kind);
+    if (applied.length) opts.logger?.info({ applied }, 'migrations applied');
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
+}
+
+export function sqlitePath(dataDir: string): string {
+  return path.join(dataDir, 'qntx.db');
+}
+
+function openSqlite(opts: OpenOptions): Database {
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  const raw = new BetterSqlite3(sqlitePath(opts.dataDir));
+  raw.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode survives a process crash; only an OS crash can lose the last commits.
+  raw.pragma('synchronous = NORMAL');
+  raw.pragma('busy_timeout = 10000');
+  raw.pragma('foreign_keys = ON');
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  let closed = false;
+  return {
+    kind: 'sqlite',
+    db,
+    sqlite: raw,
+    pool: undefined,
+    pgConfig: undefined,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+async function openPostgres(opts: OpenOptions): Promise<Database> {
+  const config: pg.PoolConfig = {
+    connectionString: opts.databaseUrl,
+    max: opts.poolSize ?? 10,
+    types: pgTypes,
+    ...(opts.pgSchema ? { options: `-c search_path=${quoteIdent(opts.pgSchema)}` } : {}),
+  };
+  if (opts.pgSchema) {
+    const admin = new pg.Client({ connectionString: opts.databaseUrl });
+    await admin.connect();
+    try {
+      await admin.query(`create schema if not exists ${quoteIdent(opts.pgSchema)}`);
+    } catch (err) {
+      // Two processes creating the same schema at once: the loser's error is harmless.
+      if ((err as { code?: string }).code !== '23505') throw err;
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool(config);
+  pool.on('error', (err) => opts.logger?.warn({ err }, 'idle PostgreSQL client failed'));
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    kind: 'postgres',
+    db,
+    sqlite: undefined,
+    pool,
+    pgConfig: config,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

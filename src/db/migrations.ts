@@ -1,0 +1,43 @@
+// Numbered, append-only migrations, run at start by Kysely's Migrator and recorded in its table.
+// PostgreSQL: the Migrator holds an advisory lock. SQLite: we hold BEGIN IMMEDIATE around the run,
+// so two processes starting at once on one file apply each migration exactly once.
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { QntxError } from '../errors.js';
+import { migrations } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** A migration gets the dialect, since a few column types differ. */
+export interface QntxMigration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+class Provider implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const out: Record<string, Migration> = {};
+    for (const m of migrations) out[m.name] = { up: (db) => m.up(db, this.dialect) };
+    return out;
+  }
+}
+
+export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new Provider(dialect) });
+  if (dialect === 'sqlite') await sql`BEGIN IMMEDIATE`.execute(db);
+  let ok = false;
+  try {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new QntxError('migration', 500, `migration ${failed} failed: ${String((error as Error).message ?? error)}`, {
+        details: [`migration=${failed}`],
+        cause: error,
+      });
+    }
+    ok = true;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  } finally {
+    if (dialect === 'sqlite') await sql.raw(ok ? 'COMMIT' : 'ROLLBACK').execute(db);
+  }
+}

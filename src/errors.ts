@@ -1,0 +1,73 @@
+// Typed, expected errors: each has a stable code, an HTTP status, details ("key=value") and a hint.
+// Only the HTTP layer and the CLI turn them into responses; anything else is a bug (500).
+
+export interface ErrorBody {
+  error: string;
+  details: string[];
+  hint?: string;
+}
+
+export class QntxError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: string[];
+  readonly hint: string | undefined;
+
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    opts: { details?: string[]; hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+    this.details = opts.details ?? [];
+    this.hint = opts.hint;
+  }
+
+  toBody(): ErrorBody {
+    return this.hint === undefined
+      ? { error: this.message, details: this.details }
+      : { error: this.message, details: this.details, hint: this.hint };
+  }
+}
+
+type Opts = { details?: string[]; hint?: string; cause?: unknown };
+
+export class ValidationError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('validation', 400, message, opts);
+  }
+}
+
+export class NotFoundError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('not_found', 404, message, opts);
+  }
+}
+
+export class ConflictError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('conflict', 409, message, opts);
+  }
+}
+
+export class UnauthorizedError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('unauthorized', 401, message, opts);
+  }
+}
+
+/** Configuration that cannot work (for example a public bind without a token). */
+export class ConfigError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('config', 400, message, opts);
+  }
+}
+
+/** Turns zod issues into "path=message" details. */
+export function issuesToDetails(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string[] {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}=${i.message}`);
+}

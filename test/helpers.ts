@@ -1,0 +1,71 @@
+// Shared test fixtures: temp data dirs, PostgreSQL schemas per test, and a qntx instance on either.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createQntx, type Qntx, type QntxOptions } from '../src/app.js';
+import { loadSettings, type Settings, type SettingsInput } from '../src/config.js';
+import { quoteIdent } from '../src/db/database.js';
+import { silentLogger } from '../src/logger.js';
+
+/** The PostgreSQL server tests may use; unset means PostgreSQL tests are skipped (visibly). */
+export const PG_URL = process.env.QNTX_TEST_DATABASE_URL;
+
+export const PG_SKIP = PG_URL ? false : 'QNTX_TEST_DATABASE_URL is not set: PostgreSQL tests skipped';
+
+export function tempDir(prefix = 'qntx-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function uniqueSchema(): string {
+  return `qntx_test_${randomBytes(6).toString('hex')}`;
+}
+
+export async function dropSchema(schema: string): Promise<void> {
+  if (!PG_URL) return;
+  const c = new pg.Client({ connectionString: PG_URL });
+  await c.connect();
+  try {
+    await c.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
+  } finally {
+    await c.end();
+  }
+}
+
+export type DbKind = 'sqlite' | 'postgres';
+
+export interface TestQntx extends Qntx {
+  /** Closes and removes what the test made (temp dir or schema). */
+  cleanup(): Promise<void>;
+  pgSchema: string | undefined;
+}
+
+/** A qntx instance on a temp SQLite file or on a fresh PostgreSQL schema. */
+export async function openTestQntx(
+  kind: DbKind,
+  flags: SettingsInput = {},
+  opts: QntxOptions = {},
+): Promise<TestQntx> {
+  const dataDir = tempDir();
+  const pgSchema = kind === 'postgres' ? uniqueSchema() : undefined;
+  const settings: Settings = loadSettings(
+    { dataDir, logLevel: 'silent', ...(kind === 'postgres' ? { databaseUrl: PG_URL } : {}), ...flags },
+    {},
+  );
+  const q = await createQntx(settings, { logger: silentLogger(), ...opts, ...(pgSchema ? { pgSchema } : {}) });
+  return Object.assign(q, {
+    pgSchema,
+    async cleanup() {
+      await q.close();
+      if (pgSchema) await dropSchema(pgSchema);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Runs `fn` once per database kind, skipping PostgreSQL visibly when it is not configured. */
+export const DB_KINDS: Array<{ kind: DbKind; skip: string | false }> = [
+  { kind: 'sqlite', skip: false },
+  { kind: 'postgres', skip: PG_SKIP },
+];
