@@ -12,7 +12,7 @@ export interface ParsedText {
 
 const KEYWORDS = new Set(['is', 'of', 'by', 'at']);
 
-interface Token {
+export interface Token {
   text: string;
   quoted: boolean;
   column: number;
@@ -55,7 +55,21 @@ export function tokenize(input: string): Token[] {
 const HINT = "write it as: as SUBJECT... is PREDICATE... of CONTEXT... [by ACTOR...] [at TIME]";
 
 export function parseAttestationText(input: string): ParsedText {
-  const tokens = tokenize(input);
+  return parseAttestationTokens(tokenize(input));
+}
+
+/** Parses already-split words (the CLI's argv): each word is one value or one keyword. */
+export function parseAttestationWords(words: readonly string[]): ParsedText {
+  let column = 1;
+  const tokens = words.map((text) => {
+    const t = { text, quoted: false, column };
+    column += text.length + 1;
+    return t;
+  });
+  return parseAttestationTokens(tokens);
+}
+
+function parseAttestationTokens(tokens: Token[]): ParsedText {
   if (tokens[0] && !tokens[0].quoted && tokens[0].text === 'as') tokens.shift();
   const parts: Record<string, string[]> = { subjects: [] };
   const order = ['subjects'];

@@ -1,0 +1,68 @@
+// `qntx ax`: queries attestations by subject, predicate, context and actor.
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { timestampSchema } from '../../ats/input.js';
+import { parseInput } from '../../server/validate.js';
+import { withQntx, type DbFlags } from '../context.js';
+import { formatTime, printJson, printTable } from '../output.js';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+const optsSchema = z.object({
+  subject: z.array(z.string().min(1)).optional(),
+  predicate: z.array(z.string().min(1)).optional(),
+  context: z.array(z.string().min(1)).optional(),
+  actor: z.array(z.string().min(1)).optional(),
+  since: timestampSchema.optional(),
+  until: timestampSchema.optional(),
+  limit: z.coerce.number().int().min(1).optional(),
+  cursor: z.string().optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+});
+
+export function registerAx(program: Command): void {
+  program
+    .command('ax')
+    .description('query attestations (each option repeatable; values of one field are OR-ed, fields AND-ed)')
+    .option('--subject <value>', 'subject', collect)
+    .option('--predicate <value>', 'predicate', collect)
+    .option('--context <value>', 'context', collect)
+    .option('--actor <value>', 'actor', collect)
+    .option('--since <time>', 'timestamp >= (ms or ISO 8601)')
+    .option('--until <time>', 'timestamp <= (ms or ISO 8601)')
+    .option('--limit <n>', 'page size (max 1000)', '50')
+    .option('--order <order>', 'desc (newest first) or asc')
+    .option('--cursor <cursor>', 'next page cursor')
+    .option('--data-dir <dir>', 'data directory (SQLite)')
+    .option('--database-url <url>', 'PostgreSQL URL')
+    .option('--json', 'print JSON')
+    .action(async (raw: Record<string, unknown> & DbFlags) => {
+      const o = parseInput(optsSchema, raw, 'options');
+      const page = await withQntx(raw, (q) =>
+        q.store.query({
+          subjects: o.subject,
+          predicates: o.predicate,
+          contexts: o.context,
+          actors: o.actor,
+          time_start: o.since,
+          time_end: o.until,
+          limit: o.limit,
+          order: o.order,
+          cursor: o.cursor,
+        }),
+      );
+      if (raw.json) return printJson({ attestations: page.items, count: page.items.length, next_cursor: page.next_cursor });
+      printTable(
+        ['TIME', 'SUBJECTS', 'PREDICATES', 'CONTEXTS', 'ACTORS', 'ID'],
+        page.items.map((a) => [
+          formatTime(a.timestamp),
+          a.subjects.join(','),
+          a.predicates.join(','),
+          a.contexts.join(','),
+          a.actors.join(','),
+          a.id,
+        ]),
+      );
+      process.stdout.write(`${page.items.length} attestation(s)${page.next_cursor ? `; more with --cursor ${page.next_cursor}` : ''}\n`);
+    });
+}

@@ -1,0 +1,34 @@
+// The qntx command line: one subcommand per file under commands/.
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../version.js';
+import { registerAs } from './commands/as.js';
+import { registerAx } from './commands/ax.js';
+import { registerImport } from './commands/import.js';
+import { registerServe } from './commands/serve.js';
+import { reportError } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('qntx')
+    .description('attestations, ix ingest and the Pulse scheduler')
+    .version(VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+  registerServe(program);
+  registerAs(program);
+  registerAx(program);
+  registerImport(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.exitCode = reportError(err, argv.includes('--json'));
+  }
+}

@@ -1,0 +1,109 @@
+// The wire protocol shared by the server and the web app: WebSocket events and API shapes.
+// Types only (no runtime imports), so the browser bundle can import it as is.
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'paused';
+export type ScheduleState = 'active' | 'paused' | 'inactive';
+export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'skipped';
+
+export interface ErrorBody {
+  error: string;
+  details: string[];
+  hint?: string;
+}
+
+export interface AttestationDto {
+  id: string;
+  subjects: string[];
+  predicates: string[];
+  contexts: string[];
+  actors: string[];
+  timestamp: number;
+  source: string;
+  attributes: Record<string, unknown>;
+  created_at: number;
+}
+
+export interface JobDto {
+  id: string;
+  handler_name: string;
+  payload: unknown;
+  source: string | null;
+  status: JobStatus;
+  progress: { current: number; total: number | null } | null;
+  error: string | null;
+  error_details: string[];
+  retry_count: number;
+  max_retries: number;
+  run_at: number;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  updated_at: number;
+}
+
+export interface ScheduleDto {
+  id: string;
+  ats_code: string;
+  handler_name: string;
+  payload: unknown;
+  interval_seconds: number;
+  state: ScheduleState;
+  next_run_at: number | null;
+  last_run_at: number | null;
+  last_execution_id: string | null;
+  last_status: ExecutionStatus | null;
+  created_from: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ExecutionDto {
+  id: string;
+  schedule_id: string | null;
+  status: ExecutionStatus;
+  started_at: number;
+  completed_at: number | null;
+  duration_ms: number | null;
+  error: string | null;
+  error_details: string[];
+  stdout: string;
+  stderr: string;
+  stdout_truncated: boolean;
+  stderr_truncated: boolean;
+  attestations_created: number;
+  async_job_id: string | null;
+  /** For python.script: the handler version that ran. */
+  handler_version: number | null;
+}
+
+/** Every WebSocket message from the server: one discriminated union on `type`. */
+export type ServerEvent =
+  | { type: 'hello'; server_time: number }
+  | { type: 'pulse_execution_started'; execution_id: string; schedule_id: string | null; async_job_id: string | null; started_at: number }
+  | {
+      type: 'pulse_execution_completed';
+      execution_id: string;
+      schedule_id: string | null;
+      duration_ms: number;
+      attestations_created: number;
+    }
+  | {
+      type: 'pulse_execution_failed';
+      execution_id: string;
+      schedule_id: string | null;
+      error: string;
+      error_details: string[];
+      duration_ms: number;
+      attestations_created: number;
+    }
+  | { type: 'pulse_execution_skipped'; schedule_id: string; reason: string; at: number }
+  | { type: 'schedule_update'; schedule: ScheduleDto | null; schedule_id: string; deleted?: boolean }
+  | { type: 'job_update'; job_id: string; handler_name: string; status: JobStatus; progress: JobDto['progress']; schedule_id: string | null; error?: string | null }
+  | { type: 'attestations_created'; count: number; source: string };
+
+export type ServerEventType = ServerEvent['type'];
+
+/** Messages a client may send. */
+export type ClientMessage =
+  | { type: 'subscribe'; schedule_id?: string | null }
+  | { type: 'ping' };

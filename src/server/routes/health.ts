@@ -1,0 +1,12 @@
+// GET /health: liveness with version, database kind and uptime.
+import type { FastifyInstance } from 'fastify';
+import type { ServerDeps } from '../deps.js';
+
+export function healthRoutes(app: FastifyInstance, deps: ServerDeps): void {
+  app.get('/health', async () => ({
+    status: 'ok',
+    version: deps.version,
+    database: deps.qntx.database.kind,
+    uptime_s: Math.round((Date.now() - deps.qntx.startedAt) / 1000),
+  }));
+}
