@@ -62,6 +62,9 @@ function openSqlite(opts: OpenOptions): Database {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 10000');
   raw.pragma('foreign_keys = ON');
+  // A larger page cache keeps the field index's upper levels in memory at millions of rows.
+  raw.pragma('cache_size = -65536');
+  raw.pragma('temp_store = memory');
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
   let closed = false;
   return {

@@ -5,9 +5,12 @@ import { isLoopback, type Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { VERSION, WEB_DIST } from '../version.js';
 import { buildServer } from './app.js';
+import { EventHub } from './event-hub.js';
+import { attachWebSocket } from './ws.js';
 
 export interface RunningServer {
   url: string;
+  hub: EventHub;
   qntx: Qntx;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -26,9 +29,19 @@ export function checkBindSafety(settings: Settings): void {
 export async function startServer(settings: Settings, opts: QntxOptions = {}): Promise<RunningServer> {
   checkBindSafety(settings);
   const qntx = await createQntx(settings, opts);
+  const hub = new EventHub();
   let app: FastifyInstance;
+  let detachWs: () => void;
   try {
-    app = await buildServer({ qntx, version: VERSION, actor: 'api', token: settings.token, webDir: WEB_DIST });
+    app = await buildServer({
+      qntx,
+      version: VERSION,
+      actor: 'api',
+      token: settings.token,
+      webDir: WEB_DIST,
+      publish: (e) => hub.publish(e),
+    });
+    detachWs = attachWebSocket(app, { hub, token: settings.token, logger: qntx.logger });
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
     await qntx.close();
@@ -40,10 +53,12 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
+    hub,
     qntx,
     app,
     close: () =>
       (closing ??= (async () => {
+        detachWs();
         await app.close();
         await qntx.close();
       })()),

@@ -1,0 +1,123 @@
+// WebSocket /ws: pushes ServerEvents to browsers. A client gets everything, or one schedule's
+// events after {type:'subscribe', schedule_id}. Ping/pong drops dead peers; a client whose send
+// buffer grows past a limit is dropped so that a slow consumer never holds the server back.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Logger } from '../logger.js';
+import type { ServerEvent } from '../protocol.js';
+import { checkBearer } from './auth.js';
+import { scheduleOf, type EventHub } from './event-hub.js';
+
+export interface WsOptions {
+  hub: EventHub;
+  token?: string | undefined;
+  logger: Logger;
+  heartbeatMs?: number;
+  /** Bytes queued for one client before it is dropped. */
+  maxBuffered?: number;
+}
+
+const clientMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('subscribe'), schedule_id: z.string().min(1).max(64).nullable().optional() }),
+  z.object({ type: z.literal('ping') }),
+]);
+
+interface Client {
+  socket: WebSocket;
+  alive: boolean;
+  scheduleId: string | null;
+}
+
+export function attachWebSocket(app: FastifyInstance, opts: WsOptions): () => void {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const clients = new Set<Client>();
+  const maxBuffered = opts.maxBuffered ?? 4 * 1024 * 1024;
+
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
+    if (!sameOrigin(req)) return reject(socket, 403, 'Forbidden');
+    try {
+      const fromQuery = url.searchParams.get('token');
+      checkBearer(req.headers.authorization ?? (fromQuery ? `Bearer ${fromQuery}` : undefined), opts.token);
+    } catch {
+      return reject(socket, 401, 'Unauthorized');
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
+  });
+
+  function onConnection(socket: WebSocket): void {
+    const client: Client = { socket, alive: true, scheduleId: null };
+    clients.add(client);
+    socket.on('pong', () => (client.alive = true));
+    socket.on('close', () => clients.delete(client));
+    socket.on('error', () => clients.delete(client));
+    socket.on('message', (data) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(String(data));
+      } catch {
+        return send(client, { type: 'error', error: 'invalid JSON', details: [] });
+      }
+      const msg = clientMessage.safeParse(parsed);
+      if (!msg.success) return send(client, { type: 'error', error: 'unknown message', details: ['type=subscribe|ping'] });
+      if (msg.data.type === 'subscribe') client.scheduleId = msg.data.schedule_id ?? null;
+      else send(client, { type: 'pong', server_time: Date.now() });
+    });
+    send(client, { type: 'hello', server_time: Date.now() } satisfies ServerEvent);
+  }
+
+  function send(client: Client, message: object): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    if (client.socket.bufferedAmount > maxBuffered) {
+      opts.logger.warn({ buffered: client.socket.bufferedAmount }, 'dropping slow WebSocket client');
+      client.socket.terminate();
+      clients.delete(client);
+      return;
+    }
+    client.socket.send(JSON.stringify(message));
+  }
+
+  const unsubscribe = opts.hub.subscribe((event) => {
+    const sid = scheduleOf(event);
+    for (const c of clients) if (!c.scheduleId || c.scheduleId === sid) send(c, event);
+  });
+
+  const heartbeat = setInterval(() => {
+    for (const c of clients) {
+      if (!c.alive) {
+        c.socket.terminate();
+        clients.delete(c);
+        continue;
+      }
+      c.alive = false;
+      c.socket.ping();
+    }
+  }, opts.heartbeatMs ?? 30_000);
+  heartbeat.unref();
+
+  return () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    for (const c of clients) c.socket.close(1001, 'server shutting down');
+    wss.close();
+  };
+}
+
+function reject(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/** Browsers send Origin: refuse pages of other sites (cross-site WebSocket hijacking). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}

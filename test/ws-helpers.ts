@@ -1,0 +1,45 @@
+// A WebSocket test client that queues messages and lets a test await the next matching one.
+import WebSocket from 'ws';
+
+export class WsClient {
+  readonly socket: WebSocket;
+  private readonly queue: any[] = [];
+  private waiters: Array<{ match: (m: any) => boolean; resolve: (m: any) => void }> = [];
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
+    socket.on('message', (data) => {
+      const msg = JSON.parse(String(data));
+      const w = this.waiters.find((x) => x.match(msg));
+      if (w) {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        w.resolve(msg);
+      } else this.queue.push(msg);
+    });
+  }
+
+  static connect(url: string, headers: Record<string, string> = {}): Promise<WsClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, 'ws') + '/ws', { headers });
+      const c = new WsClient(socket);
+      socket.once('open', () => resolve(c));
+      socket.once('error', reject);
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+  }
+
+  /** The next message (already received or to come) that matches. */
+  next(match: (m: any) => boolean = () => true): Promise<any> {
+    const i = this.queue.findIndex(match);
+    if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+
+  send(msg: unknown): void {
+    this.socket.send(JSON.stringify(msg));
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
