@@ -1,0 +1,111 @@
+// Python runner benchmark: (a) a trivial run beside a cold interpreter start, (b) attest()
+// throughput, (c) memory of Node and of the warm parent over 1,000 runs. Results: docs/benchmarks.md.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { silentLogger } from '../src/logger.js';
+import { resolvePython } from '../src/python/find-python.js';
+import { PythonRunner } from '../src/python/runner.js';
+
+const TRIVIAL_RUNS = 200;
+const COLD_RUNS = 50;
+const ATTESTATIONS = 100_000;
+const MEMORY_RUNS = 1000;
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function vmRssKb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+function coldStart(executable: string): Promise<number> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const p = spawn(executable, ['-c', 'pass'], { stdio: 'ignore' });
+    p.once('error', reject);
+    p.once('exit', () => resolve(performance.now() - t));
+  });
+}
+
+const ms = (x: number): string => x.toFixed(2);
+
+async function trivial(runner: PythonRunner, executable: string): Promise<void> {
+  for (let i = 0; i < 20; i++) await runner.run({ code: 'pass' }); // warm-up
+  const runs: number[] = [];
+  for (let i = 0; i < TRIVIAL_RUNS; i++) {
+    const t = performance.now();
+    const r = await runner.run({ code: 'pass' });
+    runs.push(performance.now() - t);
+    if (!r.success) throw new Error(`trivial run failed: ${r.error}`);
+  }
+  const cold: number[] = [];
+  for (let i = 0; i < COLD_RUNS; i++) cold.push(await coldStart(executable));
+  runs.sort((a, b) => a - b);
+  cold.sort((a, b) => a - b);
+  const coldP50 = percentile(cold, 50);
+  console.log(`(a) trivial run (pass), ${TRIVIAL_RUNS} runs: p50 ${ms(percentile(runs, 50))} ms, p99 ${ms(percentile(runs, 99))} ms`);
+  console.log(`    cold \`${executable} -c pass\`, ${COLD_RUNS} runs: p50 ${ms(coldP50)} ms`);
+  console.log(`    ratio p50 run / p50 cold: ${(percentile(runs, 50) / coldP50).toFixed(3)} (target <= 0.5)`);
+}
+
+async function throughput(runner: PythonRunner): Promise<void> {
+  for (const [label, code] of [
+    ['plain', `for i in range(${ATTESTATIONS}):\n    attest('s%d' % i, 'p', 'c')\n`],
+    ['with attributes', `for i in range(${ATTESTATIONS}):\n    attest(['s%d' % i, 'x'], 'p', 'c', actors='a', attributes={'i': i, 'k': 'v'}, timestamp=1700000000000 + i)\n`],
+  ] as const) {
+    let delivered = 0;
+    let batches = 0;
+    const t = performance.now();
+    const r = await runner.run({
+      code,
+      onAttestations: async (batch) => {
+        delivered += batch.length;
+        batches++;
+      },
+    });
+    const took = performance.now() - t;
+    const total = delivered + r.pending.length;
+    if (!r.success || total !== ATTESTATIONS) throw new Error(`throughput run failed: ${r.error} (${total})`);
+    console.log(`(b) ${ATTESTATIONS} attest() ${label}: ${ms(took)} ms, ${Math.round(total / (took / 1000))}/s (${batches} batches delivered)`);
+  }
+}
+
+async function memory(runner: PythonRunner): Promise<void> {
+  await runner.run({ code: 'pass' });
+  const pid = runner.parentPid!;
+  const code = "x = [i * i for i in range(1000)]\nattest('s', 'p', 'c')\nprint(len(x))\nix.state['n'] = 1\n";
+  const nodeStart = process.memoryUsage().rss / 1024;
+  const parentStart = vmRssKb(pid);
+  const t = performance.now();
+  for (let i = 0; i < MEMORY_RUNS; i++) {
+    const r = await runner.run({ code });
+    if (!r.success) throw new Error(`run ${i} failed: ${r.error}`);
+  }
+  const took = performance.now() - t;
+  global.gc?.();
+  const nodeEnd = process.memoryUsage().rss / 1024;
+  const parentEnd = vmRssKb(pid);
+  if (runner.parentPid !== pid) throw new Error('the warm parent was restarted');
+  console.log(`(c) ${MEMORY_RUNS} runs in a row (${ms(took / MEMORY_RUNS)} ms each): ` +
+    `Node rss ${Math.round(nodeStart / 1024)} -> ${Math.round(nodeEnd / 1024)} MiB, ` +
+    `warm parent VmRSS ${Math.round(parentStart / 1024)} -> ${Math.round(parentEnd / 1024)} MiB`);
+}
+
+async function main(): Promise<void> {
+  const info = await resolvePython('python3');
+  console.log(`python ${info.version.join('.')} (${info.executable}), node ${process.version}, ${os.cpus().length} cpus`);
+  const runner = new PythonRunner({ logger: silentLogger() });
+  try {
+    await trivial(runner, info.executable);
+    await throughput(runner);
+    await memory(runner);
+  } finally {
+    await runner.close();
+  }
+}
+
+await main();

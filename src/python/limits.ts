@@ -1,0 +1,41 @@
+// Per-run limits of the Python runner: defaults, and merging a caller's overrides with checks.
+import { ValidationError } from '../errors.js';
+
+export interface RunLimits {
+  /** Wall clock, from the fork to the script's end; the whole process group is killed after it. */
+  timeoutMs: number;
+  /** RLIMIT_AS of the run's process (and of each process it starts). */
+  memoryBytes: number;
+  /** RLIMIT_CPU, whole seconds. */
+  cpuSeconds: number;
+  /** Kept of stdout and of stderr each; the rest is dropped and flagged. */
+  outputCapBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<RunLimits> = Object.freeze({
+  timeoutMs: 30_000,
+  memoryBytes: 512 * 1024 * 1024,
+  cpuSeconds: 30,
+  outputCapBytes: 64 * 1024,
+});
+
+const MAX: Readonly<RunLimits> = Object.freeze({
+  timeoutMs: 24 * 3600 * 1000,
+  memoryBytes: 2 ** 48,
+  cpuSeconds: 24 * 3600,
+  outputCapBytes: 16 * 1024 * 1024,
+});
+
+/** Fills unset fields from `base`; throws ValidationError naming each bad field. */
+export function resolveLimits(base: RunLimits, over: Partial<RunLimits> | undefined): RunLimits {
+  const out: RunLimits = { ...base };
+  const bad: string[] = [];
+  for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof RunLimits>) {
+    const v = over?.[key];
+    if (v === undefined) continue;
+    if (!Number.isSafeInteger(v) || v < 1 || v > MAX[key]) bad.push(`${key}=must be an integer from 1 to ${MAX[key]}`);
+    else out[key] = v;
+  }
+  if (bad.length) throw new ValidationError(`invalid run limits: ${bad.join(', ')}`, { details: bad });
+  return out;
+}

@@ -1,0 +1,236 @@
+// PythonRunner: runs user scripts in a process each, forked by one warm Python parent that is
+// started on first use and restarted after it dies. Queues runs beyond `maxConcurrent`.
+import type { Logger } from '../logger.js';
+import { buildContext, checkCode } from './context.js';
+import { PythonUnavailableError } from './errors.js';
+import { locateRunnerScript, resolvePython, type PythonInfo } from './find-python.js';
+import { DEFAULT_LIMITS, resolveLimits, type RunLimits } from './limits.js';
+import type { ParentMessage } from './protocol.js';
+import { RunTracker } from './run-tracker.js';
+import type { CheckResult, RunOptions, RunResult, SandboxOptions } from './types.js';
+import { WarmParent, type ParentConfig } from './warm-parent.js';
+
+export type { RunLimits } from './limits.js';
+export type { CheckResult, RawAttestation, RunContext, RunOptions, RunResult, SandboxOptions } from './types.js';
+
+export interface PythonRunnerOptions {
+  /** The interpreter command (settings `python`); default `python3`. */
+  python?: string;
+  logger: Logger;
+  defaults?: Partial<RunLimits>;
+  /** Runs at the same time (1-63); more wait in a queue. Default 4. */
+  maxConcurrent?: number;
+  /**
+   * When Python runs as root, each run drops to an unprivileged uid (keeping read access to
+   * files) so RLIMIT_NPROC binds. `false` keeps root (fork bombs are then only stopped by the
+   * timeout). Default { uidBase: 64000, gid: 65534 }.
+   */
+  sandbox?: Partial<SandboxOptions> | false;
+  /** RLIMIT_NPROC: processes a run may have (as root with the sandbox; else above the user's count). Default 32. */
+  maxProcesses?: number;
+  /** RLIMIT_FSIZE, the largest file a run may write. Default 128 MiB. */
+  maxFileBytes?: number;
+}
+
+interface PendingCheck {
+  parent: WarmParent;
+  resolve: (r: CheckResult) => void;
+  reject: (e: unknown) => void;
+}
+
+class RunnerDied extends Error {}
+
+export class PythonRunner {
+  private readonly log: Logger;
+  private readonly defaults: RunLimits;
+  private readonly command: string;
+  private readonly maxConcurrent: number;
+  private readonly config: ParentConfig;
+  private info: Promise<PythonInfo> | null = null;
+  private parent: WarmParent | null = null;
+  private starting: Promise<WarmParent> | null = null;
+  private nextId = 1;
+  private readonly runs = new Map<number, { tracker: RunTracker; parent: WarmParent }>();
+  private readonly checks = new Map<number, PendingCheck>();
+  private readonly waiting: Array<(ok: boolean) => void> = [];
+  private active = 0;
+  private closed = false;
+
+  constructor(opts: PythonRunnerOptions) {
+    this.log = opts.logger.child({ module: 'python' });
+    this.defaults = resolveLimits({ ...DEFAULT_LIMITS }, opts.defaults);
+    this.command = opts.python ?? 'python3';
+    this.maxConcurrent = Math.min(63, Math.max(1, Math.floor(opts.maxConcurrent ?? 4)));
+    const maxProcesses = opts.maxProcesses ?? 32;
+    this.config = {
+      slots: this.maxConcurrent,
+      sandbox: opts.sandbox === false ? null : {
+        uidBase: opts.sandbox?.uidBase ?? 64000,
+        gid: opts.sandbox?.gid ?? 65534,
+        maxProcesses,
+      },
+      maxFileBytes: opts.maxFileBytes ?? 128 * 1024 * 1024,
+      maxProcesses,
+    };
+  }
+
+  /** The warm parent's pid, or null when none is running. */
+  get parentPid(): number | null {
+    return this.parent?.alive ? this.parent.pid : null;
+  }
+
+  async run(opts: RunOptions): Promise<RunResult> {
+    if (this.closed) throw new PythonUnavailableError('python runner is closed');
+    const code = checkCode(opts.code);
+    const limits = resolveLimits(this.defaults, opts.limits);
+    const ctx = buildContext(opts.context);
+    if (opts.signal?.aborted || !(await this.acquire(opts.signal))) return cancelledResult();
+    let id = 0;
+    let onAbort: (() => void) | undefined;
+    try {
+      const parent = await this.ensureParent();
+      if (opts.signal?.aborted) return cancelledResult();
+      id = this.nextId++;
+      const tracker = new RunTracker(id, opts, limits, (cmd) => parent.send(cmd), this.log, () => parent.kill('unresponsive'));
+      this.runs.set(id, { tracker, parent });
+      parent.send({ op: 'run', id, code, ctx, limits });
+      onAbort = () => tracker.cancel();
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      return await tracker.done;
+    } finally {
+      if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
+      this.runs.delete(id);
+      this.release();
+    }
+  }
+
+  /** Compiles without running (for handler registration): the syntax error and its line. */
+  async check(code: string): Promise<CheckResult> {
+    checkCode(code);
+    for (let attempt = 0; ; attempt++) {
+      const parent = await this.ensureParent();
+      const id = this.nextId++;
+      try {
+        return await new Promise<CheckResult>((resolve, reject) => {
+          this.checks.set(id, { parent, resolve, reject });
+          parent.send({ op: 'check', id, code });
+        });
+      } catch (e) {
+        if (!(e instanceof RunnerDied) || attempt > 0) {
+          throw new PythonUnavailableError('python runner died during a check', { cause: e });
+        }
+      } finally {
+        this.checks.delete(id);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wake of this.waiting.splice(0)) wake(false);
+    const parent = this.parent ?? (await this.starting?.catch(() => null)) ?? null;
+    await parent?.close();
+  }
+
+  private async ensureParent(): Promise<WarmParent> {
+    if (this.parent?.alive) return this.parent;
+    this.starting ??= this.startParent().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async startParent(): Promise<WarmParent> {
+    this.info ??= resolvePython(this.command);
+    let info: PythonInfo;
+    try {
+      info = await this.info;
+    } catch (e) {
+      this.info = null; // try again on the next run: Python may have been installed meanwhile
+      throw e;
+    }
+    let parent: WarmParent;
+    try {
+      parent = await WarmParent.start({
+        executable: info.executable,
+        script: locateRunnerScript(),
+        config: this.config,
+        logger: this.log,
+        onMessage: (msg) => this.onMessage(msg),
+        onExit: (reason) => this.onParentExit(parent, reason),
+      });
+    } catch (e) {
+      this.info = null; // the interpreter may have moved (e.g. a pyenv upgrade): ask again next time
+      throw e;
+    }
+    if (this.closed) {
+      await parent.close();
+      throw new PythonUnavailableError('python runner is closed');
+    }
+    this.parent = parent;
+    return parent;
+  }
+
+  private onMessage(msg: ParentMessage): void {
+    if (msg.t === 'checked') {
+      this.checks.get(msg.id)?.resolve(msg.ok ? { ok: true } : { ok: false, error: msg.error ?? 'error', details: msg.details });
+      return;
+    }
+    if (msg.t === 'ready') return;
+    const tracker = this.runs.get(msg.id)?.tracker;
+    if (!tracker) return;
+    if (msg.t === 'started') tracker.onStarted(msg.pid);
+    else if (msg.t === 'batch') tracker.onBatch(msg.items);
+    else if (msg.t === 'progress') tracker.onProgress(msg.current, msg.total);
+    else tracker.onDone(msg);
+  }
+
+  private onParentExit(parent: WarmParent, reason: string): void {
+    if (this.parent === parent) this.parent = null;
+    if (reason !== 'closed') this.log.warn({ pid: parent.pid, reason }, 'python runner died; it restarts on the next run');
+    for (const { tracker, parent: p } of this.runs.values()) if (p === parent) tracker.onRunnerDied(reason);
+    for (const c of this.checks.values()) if (c.parent === parent) c.reject(new RunnerDied(reason));
+  }
+
+  private acquire(signal: AbortSignal | undefined): Promise<boolean> {
+    if (this.active < this.maxConcurrent) {
+      this.active++;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const wake = (ok: boolean): void => {
+        signal?.removeEventListener('abort', onAbort);
+        if (ok) this.active++;
+        resolve(ok);
+      };
+      const onAbort = (): void => {
+        const i = this.waiting.indexOf(wake);
+        if (i >= 0) this.waiting.splice(i, 1);
+        resolve(false);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(wake);
+    });
+  }
+
+  private release(): void {
+    this.active--;
+    this.waiting.shift()?.(true);
+  }
+}
+
+function cancelledResult(): RunResult {
+  return {
+    success: false,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    error: 'run cancelled',
+    details: ['cancelled=true'],
+    durationMs: 0,
+    attestationsFlushed: 0,
+    pending: [],
+    state: null,
+  };
+}

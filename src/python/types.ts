@@ -1,0 +1,66 @@
+// The public shapes of the Python runner: what a run gets (context, options) and what it returns.
+import type { RunLimits } from './limits.js';
+
+/** What the script sees as `ix`. */
+export interface RunContext {
+  scriptType: string | null;
+  args: string[];
+  flags: Record<string, string | boolean>;
+  /** ms since the epoch; `ix.last_run` is a UTC datetime or None. */
+  lastRun: number | null;
+  state: Record<string, unknown>;
+}
+
+/** One attest() call, validated in the child; `id` is "AS" + a ULID made in the child. */
+export interface RawAttestation {
+  id: string;
+  subjects: string[];
+  predicates: string[];
+  contexts: string[];
+  actors: string[] | null;
+  attributes: Record<string, unknown> | null;
+  /** ms since the epoch, or null when the script gave none. */
+  timestamp: number | null;
+}
+
+export interface RunOptions {
+  code: string;
+  context?: Partial<RunContext>;
+  limits?: Partial<RunLimits>;
+  /** Aborting kills the run's process group; the run then fails with `cancelled=true`. */
+  signal?: AbortSignal;
+  /**
+   * Intermediate batches (up to 1000 attest() calls, 1 MiB or 100 ms each), awaited in order:
+   * the caller writes each in one transaction. If it throws, the run is killed and run() rejects
+   * with that error. Without it, every batch ends up in `pending`.
+   */
+  onAttestations?: (batch: RawAttestation[]) => Promise<void>;
+  /** Throttled (at most every 100 ms); exceptions thrown by it are logged and ignored. */
+  onProgress?: (current: number, total: number | null) => void;
+}
+
+export interface RunResult {
+  success: boolean;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  error: string | null;
+  /** e.g. ['exception=ValueError', 'line=3'], ['limit=timeout', 'timeout_ms=1000']. */
+  details: string[];
+  durationMs: number;
+  /** Attestations delivered through onAttestations. */
+  attestationsFlushed: number;
+  /** The last batch, not delivered: the caller commits it together with `state`. */
+  pending: RawAttestation[];
+  /** ix.state after a successful run; null otherwise. */
+  state: Record<string, unknown> | null;
+}
+
+export type CheckResult = { ok: true } | { ok: false; error: string; details: string[] };
+
+export interface SandboxOptions {
+  /** When Python runs as root, run i of the concurrent runs becomes uid `uidBase + i`. */
+  uidBase: number;
+  gid: number;
+}
