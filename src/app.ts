@@ -6,13 +6,28 @@ import type { AttestationStore } from './ats/store.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Settings } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { gitJob } from './ix/git-job.js';
+import { HandlerRegistry } from './ix/handler-registry.js';
+import { pythonScriptJob } from './ix/python-script-job.js';
+import { ixResolver } from './ix/router.js';
 import { createLogger, type Logger } from './logger.js';
+import { Catalog, type HandlerDef } from './pulse/catalog.js';
+import { PulseEvents } from './pulse/events.js';
+import { Pulse, type PulseOptions } from './pulse/pulse.js';
+import type { ScheduleResolver } from './pulse/schedules.js';
+import { PythonRunner } from './python/runner.js';
 
 export interface QntxOptions {
   clock?: Clock;
   logger?: Logger;
   /** PostgreSQL schema (tests isolate themselves with one). */
   pgSchema?: string;
+  /** Extra job handlers (tests register their own). */
+  handlers?: HandlerDef[];
+  /** Replaces the ix resolver (Pulse tests route their own codes). */
+  resolver?: ScheduleResolver;
+  /** Overrides of Pulse options (concurrency, lease, ticker…). */
+  pulse?: Partial<Omit<PulseOptions, 'database' | 'clock' | 'logger' | 'catalog' | 'resolver' | 'events'>>;
 }
 
 export interface Qntx {
@@ -22,6 +37,12 @@ export interface Qntx {
   readonly database: Database;
   readonly store: AttestationStore;
   readonly ats: AttestationService;
+  /** Every ServerEvent of this process: Pulse's, and the API's attestations_created. */
+  readonly events: PulseEvents;
+  readonly catalog: Catalog;
+  readonly pulse: Pulse;
+  readonly runner: PythonRunner;
+  readonly handlers: HandlerRegistry;
   readonly startedAt: number;
   close(): Promise<void>;
 }
@@ -38,6 +59,30 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   });
   const store = createAttestationStore(database);
   const ats = new AttestationService(store, clock);
+  const runner = new PythonRunner({
+    python: settings.python,
+    logger,
+    maxConcurrent: Math.max(2, settings.workerConcurrency + 2),
+  });
+  const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
+  const events = new PulseEvents(logger);
+  const publish = (e: Parameters<PulseEvents['emit']>[0]) => events.emit(e);
+  const catalog = new Catalog()
+    .register(pythonScriptJob({ ats, handlers, runner, publish }))
+    .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }));
+  for (const h of opts.handlers ?? []) catalog.register(h);
+  const pulse = new Pulse({
+    database,
+    clock,
+    logger,
+    catalog,
+    events,
+    resolver: opts.resolver ?? ixResolver({ handlers }),
+    concurrency: settings.workerConcurrency,
+    executionsKept: settings.executionsKept,
+    ...opts.pulse,
+  });
+  let closing: Promise<void> | undefined;
   return {
     settings,
     clock,
@@ -45,7 +90,17 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     database,
     store,
     ats,
+    events,
+    catalog,
+    pulse,
+    runner,
+    handlers,
     startedAt: Date.now(),
-    close: () => database.close(),
+    close: () =>
+      (closing ??= (async () => {
+        await pulse.stop();
+        await runner.close();
+        await database.close();
+      })()),
   };
 }

@@ -39,6 +39,13 @@ export interface JobDto {
   started_at: number | null;
   completed_at: number | null;
   updated_at: number;
+  /** Pulse: the wall-clock limit of one attempt. */
+  timeout_ms: number;
+  /** Pulse: set when the job was made by a schedule's tick or trigger. */
+  schedule_id: string | null;
+  execution_id: string | null;
+  /** Pulse: a cancel was asked while the job ran; it ends as `cancelled` once its handler stops. */
+  cancel_requested: boolean;
 }
 
 export interface ScheduleDto {
@@ -55,6 +62,11 @@ export interface ScheduleDto {
   created_from: string | null;
   created_at: number;
   updated_at: number;
+  /** Pulse: ticks skipped because the previous execution was still running. */
+  skipped_count: number;
+  last_skipped_at: number | null;
+  /** Pulse: start time of the last successful run (the handlers' `last_run`). */
+  last_success_at: number | null;
 }
 
 export interface ExecutionDto {
@@ -74,6 +86,9 @@ export interface ExecutionDto {
   async_job_id: string | null;
   /** For python.script: the handler version that ran. */
   handler_version: number | null;
+  /** Pulse: what made it, and the grid time it was for (null when triggered by hand). */
+  trigger: 'schedule' | 'manual';
+  due_at: number | null;
 }
 
 /** Every WebSocket message from the server: one discriminated union on `type`. */

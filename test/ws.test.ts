@@ -32,8 +32,8 @@ describe('WebSocket /ws', () => {
       c.send({ type: 'subscribe', schedule_id: 'SC1' });
       c.send({ type: 'ping' });
       await c.next((m) => m.type === 'pong');
-      s.hub.publish({ type: 'pulse_execution_skipped', schedule_id: 'SC2', reason: 'x', at: 1 });
-      s.hub.publish({ type: 'pulse_execution_skipped', schedule_id: 'SC1', reason: 'y', at: 2 });
+      s.qntx.events.emit({ type: 'pulse_execution_skipped', schedule_id: 'SC2', reason: 'x', at: 1 });
+      s.qntx.events.emit({ type: 'pulse_execution_skipped', schedule_id: 'SC1', reason: 'y', at: 2 });
       const ev = await c.next((m) => m.type === 'pulse_execution_skipped');
       assert.equal(ev.schedule_id, 'SC1');
       c.send({ type: 'nonsense' });

@@ -1,6 +1,7 @@
 // The attestation store on SQLite: synchronous prepared statements inside raw transactions.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import type { DbTx } from '../db/db-tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
@@ -53,6 +54,16 @@ export class SqliteAttestationStore implements AttestationStore {
     if (items.length === 0) return;
     try {
       this.insertTx(items);
+    } catch (err) {
+      throw this.mapInsertError(err, items);
+    }
+  }
+
+  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): void {
+    if (tx.kind !== 'sqlite') throw new Error('SQLite store given a PostgreSQL transaction');
+    if (items.length === 0) return;
+    try {
+      this.insertTx(items); // nested in the caller's transaction: a savepoint
     } catch (err) {
       throw this.mapInsertError(err, items);
     }

@@ -1,5 +1,6 @@
 // The attestation store: one interface, implemented on SQLite and on PostgreSQL, both held to
 // one contract suite (test/ats-store.contract.ts).
+import type { DbTx } from '../db/db-tx.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Attestation, AttestationFilter, AttestationPage, NewAttestation } from './types.js';
 
@@ -7,6 +8,11 @@ export interface AttestationStore {
   readonly kind: Dialect;
   /** Inserts every attestation in one transaction: all or none. A duplicate id is a ConflictError. */
   insertMany(items: readonly NewAttestation[]): Promise<void>;
+  /**
+   * Inserts inside a transaction the caller holds (for "last batch + state" atomically).
+   * SQLite: synchronous, returns undefined; PostgreSQL: returns a promise.
+   */
+  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): void | Promise<void>;
   /** SPEC §2 filter with keyset paging (stable under concurrent inserts). */
   query(filter: AttestationFilter): Promise<AttestationPage>;
   get(id: string): Promise<Attestation | undefined>;

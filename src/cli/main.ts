@@ -3,8 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { registerAs } from './commands/as.js';
 import { registerAx } from './commands/ax.js';
+import { registerHandlers } from './commands/handlers.js';
 import { registerImport } from './commands/import.js';
+import { registerIx } from './commands/ix.js';
+import { registerPulse } from './commands/pulse.js';
+import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
+import { registerWorker } from './commands/worker.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -17,6 +22,11 @@ export function buildProgram(): Command {
   registerAs(program);
   registerAx(program);
   registerImport(program);
+  registerIx(program);
+  registerHandlers(program);
+  registerPulse(program);
+  registerRun(program);
+  registerWorker(program);
   return program;
 }
 

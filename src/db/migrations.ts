@@ -23,7 +23,15 @@ class Provider implements MigrationProvider {
 }
 
 export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new Provider(dialect) });
+  // Kysely looks for its own tables in every schema unless told which: name ours explicitly, so
+  // another schema's kysely tables (another app, another test) are never mistaken for ours.
+  const schema =
+    dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: new Provider(dialect),
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   if (dialect === 'sqlite') await sql`BEGIN IMMEDIATE`.execute(db);
   let ok = false;
   try {

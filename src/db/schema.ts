@@ -1,6 +1,8 @@
 // Kysely table types for every table of the qntx database (both dialects share them).
 // Multi-valued attestation fields are normalised into attestation_fields; see docs/architecture.md.
 import type { Generated } from 'kysely';
+import type { CanvasSchema } from './canvas-schema.js';
+import type { PulseSchema } from './pulse-schema.js';
 
 export interface AttestationsTable {
   /** Insertion order; the tie-breaker for ordering and paging. */
@@ -25,7 +27,7 @@ export interface AttestationFieldsTable {
   seq: number;
 }
 
-export interface Schema {
+export interface Schema extends PulseSchema, CanvasSchema {
   attestations: AttestationsTable;
   attestation_fields: AttestationFieldsTable;
 }

@@ -6,7 +6,10 @@ import { checkBearer } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { attestationRoutes } from './routes/attestations.js';
+import { canvasRoutes } from './routes/canvas.js';
 import { healthRoutes } from './routes/health.js';
+import { pulseRoutes } from './routes/pulse.js';
+import { pythonRoutes } from './routes/python.js';
 
 export const BODY_LIMIT = 2 * 1024 * 1024;
 
@@ -25,6 +28,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps);
   attestationRoutes(app, deps);
+  canvasRoutes(app, deps);
+  pulseRoutes(app, deps.qntx.pulse);
+  pythonRoutes(app, {
+    ats: deps.qntx.ats,
+    runner: deps.qntx.runner,
+    handlers: deps.qntx.handlers,
+    pulse: deps.qntx.pulse,
+    ...(deps.publish ? { publish: deps.publish } : {}),
+  });
 
   if (deps.webDir && fs.existsSync(deps.webDir)) {
     await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', wildcard: false });

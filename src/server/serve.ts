@@ -5,12 +5,10 @@ import { isLoopback, type Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { VERSION, WEB_DIST } from '../version.js';
 import { buildServer } from './app.js';
-import { EventHub } from './event-hub.js';
 import { attachWebSocket } from './ws.js';
 
 export interface RunningServer {
   url: string;
-  hub: EventHub;
   qntx: Qntx;
   app: FastifyInstance;
   close(): Promise<void>;
@@ -29,7 +27,6 @@ export function checkBindSafety(settings: Settings): void {
 export async function startServer(settings: Settings, opts: QntxOptions = {}): Promise<RunningServer> {
   checkBindSafety(settings);
   const qntx = await createQntx(settings, opts);
-  const hub = new EventHub();
   let app: FastifyInstance;
   let detachWs: () => void;
   try {
@@ -39,10 +36,11 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
       actor: 'api',
       token: settings.token,
       webDir: WEB_DIST,
-      publish: (e) => hub.publish(e),
+      publish: (e) => qntx.events.emit(e),
     });
-    detachWs = attachWebSocket(app, { hub, token: settings.token, logger: qntx.logger });
+    detachWs = attachWebSocket(app, { events: qntx.events, token: settings.token, logger: qntx.logger });
     await app.listen({ host: settings.host, port: settings.port });
+    await qntx.pulse.start();
   } catch (err) {
     await qntx.close();
     throw err;
@@ -53,13 +51,14 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
-    hub,
     qntx,
     app,
     close: () =>
       (closing ??= (async () => {
+        // Stop taking requests, let running jobs finish (grace), then close the database.
         detachWs();
         await app.close();
+        await qntx.pulse.stop(settings.shutdownGraceMs);
         await qntx.close();
       })()),
   };

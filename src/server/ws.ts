@@ -9,10 +9,14 @@ import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { ServerEvent } from '../protocol.js';
 import { checkBearer } from './auth.js';
-import { scheduleOf, type EventHub } from './event-hub.js';
+
+/** Where events come from: Pulse's event bus (which also carries the API's events). */
+export interface EventSource {
+  onAny(listener: (event: ServerEvent) => void): () => void;
+}
 
 export interface WsOptions {
-  hub: EventHub;
+  events: EventSource;
   token?: string | undefined;
   logger: Logger;
   heartbeatMs?: number;
@@ -81,7 +85,7 @@ export function attachWebSocket(app: FastifyInstance, opts: WsOptions): () => vo
     client.socket.send(JSON.stringify(message));
   }
 
-  const unsubscribe = opts.hub.subscribe((event) => {
+  const unsubscribe = opts.events.onAny((event) => {
     const sid = scheduleOf(event);
     for (const c of clients) if (!c.scheduleId || c.scheduleId === sid) send(c, event);
   });
@@ -120,4 +124,9 @@ function sameOrigin(req: IncomingMessage): boolean {
   } catch {
     return false;
   }
+}
+
+/** The schedule an event concerns, for clients subscribed to one schedule. */
+function scheduleOf(event: ServerEvent): string | null {
+  return 'schedule_id' in event ? (event.schedule_id ?? null) : null;
 }

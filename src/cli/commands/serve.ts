@@ -11,8 +11,10 @@ export function registerServe(program: Command): void {
     .option('--port <port>', 'port, 0 = any free port (QNTX_PORT)')
     .option('--data-dir <dir>', 'data directory for SQLite (QNTX_DATA_DIR)')
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (QNTX_DATABASE_URL)')
-    .action(async (opts: { host?: string; port?: string; dataDir?: string; databaseUrl?: string }) => {
-      const settings = cliSettings(opts);
+    .option('--no-worker', 'do not run jobs in this process (API, UI and ticker only)')
+    .action(async (opts: { host?: string; port?: string; dataDir?: string; databaseUrl?: string; worker: boolean }) => {
+      const { worker, ...flags } = opts;
+      const settings = cliSettings({ ...flags, ...(worker ? {} : { workerConcurrency: 0 }) });
       const server = await startServer(settings);
       process.stdout.write(`qntx listening on ${server.url}\n`);
       let stopping = false;

@@ -1,5 +1,7 @@
 // Every migration, in order. Append-only: never edit one that has shipped, add a new one.
 import type { QntxMigration } from '../migrations.js';
 import { migration001 } from './001_attestations.js';
+import { migration002 } from './002_pulse.js';
+import { migration003 } from './003_canvas.js';
 
-export const migrations: readonly QntxMigration[] = [migration001];
+export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003];

@@ -1,0 +1,136 @@
+// `npm run screenshot`: drives the canvas through the seed's flow in chromium against a real
+// `qntx serve` and writes PNGs of its main states to docs/screenshots/. A step the server cannot do
+// yet is reported and skipped; the exit code says whether every shot was taken.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { ROOT, launchBrowser, openCanvas, replaceCode, startQntx, until } from '../test/e2e/harness.js';
+
+const OUT = path.join(ROOT, 'docs', 'screenshots');
+const HANDLER = `# Records one event per run; ix.state remembers the count between runs.
+runs = ix.state.get("runs", 0) + 1
+ix.state["runs"] = runs
+source = ix.args[0] if ix.args else "webhook"
+
+attest(
+    subjects=[f"event-{runs}"],
+    predicates=["received"],
+    contexts=[source],
+    attributes={"run": runs},
+)
+print(f"recorded event {runs} from {source}")
+`;
+
+const results: Array<{ shot: string; ok: boolean; note?: string }> = [];
+
+async function shot(name: string, what: () => Promise<Page | Locator>): Promise<boolean> {
+  try {
+    const target = await what();
+    await target.screenshot({ path: path.join(OUT, name) });
+    results.push({ shot: name, ok: true });
+    return true;
+  } catch (err) {
+    results.push({ shot: name, ok: false, note: (err as Error).message.split('\n')[0] });
+    return false;
+  }
+}
+
+async function fit(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.getByRole('button', { name: 'Open the command palette' }).click();
+  await page.getByRole('combobox', { name: 'Type a command' }).fill('fit');
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(600);
+}
+
+async function main(): Promise<void> {
+  fs.mkdirSync(OUT, { recursive: true });
+  const server = await startQntx();
+  const browser = await launchBrowser();
+  try {
+    for (const text of ['as alice is engineer of acme by hr-system', 'as bob is engineer of acme by hr-system', 'as carol is manager of acme by ceo']) {
+      await fetch(`${server.url}/api/as`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+    }
+    const { page } = await openCanvas(browser, server.url, { width: 1600, height: 1000 });
+    await shot('00-empty-canvas.png', async () => page);
+
+    await page.click('[data-spawn=ix]');
+    const ix = page.locator('[data-glyph-kind=ix]');
+    await ix.locator('input[aria-label="ix command"]').fill('webhook');
+    await ix.locator('button.ix-run').click();
+    await shot('01-ix-missing-handler.png', async () => {
+      await until('the Create handler button', async () => (await page.getByRole('button', { name: 'Create handler for webhook' }).count()) === 1, 10_000);
+      return page;
+    });
+
+    const py = page.locator('[data-glyph-kind=py]');
+    await shot('02-handler-template.png', async () => {
+      await page.getByRole('button', { name: 'Create handler for webhook' }).click();
+      await py.waitFor();
+      await page.waitForTimeout(400);
+      return page;
+    });
+
+    await shot('03-handler-saved.png', async () => {
+      await replaceCode(page, '[data-glyph-kind=py]', HANDLER);
+      await page.keyboard.press('ControlOrMeta+S');
+      await py.locator('[data-save=ok]').waitFor({ timeout: 15_000 });
+      await until('the IX glyph to turn green', async () => (await ix.locator('.ix-status').getAttribute('data-state')) === 'success', 30_000);
+      return page;
+    });
+
+    const scheduled = await (async () => {
+      try {
+        await ix.locator('input[type=radio]').nth(1).check();
+        await ix.locator('input[aria-label="Interval amount"]').fill('2');
+        await ix.locator('button.ix-run').click();
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+
+    await page.click('[data-spawn=pulse]');
+    const pulse = page.locator('[data-glyph-kind=pulse]');
+    if (scheduled) {
+      await until('three runs', async () => (await pulse.locator('.schedule', { hasText: 'every 2 s' }).locator('.exec-row[data-status=completed]').count()) >= 3, 30_000).catch(() => undefined);
+    }
+    await page.click('[data-spawn=ax]');
+    const ax = page.locator('[data-glyph-kind=ax]');
+    await ax.getByLabel('Predicate').fill(scheduled ? 'received' : 'engineer');
+    await ax.getByRole('button', { name: 'Search' }).click();
+    await page.waitForTimeout(600);
+
+    await shot('04-canvas-overview.png', async () => {
+      await fit(page);
+      return page;
+    });
+    await shot('05-pulse-panel.png', async () => page.locator('.react-flow__node:has([data-glyph-kind=pulse])'));
+    await shot('06-command-palette.png', async () => {
+      await page.getByRole('button', { name: 'Open the command palette' }).click();
+      await page.getByRole('combobox', { name: 'Type a command' }).fill('new');
+      await page.waitForTimeout(200);
+      return page;
+    });
+    await page.keyboard.press('Escape');
+
+    await shot('07-syntax-error-marked.png', async () => {
+      await page.click('[data-spawn=py]');
+      const plain = page.locator('[data-glyph-kind=py]').last();
+      await replaceCode(page, `[data-glyph-id="${await plain.getAttribute('data-glyph-id')}"]`, 'total = 0\nfor n in range(3)\n    total += n\nprint(total)\n');
+      await plain.getByRole('button', { name: 'Save as handler…' }).click();
+      await plain.getByLabel('Handler for ix').fill('counter');
+      await plain.locator('.py-saveas button[type=submit]').click();
+      await plain.locator('[data-save=error]').waitFor({ timeout: 15_000 });
+      await until('the marked line', async () => (await plain.locator('.cm-error-line').count()) === 1, 5000);
+      return page.locator(`.react-flow__node:has([data-glyph-id="${await plain.getAttribute('data-glyph-id')}"])`);
+    });
+  } finally {
+    await browser.close();
+    await server.stop();
+  }
+  for (const r of results) console.log(`${r.ok ? 'wrote ' : 'SKIPPED'} ${r.shot}${r.note ? `: ${r.note}` : ''}`);
+  if (results.some((r) => !r.ok)) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,55 @@
+// `qntx ix <type> [args] [--flag value] [--every 30s|5m|1h] [--once]`: routes the command like the
+// API does and schedules it; prints the schedule, or the error with details and hint.
+import type { Command } from 'commander';
+import { withQntx } from '../context.js';
+import { parseInterval } from '../interval.js';
+import { printJson } from '../output.js';
+import { printSchedule } from './pulse.js';
+
+/** Our own flags; every other word belongs to the ix command. */
+interface IxCliFlags {
+  every?: string;
+  once?: boolean;
+  json?: boolean;
+  dataDir?: string;
+  databaseUrl?: string;
+}
+
+const VALUED: Record<string, keyof IxCliFlags> = { '--every': 'every', '--data-dir': 'dataDir', '--database-url': 'databaseUrl' };
+
+export function splitIxArgs(words: readonly string[]): { flags: IxCliFlags; rest: string[] } {
+  const flags: IxCliFlags = {};
+  const rest: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const [name, inline] = w.includes('=') ? [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] : [w, undefined];
+    if (name in VALUED) {
+      (flags as Record<string, string>)[VALUED[name]!] = inline ?? words[++i] ?? '';
+    } else if (w === '--once') flags.once = true;
+    else if (w === '--json') flags.json = true;
+    else rest.push(w);
+  }
+  return { flags, rest };
+}
+
+/** Re-quotes shell-split words so the ix parser sees the same words. */
+export function toAtsCode(words: readonly string[]): string {
+  return ['ix', ...words.map((w) => (/^[^\s"'\\]+$/.test(w) ? w : `"${w.replace(/["\\]/g, (c) => '\\' + c)}"`))].join(' ');
+}
+
+export function registerIx(program: Command): void {
+  program
+    .command('ix')
+    .description('schedule an ix command: qntx ix <type> [args] [--flag v] [--every 30s|5m|1h] [--once]')
+    .argument('[words...]', 'the type, its arguments and flags')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (words: string[]) => {
+      const { flags, rest } = splitIxArgs(words);
+      const interval = flags.every ? parseInterval(flags.every) : 0;
+      const atsCode = toAtsCode(rest);
+      const s = await withQntx(flags, (q) => q.pulse.createSchedule({ ats_code: atsCode, interval_seconds: flags.once ? 0 : interval, created_from: 'cli' }));
+      if (flags.json) return printJson(s);
+      printSchedule(s);
+    });
+}

@@ -1,0 +1,94 @@
+// `qntx pulse ls | runs <id> | trigger <id> | pause <id> | resume <id> | rm <id> | jobs`.
+import type { Command } from 'commander';
+import type { ExecutionDto, ScheduleDto } from '../../protocol.js';
+import { withQntx, type DbFlags } from '../context.js';
+import { formatInterval } from '../interval.js';
+import { formatTime, printJson, printTable } from '../output.js';
+
+function dbOptions(c: Command): Command {
+  return c.option('--data-dir <dir>', 'data directory (SQLite)').option('--database-url <url>', 'PostgreSQL URL').option('--json', 'print JSON');
+}
+
+export function printSchedule(s: ScheduleDto): void {
+  process.stdout.write(
+    `${s.id}  ${s.state}  ${formatInterval(s.interval_seconds)}  ${s.ats_code}\n` +
+      `  handler ${s.handler_name}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n`,
+  );
+}
+
+function printExecutions(items: ExecutionDto[]): void {
+  printTable(
+    ['ID', 'STATUS', 'STARTED', 'DURATION', 'ATTESTATIONS', 'ERROR'],
+    items.map((e) => [
+      e.id,
+      e.status,
+      formatTime(e.started_at),
+      e.duration_ms === null ? '-' : `${e.duration_ms} ms`,
+      String(e.attestations_created),
+      e.error ? `${e.error} ${e.error_details.join(' ')}` : '',
+    ]),
+    72,
+  );
+}
+
+export function registerPulse(program: Command): void {
+  const pulse = program.command('pulse').description('schedules, executions and jobs');
+
+  dbOptions(pulse.command('ls').description('list schedules'))
+    .option('--state <state>', 'active, paused or inactive')
+    .action(async (o: DbFlags & { state?: 'active' | 'paused' | 'inactive' }) => {
+      const page = await withQntx(o, (q) => q.pulse.listSchedules(o.state ? { state: o.state } : {}, { limit: 500 }));
+      if (o.json) return printJson({ schedules: page.items, next_cursor: page.next_cursor });
+      printTable(
+        ['ID', 'STATE', 'INTERVAL', 'NEXT RUN', 'LAST', 'ATS CODE'],
+        page.items.map((s) => [s.id, s.state, formatInterval(s.interval_seconds), formatTime(s.next_run_at), s.last_status ?? '-', s.ats_code]),
+      );
+    });
+
+  dbOptions(pulse.command('runs').description("a schedule's executions, newest first").argument('<id>', 'schedule id'))
+    .option('--limit <n>', 'how many', '20')
+    .action(async (id: string, o: DbFlags & { limit: string }) => {
+      const page = await withQntx(o, async (q) => {
+        await q.pulse.getSchedule(id);
+        return q.pulse.listExecutions(id, { limit: Number(o.limit) || 20 });
+      });
+      if (o.json) return printJson({ executions: page.items, next_cursor: page.next_cursor });
+      printExecutions(page.items);
+    });
+
+  dbOptions(pulse.command('trigger').description('run a schedule now').argument('<id>', 'schedule id')).action(
+    async (id: string, o: DbFlags) => {
+      const e = await withQntx(o, (q) => q.pulse.triggerSchedule(id));
+      if (o.json) return printJson(e);
+      process.stdout.write(`triggered ${id}: execution ${e.id} (job ${e.async_job_id ?? '-'})\n`);
+    },
+  );
+
+  for (const [name, verb] of [
+    ['pause', 'pauseSchedule'],
+    ['resume', 'resumeSchedule'],
+  ] as const) {
+    dbOptions(pulse.command(name).description(`${name} a schedule`).argument('<id>', 'schedule id')).action(async (id: string, o: DbFlags) => {
+      const s = await withQntx(o, (q) => q.pulse[verb](id));
+      if (o.json) return printJson(s);
+      printSchedule(s);
+    });
+  }
+
+  dbOptions(pulse.command('rm').description('delete a schedule').argument('<id>', 'schedule id')).action(async (id: string, o: DbFlags) => {
+    await withQntx(o, (q) => q.pulse.deleteSchedule(id));
+    if (o.json) return printJson({ deleted: true, id });
+    process.stdout.write(`deleted ${id}\n`);
+  });
+
+  dbOptions(pulse.command('jobs').description('list async jobs'))
+    .option('--status <status>', 'queued, running, completed, failed, cancelled')
+    .action(async (o: DbFlags & { status?: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' }) => {
+      const page = await withQntx(o, (q) => q.pulse.listJobs(o.status ? { status: o.status } : {}, { limit: 100 }));
+      if (o.json) return printJson({ jobs: page.items, next_cursor: page.next_cursor });
+      printTable(
+        ['ID', 'HANDLER', 'STATUS', 'TRIES', 'UPDATED', 'ERROR'],
+        page.items.map((j) => [j.id, j.handler_name, j.status, `${j.retry_count}/${j.max_retries}`, formatTime(j.updated_at), j.error ?? '']),
+      );
+    });
+}

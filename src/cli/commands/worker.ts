@@ -1,0 +1,44 @@
+// `qntx worker`: a process that only claims and runs jobs (no HTTP, no ticker), for scale-out.
+import type { Command } from 'commander';
+import { createQntx } from '../../app.js';
+import { createLogger } from '../../logger.js';
+import { cliSettings } from '../context.js';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description('run jobs only (scale-out): qntx worker --database-url U [--concurrency N] [--handlers a,b]')
+    .option('--database-url <url>', 'PostgreSQL URL (QNTX_DATABASE_URL)')
+    .option('--data-dir <dir>', 'data directory, when on SQLite')
+    .option('--concurrency <n>', 'jobs at once (QNTX_WORKER_CONCURRENCY)')
+    .option('--handlers <names>', 'only these job handlers, comma-separated')
+    .action(async (o: { databaseUrl?: string; dataDir?: string; concurrency?: string; handlers?: string }) => {
+      const settings = cliSettings({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, workerConcurrency: o.concurrency });
+      const logger = createLogger({ level: settings.logLevel, name: 'qntx-worker' });
+      const handlers = o.handlers?.split(',').map((s) => s.trim()).filter(Boolean);
+      const qntx = await createQntx(settings, {
+        logger,
+        pulse: { ticker: false, concurrency: Math.max(1, settings.workerConcurrency), ...(handlers?.length ? { handlers } : {}) },
+      });
+      await qntx.pulse.start();
+      process.stdout.write(`qntx worker ${qntx.pulse.workerId} running (${qntx.database.kind}, concurrency ${Math.max(1, settings.workerConcurrency)})\n`);
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'worker stopping');
+        qntx.pulse
+          .stop(settings.shutdownGraceMs)
+          .then(() => qntx.close())
+          .then(
+            () => process.exit(0),
+            (err: unknown) => {
+              logger.error({ err }, 'worker stop failed');
+              process.exit(1);
+            },
+          );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+}

@@ -1,0 +1,103 @@
+// Executions: one run of a schedule, created running by the ticker (or a trigger) together with
+// its job, finished with the job's outcome, and pruned to the last N per schedule.
+import { sql, type Kysely } from 'kysely';
+import type { Schema } from '../db/schema.js';
+import type { HandlerResult } from './catalog.js';
+import type { ErrorRecord } from './job-errors.js';
+import type { ExecutionRow } from './rows.js';
+import { query, type Op } from './tx.js';
+
+/** Cap of stdout and of stderr, in UTF-8 bytes. */
+export const OUTPUT_CAP_BYTES = 64 * 1024;
+
+export function newExecutionRow(f: {
+  id: string;
+  scheduleId: string;
+  jobId: string;
+  trigger: 'schedule' | 'manual';
+  dueAt: number | null;
+  now: number;
+}): ExecutionRow {
+  return {
+    id: f.id,
+    schedule_id: f.scheduleId,
+    status: 'running',
+    trigger: f.trigger,
+    due_at: f.dueAt,
+    started_at: f.now,
+    completed_at: null,
+    duration_ms: null,
+    error: null,
+    error_details: '[]',
+    stdout: '',
+    stderr: '',
+    stdout_truncated: 0,
+    stderr_truncated: 0,
+    attestations_created: 0,
+    async_job_id: f.jobId,
+    handler_version: null,
+  };
+}
+
+/** Keeps the first `maxBytes` UTF-8 bytes, never splitting a character. */
+export function capOutput(text: string, maxBytes = OUTPUT_CAP_BYTES): { text: string; truncated: boolean } {
+  if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
+  const cut = Buffer.from(text).subarray(0, maxBytes).toString('utf8');
+  return { text: cut.replace(/\uFFFD$/, ''), truncated: true };
+}
+
+export type ExecutionEnd =
+  | { status: 'completed'; result: HandlerResult }
+  | { status: 'failed'; error: ErrorRecord; result?: HandlerResult | undefined };
+
+/** running → completed | failed, with duration, error, output and counts. No-op if not running. */
+export function* finishExecutionOp(
+  db: Kysely<Schema>,
+  id: string,
+  end: ExecutionEnd,
+  now: number,
+): Op<ExecutionRow | null> {
+  const r = end.result ?? {};
+  const out = capOutput(r.stdout ?? '');
+  const err = capOutput(r.stderr ?? '');
+  const q = db
+    .updateTable('pulse_executions')
+    .set({
+      status: end.status,
+      completed_at: now,
+      duration_ms: sql<number>`${now} - started_at`,
+      error: end.status === 'failed' ? end.error.error : null,
+      error_details: JSON.stringify(end.status === 'failed' ? end.error.error_details : []),
+      stdout: out.text,
+      stderr: err.text,
+      stdout_truncated: out.truncated || r.stdoutTruncated ? 1 : 0,
+      stderr_truncated: err.truncated || r.stderrTruncated ? 1 : 0,
+      attestations_created: Math.max(0, Math.trunc(r.attestationsCreated ?? 0)),
+      handler_version: r.handlerVersion ?? null,
+    })
+    .where('id', '=', id)
+    .where('status', '=', sql.lit('running' as const))
+    .returningAll()
+    .compile();
+  const { rows } = yield* query(q);
+  return rows[0] ?? null;
+}
+
+/** Deletes all but the newest `keep` finished executions of a schedule (ids sort by creation). */
+export function* pruneExecutionsOp(db: Kysely<Schema>, scheduleId: string, keep: number): Op<number> {
+  const boundary = db
+    .selectFrom('pulse_executions')
+    .select('id')
+    .where('schedule_id', '=', scheduleId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .offset(Math.max(0, keep - 1));
+  const q = db
+    .deleteFrom('pulse_executions')
+    .where('schedule_id', '=', scheduleId)
+    .where('id', '<', boundary)
+    .where('status', '<>', sql.lit('running' as const))
+    .compile();
+  const { changes } = yield* query(q);
+  return changes;
+}

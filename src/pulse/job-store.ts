@@ -1,0 +1,174 @@
+// The job queue's storage: one interface, one implementation over a TxRunner (SQLite or
+// PostgreSQL); the worker receives it and never builds SQL itself.
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type { Dialect } from '../db/migrations.js';
+import type { Schema } from '../db/schema.js';
+import type { JobStatus } from '../protocol.js';
+import {
+  activeBySourceQuery,
+  cancelOp,
+  claimQuery,
+  completeManyQuery,
+  finishJobOp,
+  heartbeatQuery,
+  insertJobQuery,
+  nextRunAtQuery,
+  progressQuery,
+  reapOp,
+  releaseQuery,
+  type CancelResult,
+  type ClaimRequest,
+  type FinishRequest,
+  type ProgressUpdate,
+  type Settled,
+} from './job-ops.js';
+import type { JobRow, Page } from './rows.js';
+import { Batcher } from './batcher.js';
+import { query, type TxRunner } from './tx.js';
+
+export interface JobFilter {
+  status?: JobStatus | undefined;
+  handler_name?: string | undefined;
+  schedule_id?: string | undefined;
+  source?: string | undefined;
+}
+
+export interface Paging {
+  limit?: number | undefined;
+  /** The next_cursor of the previous page. */
+  cursor?: string | undefined;
+}
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 500;
+
+export interface JobStore {
+  readonly kind: Dialect;
+  /** Inserts a job, or returns the queued/running job holding the same source. */
+  enqueue(row: JobRow): Promise<{ row: JobRow; created: boolean }>;
+  claim(req: ClaimRequest): Promise<JobRow[]>;
+  /** Renews leases; a job missing from the answer is no longer ours. */
+  heartbeat(workerId: string, ids: readonly string[], now: number, leaseMs: number): Promise<Array<{ id: string; cancel_requested: number }>>;
+  progress(f: ProgressUpdate): Promise<void>;
+  /** Ends an attempt (and its execution when final); null when the lease was lost. */
+  finish(f: FinishRequest): Promise<Settled | null>;
+  release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]>;
+  reapExpired(now: number, limit?: number): Promise<Settled[]>;
+  cancel(id: string, now: number): Promise<CancelResult | null>;
+  /** The earliest run_at of a queued job. */
+  nextRunAt(): Promise<number | null>;
+  get(id: string): Promise<JobRow | undefined>;
+  list(filter: JobFilter, paging: Paging): Promise<Page<JobRow>>;
+}
+
+export class SqlJobStore implements JobStore {
+  readonly kind: Dialect;
+  /** PostgreSQL: plain completions share commits (SQLite commits cost no fsync: not needed). */
+  private readonly completions: Batcher<FinishRequest, Settled | null> | null;
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly runner: TxRunner,
+    private readonly executionsKept: number,
+  ) {
+    this.kind = runner.dialect;
+    this.completions = this.kind === 'postgres' ? new Batcher((reqs) => this.completeMany(reqs)) : null;
+  }
+
+  async enqueue(row: JobRow): Promise<{ row: JobRow; created: boolean }> {
+    // The insert and the lookup are two statements: the holder of the source may finish in
+    // between, so try again (a handful of rounds is plenty).
+    for (let round = 0; round < 5; round++) {
+      const inserted = (await this.runner.run(insertJobQuery(this.db, row))).rows[0];
+      if (inserted) return { row: inserted, created: true };
+      const existing = (await this.runner.run(activeBySourceQuery(this.db, row.source!))).rows[0];
+      if (existing) return { row: existing, created: false };
+    }
+    throw new Error(`could not enqueue job with source ${row.source}`);
+  }
+
+  async claim(req: ClaimRequest): Promise<JobRow[]> {
+    const q = claimQuery(this.db, this.kind, req);
+    const { rows } = this.kind === 'postgres' ? await this.runner.transaction(() => claimUnsorted(this.db, q)) : await this.runner.run(q);
+    return rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1));
+  }
+
+  async heartbeat(workerId: string, ids: readonly string[], now: number, leaseMs: number) {
+    if (!ids.length) return [];
+    return (await this.runner.run(heartbeatQuery(this.db, workerId, ids, now, leaseMs))).rows;
+  }
+
+  async progress(f: ProgressUpdate): Promise<void> {
+    await this.runner.run(progressQuery(this.db, f));
+  }
+
+  finish(f: FinishRequest): Promise<Settled | null> {
+    if (this.completions && !f.executionId && f.outcome.kind === 'completed') return this.completions.submit(f);
+    const op = () => finishJobOp(this.db, { ...f, keep: this.executionsKept });
+    // Without an execution to finish, or on a retry, only the job row changes: one statement.
+    const single = !f.executionId || (f.outcome.kind === 'failed' && f.outcome.retryAt !== null);
+    return single ? this.runner.autocommit(op) : this.runner.transaction(op);
+  }
+
+  private async completeMany(reqs: FinishRequest[]): Promise<Array<Settled | null>> {
+    const { rows } = await this.runner.run(completeManyQuery(this.db, reqs));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return reqs.map((r) => {
+      const job = byId.get(r.jobId);
+      return job ? { job, execution: null, schedule: null } : null;
+    });
+  }
+
+  async release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]> {
+    if (!ids.length) return [];
+    return (await this.runner.run(releaseQuery(this.db, workerId, ids, now))).rows;
+  }
+
+  reapExpired(now: number, limit = 100): Promise<Settled[]> {
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit, keep: this.executionsKept }));
+  }
+
+  cancel(id: string, now: number): Promise<CancelResult | null> {
+    return this.runner.transaction(() => cancelOp(this.db, this.kind, { id, now, keep: this.executionsKept }));
+  }
+
+  async nextRunAt(): Promise<number | null> {
+    const row = (await this.runner.run(nextRunAtQuery(this.db))).rows[0];
+    return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  async get(id: string): Promise<JobRow | undefined> {
+    return (await this.runner.run(this.db.selectFrom('pulse_jobs').selectAll().where('id', '=', id).compile())).rows[0];
+  }
+
+  async list(filter: JobFilter, paging: Paging): Promise<Page<JobRow>> {
+    const limit = pageLimit(paging);
+    let q = this.db.selectFrom('pulse_jobs').selectAll();
+    if (filter.status) q = q.where('status', '=', filter.status);
+    if (filter.handler_name) q = q.where('handler_name', '=', filter.handler_name);
+    if (filter.schedule_id) q = q.where('schedule_id', '=', filter.schedule_id);
+    if (filter.source) q = q.where('source', '=', filter.source);
+    if (paging.cursor) q = q.where('id', '<', paging.cursor);
+    const { rows } = await this.runner.run(q.orderBy('id', 'desc').limit(limit + 1).compile());
+    return toPage(rows, limit);
+  }
+}
+
+/**
+ * A queue table's statistics are stale or missing (a new table) most of the time: left to itself
+ * the planner may then sort every queued job on each claim. Without sorts it walks the queue
+ * index in order and stops after `limit` rows.
+ */
+function* claimUnsorted(db: Kysely<Schema>, claim: CompiledQuery<JobRow>) {
+  yield* query(sql`set local enable_sort = off`.compile(db));
+  return yield* query(claim);
+}
+
+export function pageLimit(paging: Paging): number {
+  return Math.min(MAX_PAGE, Math.max(1, Math.trunc(paging.limit ?? DEFAULT_PAGE)));
+}
+
+export function toPage<R extends { id: string }>(rows: R[], limit: number): Page<R> {
+  const items = rows.slice(0, limit);
+  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.id : null };
+}

@@ -1,0 +1,266 @@
+// The Pulse facade: builds the stores, the worker and the ticker from one options object and is
+// all the HTTP routes, WebSocket layer and CLI need (they never touch the stores directly).
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import { NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
+import type { BackoffPolicy } from './backoff.js';
+import type { Catalog } from './catalog.js';
+import { PulseEvents, jobUpdate, publishSettled } from './events.js';
+import { PulseIds } from './ids.js';
+import { newJobRow } from './job-ops.js';
+import { SqlJobStore, type JobFilter, type JobStore, type Paging } from './job-store.js';
+import { PostgresRunner } from './postgres-runner.js';
+import { jobToDto, type Page } from './rows.js';
+import type { JobDefaults } from './schedule-ops.js';
+import { SqlScheduleStore, type ScheduleFilter, type ScheduleStore } from './schedule-store.js';
+import { ScheduleService, type CreateScheduleInput, type PatchScheduleInput, type ScheduleResolver } from './schedules.js';
+import { SqliteRunner } from './sqlite-runner.js';
+import { ScheduleStateStore } from './state-store.js';
+import { Ticker } from './ticker.js';
+import { PgAdvisoryLock, alwaysHeld } from './ticker-lock.js';
+import type { TxRunner } from './tx.js';
+import { Worker } from './worker.js';
+
+export interface PulseOptions {
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  catalog: Catalog;
+  resolver: ScheduleResolver;
+  /** Lease owner name (default host:pid:random). */
+  workerId?: string;
+  /** Jobs run at once by this process; 0 = no worker (default 2). */
+  concurrency?: number;
+  /** Lease length, ms: a dead worker's job runs again this long after its last heartbeat (default 30 s). */
+  leaseMs?: number;
+  /** Executions kept per schedule (default 100). */
+  executionsKept?: number;
+  /** Run the ticker in this process (default true). */
+  ticker?: boolean;
+  /** Only run these handlers (default all). */
+  handlers?: readonly string[];
+  pollMs?: number;
+  /** Jobs claimed ahead of free slots while jobs are short (default: the concurrency; 0 = never). */
+  prefetch?: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  tickerBatch?: number;
+  tickerMaxSleepMs?: number;
+  events?: PulseEvents;
+}
+
+export interface EnqueueOptions {
+  /** De-duplication key: while a job of this source is queued or running, it is returned instead. */
+  source?: string | null;
+  maxRetries?: number;
+  /** Not before this time, ms (default now). */
+  runAt?: number;
+  timeoutMs?: number;
+}
+
+const enqueueOptions = z.object({
+  source: z.string().min(1).max(500).nullish(),
+  maxRetries: z.number().int().min(0).max(100).optional(),
+  runAt: z.number().int().min(0).optional(),
+  timeoutMs: z.number().int().min(1).max(7 * 24 * 3600_000).optional(),
+});
+
+const DEFAULT_TIMEOUT_MS = 60 * 60_000;
+
+export class Pulse {
+  readonly events: PulseEvents;
+  /** Per-schedule handler state, with saveWith() for "last batch + state" in one transaction. */
+  readonly stateStore: ScheduleStateStore;
+  /** Storage, for tests and benchmarks; routes go through the methods below. */
+  readonly jobStore: JobStore;
+  readonly scheduleStore: ScheduleStore;
+  readonly workerId: string;
+  private readonly worker: Worker | null;
+  private readonly ticker: Ticker | null;
+  private readonly schedules: ScheduleService;
+  private readonly ids: PulseIds;
+  private started = false;
+
+  constructor(private readonly o: PulseOptions) {
+    const { database, clock, logger, catalog } = o;
+    this.events = o.events ?? new PulseEvents(logger);
+    this.ids = new PulseIds(() => clock.now());
+    this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const sqlite = database.sqlite ? new SqliteRunner(database.sqlite) : undefined;
+    const runner: TxRunner = sqlite ?? new PostgresRunner(database.db);
+    this.jobStore = new SqlJobStore(database.db, runner, o.executionsKept ?? 100);
+    this.scheduleStore = new SqlScheduleStore(database.db, runner);
+    this.stateStore = new ScheduleStateStore(database.db, sqlite);
+    const jobDefaults: JobDefaults = (name) => {
+      const def = catalog.get(name);
+      return { timeoutMs: def?.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: def?.maxRetries ?? 0 };
+    };
+    const concurrency = o.concurrency ?? 2;
+    this.worker =
+      concurrency > 0
+        ? new Worker({
+            jobs: this.jobStore,
+            catalog,
+            stateStore: this.stateStore,
+            events: this.events,
+            clock,
+            logger: logger.child({ component: 'pulse-worker' }),
+            workerId: this.workerId,
+            concurrency,
+            leaseMs: o.leaseMs ?? 30_000,
+            ...(o.pollMs === undefined ? {} : { pollMs: o.pollMs }),
+            ...(o.prefetch === undefined ? {} : { prefetch: o.prefetch }),
+            ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
+            ...(o.random === undefined ? {} : { random: o.random }),
+            ...(o.handlers === undefined ? {} : { handlers: o.handlers }),
+          })
+        : null;
+    const lock =
+      database.kind === 'postgres' && database.pgConfig
+        ? new PgAdvisoryLock(database.pgConfig as object, logger.child({ component: 'pulse-ticker' }))
+        : alwaysHeld;
+    this.ticker =
+      o.ticker === false
+        ? null
+        : new Ticker({
+            schedules: this.scheduleStore,
+            clock,
+            logger: logger.child({ component: 'pulse-ticker' }),
+            events: this.events,
+            ids: this.ids,
+            jobDefaults,
+            lock,
+            onFired: () => this.worker?.wake(),
+            ...(o.tickerBatch === undefined ? {} : { batch: o.tickerBatch }),
+            ...(o.tickerMaxSleepMs === undefined ? {} : { maxSleepMs: o.tickerMaxSleepMs }),
+          });
+    this.schedules = new ScheduleService({
+      schedules: this.scheduleStore,
+      catalog,
+      resolver: o.resolver,
+      clock,
+      ids: this.ids,
+      events: this.events,
+      jobDefaults,
+      onChange: () => this.ticker?.wake(),
+      onFired: () => this.worker?.wake(),
+      abortJob: (id) => this.worker?.abort(id, 'cancel'),
+    });
+  }
+
+  /** Starts the worker and the ticker (each when configured). */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.worker?.start();
+    this.ticker?.start();
+  }
+
+  /** Stops the ticker, then the worker: running jobs get `graceMs` to finish, then their leases go back. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.ticker?.stop();
+    await this.worker?.stop(graceMs);
+  }
+
+  /** Number of jobs this process runs right now. */
+  get runningJobs(): number {
+    return this.worker?.runningCount ?? 0;
+  }
+
+  // ---- jobs
+
+  /** Queues a job; with a `source` held by a queued or running job, returns that job instead. */
+  async enqueue(handler: string, payload: unknown, opts: EnqueueOptions = {}): Promise<JobDto> {
+    const def = this.o.catalog.require(handler);
+    this.o.catalog.parse(handler, payload);
+    const r = enqueueOptions.safeParse(opts);
+    if (!r.success) throw new ValidationError('invalid job options', { details: issuesToDetails(r.error.issues) });
+    const now = this.o.clock.now();
+    const row = newJobRow({
+      id: this.ids.next('JB'),
+      handler_name: handler,
+      payload,
+      source: r.data.source ?? null,
+      max_retries: r.data.maxRetries ?? def.maxRetries,
+      timeout_ms: r.data.timeoutMs ?? def.timeoutMs,
+      run_at: r.data.runAt ?? now,
+      schedule_id: null,
+      execution_id: null,
+      now,
+    });
+    const { row: saved, created } = await this.jobStore.enqueue(row);
+    if (created) {
+      this.events.emit(jobUpdate(saved));
+      this.worker?.wake();
+    }
+    return jobToDto(saved);
+  }
+
+  /** A queued job never starts; a running one is aborted by its worker (here or in another process). */
+  async cancelJob(id: string): Promise<JobDto> {
+    const res = await this.jobStore.cancel(id, this.o.clock.now());
+    if (!res) throw jobNotFound(id);
+    if (res.requested) this.worker?.abort(id, 'cancel');
+    if (res.changed && res.requested) this.events.emit(jobUpdate(res.job));
+    else if (res.changed) publishSettled(this.events, res);
+    return jobToDto(res.job);
+  }
+
+  async getJob(id: string): Promise<JobDto> {
+    const row = await this.jobStore.get(id);
+    if (!row) throw jobNotFound(id);
+    return jobToDto(row);
+  }
+
+  async listJobs(filter: JobFilter = {}, paging: Paging = {}): Promise<Page<JobDto>> {
+    const page = await this.jobStore.list(filter, paging);
+    return { items: page.items.map(jobToDto), next_cursor: page.next_cursor };
+  }
+
+  // ---- schedules
+
+  createSchedule(input: CreateScheduleInput): Promise<ScheduleDto> {
+    return this.schedules.create(input);
+  }
+  getSchedule(id: string): Promise<ScheduleDto> {
+    return this.schedules.get(id);
+  }
+  listSchedules(filter: ScheduleFilter = {}, paging: Paging = {}): Promise<Page<ScheduleDto>> {
+    return this.schedules.list(filter, paging);
+  }
+  updateSchedule(id: string, patch: PatchScheduleInput): Promise<ScheduleDto> {
+    return this.schedules.update(id, patch);
+  }
+  pauseSchedule(id: string): Promise<ScheduleDto> {
+    return this.schedules.pause(id);
+  }
+  resumeSchedule(id: string): Promise<ScheduleDto> {
+    return this.schedules.resume(id);
+  }
+  triggerSchedule(id: string): Promise<ExecutionDto> {
+    return this.schedules.trigger(id);
+  }
+  deleteSchedule(id: string): Promise<void> {
+    return this.schedules.delete(id);
+  }
+
+  // ---- executions
+
+  getExecution(id: string): Promise<ExecutionDto> {
+    return this.schedules.getExecution(id);
+  }
+  listExecutions(scheduleId: string, paging: Paging = {}): Promise<Page<ExecutionDto>> {
+    return this.schedules.listExecutions(scheduleId, paging);
+  }
+}
+
+function jobNotFound(id: string): NotFoundError {
+  return new NotFoundError(`job ${id} not found`, { details: [`job_id=${id}`] });
+}

@@ -1,0 +1,89 @@
+// Pulse rows as read from the database, and their wire form (the DTOs of src/protocol.ts).
+import type { PulseExecutionsTable, PulseJobsTable, PulseSchedulesTable } from '../db/pulse-schema.js';
+import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
+
+export type JobRow = PulseJobsTable;
+export type ScheduleRow = PulseSchedulesTable;
+export type ExecutionRow = PulseExecutionsTable;
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null when there is none. */
+  next_cursor: string | null;
+}
+
+export function parseJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+function details(text: string): string[] {
+  const v = JSON.parse(text) as unknown;
+  return Array.isArray(v) ? v.map(String) : [];
+}
+
+export function jobToDto(r: JobRow): JobDto {
+  return {
+    id: r.id,
+    handler_name: r.handler_name,
+    payload: parseJson(r.payload),
+    source: r.source,
+    status: r.status,
+    progress: r.progress_current === null ? null : { current: r.progress_current, total: r.progress_total },
+    error: r.error,
+    error_details: details(r.error_details),
+    retry_count: r.retry_count,
+    max_retries: r.max_retries,
+    run_at: r.run_at,
+    created_at: r.created_at,
+    started_at: r.started_at,
+    completed_at: r.completed_at,
+    updated_at: r.updated_at,
+    timeout_ms: r.timeout_ms,
+    schedule_id: r.schedule_id,
+    execution_id: r.execution_id,
+    cancel_requested: r.cancel_requested === 1,
+  };
+}
+
+export function scheduleToDto(r: ScheduleRow): ScheduleDto {
+  return {
+    id: r.id,
+    ats_code: r.ats_code,
+    handler_name: r.handler_name,
+    payload: parseJson(r.payload),
+    interval_seconds: r.interval_seconds,
+    state: r.state,
+    next_run_at: r.state === 'active' ? r.next_run_at : null,
+    last_run_at: r.last_run_at,
+    last_execution_id: r.last_execution_id,
+    last_status: r.last_status,
+    created_from: r.created_from,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    skipped_count: r.skipped_count,
+    last_skipped_at: r.last_skipped_at,
+    last_success_at: r.last_success_at,
+  };
+}
+
+export function executionToDto(r: ExecutionRow): ExecutionDto {
+  return {
+    id: r.id,
+    schedule_id: r.schedule_id,
+    status: r.status,
+    started_at: r.started_at,
+    completed_at: r.completed_at,
+    duration_ms: r.duration_ms,
+    error: r.error,
+    error_details: details(r.error_details),
+    stdout: r.stdout,
+    stderr: r.stderr,
+    stdout_truncated: r.stdout_truncated === 1,
+    stderr_truncated: r.stderr_truncated === 1,
+    attestations_created: r.attestations_created,
+    async_job_id: r.async_job_id,
+    handler_version: r.handler_version,
+    trigger: r.trigger,
+    due_at: r.due_at,
+  };
+}

@@ -1,0 +1,112 @@
+// Storage of schedules and executions: one interface, one implementation over a TxRunner.
+import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../db/migrations.js';
+import type { Schema } from '../db/schema.js';
+import type { ScheduleState } from '../protocol.js';
+import { pageLimit, toPage, type Paging } from './job-store.js';
+import type { ExecutionRow, Page, ScheduleRow } from './rows.js';
+import {
+  deleteScheduleOp,
+  patchScheduleOp,
+  tickOp,
+  triggerOp,
+  type DeleteResult,
+  type RunSpec,
+  type TickResult,
+  type TriggerResult,
+} from './schedule-ops.js';
+import type { TxRunner } from './tx.js';
+
+export interface ScheduleFilter {
+  state?: ScheduleState | undefined;
+  handler_name?: string | undefined;
+  created_from?: string | undefined;
+}
+
+export interface ScheduleStore {
+  readonly kind: Dialect;
+  insert(row: ScheduleRow): Promise<ScheduleRow>;
+  get(id: string): Promise<ScheduleRow | undefined>;
+  list(filter: ScheduleFilter, paging: Paging): Promise<Page<ScheduleRow>>;
+  /** Locks the row, asks `change` what to set (null: nothing), returns the row after. */
+  patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null): Promise<ScheduleRow | null>;
+  delete(id: string, now: number): Promise<DeleteResult | null>;
+  tick(spec: RunSpec & { limit: number }): Promise<TickResult>;
+  trigger(spec: RunSpec & { id: string }): Promise<TriggerResult>;
+  /** The earliest next_run_at of an active schedule. */
+  nextDueAt(): Promise<number | null>;
+  getExecution(id: string): Promise<ExecutionRow | undefined>;
+  listExecutions(scheduleId: string, paging: Paging): Promise<Page<ExecutionRow>>;
+}
+
+export class SqlScheduleStore implements ScheduleStore {
+  readonly kind: Dialect;
+
+  constructor(
+    private readonly db: Kysely<Schema>,
+    private readonly runner: TxRunner,
+  ) {
+    this.kind = runner.dialect;
+  }
+
+  async insert(row: ScheduleRow): Promise<ScheduleRow> {
+    return (await this.runner.run(this.db.insertInto('pulse_schedules').values(row).returningAll().compile())).rows[0]!;
+  }
+
+  async get(id: string): Promise<ScheduleRow | undefined> {
+    return (await this.runner.run(this.db.selectFrom('pulse_schedules').selectAll().where('id', '=', id).compile())).rows[0];
+  }
+
+  async list(filter: ScheduleFilter, paging: Paging): Promise<Page<ScheduleRow>> {
+    const limit = pageLimit(paging);
+    let q = this.db.selectFrom('pulse_schedules').selectAll();
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.handler_name) q = q.where('handler_name', '=', filter.handler_name);
+    if (filter.created_from) q = q.where('created_from', '=', filter.created_from);
+    if (paging.cursor) q = q.where('id', '<', paging.cursor);
+    const { rows } = await this.runner.run(q.orderBy('id', 'desc').limit(limit + 1).compile());
+    return toPage(rows, limit);
+  }
+
+  patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null): Promise<ScheduleRow | null> {
+    return this.runner.transaction(() => patchScheduleOp(this.db, this.kind, id, change));
+  }
+
+  delete(id: string, now: number): Promise<DeleteResult | null> {
+    return this.runner.transaction(() => deleteScheduleOp(this.db, { id, now }));
+  }
+
+  tick(spec: RunSpec & { limit: number }): Promise<TickResult> {
+    return this.runner.transaction(() => tickOp(this.db, this.kind, spec));
+  }
+
+  trigger(spec: RunSpec & { id: string }): Promise<TriggerResult> {
+    return this.runner.transaction(() => triggerOp(this.db, this.kind, spec));
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const q = this.db
+      .selectFrom('pulse_schedules')
+      .select('next_run_at')
+      .where('state', '=', sql.lit('active' as const))
+      .where('next_run_at', 'is not', null)
+      .orderBy('next_run_at')
+      .orderBy('id')
+      .limit(1)
+      .compile();
+    const row = (await this.runner.run(q)).rows[0];
+    return row?.next_run_at ?? null;
+  }
+
+  async getExecution(id: string): Promise<ExecutionRow | undefined> {
+    return (await this.runner.run(this.db.selectFrom('pulse_executions').selectAll().where('id', '=', id).compile())).rows[0];
+  }
+
+  async listExecutions(scheduleId: string, paging: Paging): Promise<Page<ExecutionRow>> {
+    const limit = pageLimit(paging);
+    let q = this.db.selectFrom('pulse_executions').selectAll().where('schedule_id', '=', scheduleId);
+    if (paging.cursor) q = q.where('id', '<', paging.cursor);
+    const { rows } = await this.runner.run(q.orderBy('id', 'desc').limit(limit + 1).compile());
+    return toPage(rows, limit);
+  }
+}

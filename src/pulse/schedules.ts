@@ -1,0 +1,198 @@
+// The schedule service: create from an ats_code through the injected resolver (routing happens
+// once, here), pause, resume, change the interval, trigger now, delete; executions are read here.
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { ConflictError, NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
+import type { ExecutionDto, ScheduleDto } from '../protocol.js';
+import type { Catalog } from './catalog.js';
+import { jobUpdate, scheduleUpdate, type PulseEvents } from './events.js';
+import { gridPointAtOrAfter } from './grid.js';
+import type { PulseIds } from './ids.js';
+import type { Paging } from './job-store.js';
+import { executionToDto, scheduleToDto, type Page, type ScheduleRow } from './rows.js';
+import type { JobDefaults } from './schedule-ops.js';
+import type { ScheduleFilter, ScheduleStore } from './schedule-store.js';
+
+/**
+ * Parses and routes an ats_code (e.g. "ix webhook") to a handler and its payload. Throws a
+ * QntxError (e.g. code 'no_ingest_script' with details ["script_type=webhook"]) that Pulse passes
+ * through unchanged, so its message, details and hint reach the HTTP client.
+ */
+export type ScheduleResolver = (atsCode: string) => Promise<{ handler_name: string; payload: unknown }>;
+
+const MAX_INTERVAL_SECONDS = 366 * 24 * 3600;
+const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS);
+
+export const createScheduleInput = z.object({
+  ats_code: z.string().trim().min(1).max(10_000),
+  interval_seconds: interval,
+  created_from: z.string().min(1).max(200).nullish(),
+});
+export type CreateScheduleInput = z.input<typeof createScheduleInput>;
+
+export const patchScheduleInput = z
+  .object({ interval_seconds: interval.optional(), state: z.enum(['active', 'paused']).optional() })
+  .strict();
+export type PatchScheduleInput = z.input<typeof patchScheduleInput>;
+
+export interface ScheduleServiceOptions {
+  schedules: ScheduleStore;
+  catalog: Catalog;
+  resolver: ScheduleResolver;
+  clock: Clock;
+  ids: PulseIds;
+  events: PulseEvents;
+  jobDefaults: JobDefaults;
+  /** A schedule changed: the ticker looks again. */
+  onChange(): void;
+  /** A job was created: the worker claims it. */
+  onFired(): void;
+  /** A running job of a deleted schedule: abort it if it runs in this process. */
+  abortJob(jobId: string): void;
+}
+
+export class ScheduleService {
+  constructor(private readonly o: ScheduleServiceOptions) {}
+
+  async create(input: CreateScheduleInput): Promise<ScheduleDto> {
+    const v = parse(createScheduleInput, input, 'invalid schedule');
+    const routed = await this.o.resolver(v.ats_code);
+    this.o.catalog.parse(routed.handler_name, routed.payload);
+    const now = this.o.clock.now();
+    const row: ScheduleRow = {
+      id: this.o.ids.next('SC'),
+      ats_code: v.ats_code,
+      handler_name: routed.handler_name,
+      payload: JSON.stringify(routed.payload ?? null),
+      interval_seconds: v.interval_seconds,
+      state: 'active',
+      // The first run is now; the grid is created_at + k * interval from there.
+      next_run_at: now,
+      last_run_at: null,
+      last_execution_id: null,
+      last_status: null,
+      skipped_count: 0,
+      last_skipped_at: null,
+      handler_state: null,
+      last_success_at: null,
+      created_from: v.created_from ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    const saved = await this.o.schedules.insert(row);
+    this.changed(saved);
+    return scheduleToDto(saved);
+  }
+
+  async get(id: string): Promise<ScheduleDto> {
+    return scheduleToDto(await this.row(id));
+  }
+
+  async list(filter: ScheduleFilter = {}, paging: Paging = {}): Promise<Page<ScheduleDto>> {
+    const page = await this.o.schedules.list(filter, paging);
+    return { items: page.items.map(scheduleToDto), next_cursor: page.next_cursor };
+  }
+
+  /** Changes the interval and/or pauses or resumes (see docs/pulse.md for the grid rules). */
+  async update(id: string, patch: PatchScheduleInput): Promise<ScheduleDto> {
+    const p = parse(patchScheduleInput, patch, 'invalid schedule change');
+    const now = this.o.clock.now();
+    const row = await this.o.schedules.patch(id, (s) => planPatch(s, p, now));
+    if (!row) throw notFound(id);
+    this.changed(row);
+    return scheduleToDto(row);
+  }
+
+  pause(id: string): Promise<ScheduleDto> {
+    return this.update(id, { state: 'paused' });
+  }
+
+  resume(id: string): Promise<ScheduleDto> {
+    return this.update(id, { state: 'active' });
+  }
+
+  /** Runs the schedule now, in any state; a 409 while its previous execution still runs. */
+  async trigger(id: string): Promise<ExecutionDto> {
+    const res = await this.o.schedules.trigger({ id, now: this.o.clock.now(), ids: this.o.ids, jobDefaults: this.o.jobDefaults });
+    if (!res) throw notFound(id);
+    if (res.kind === 'running') {
+      throw new ConflictError(`schedule ${id} is already running`, {
+        details: [`schedule_id=${id}`, `execution_id=${res.schedule.last_execution_id ?? ''}`],
+        hint: 'Wait for the running execution to finish, or cancel its job',
+      });
+    }
+    this.o.events.emit(scheduleUpdate(res.fired.schedule));
+    this.o.events.emit(jobUpdate(res.fired.job));
+    this.o.onFired();
+    return executionToDto(res.fired.execution);
+  }
+
+  /** Deletes the schedule and its executions; its queued job is cancelled, a running one aborted. */
+  async delete(id: string): Promise<void> {
+    const res = await this.o.schedules.delete(id, this.o.clock.now());
+    if (!res) throw notFound(id);
+    for (const job of [...res.cancelled, ...res.cancelRequested]) this.o.events.emit(jobUpdate(job));
+    for (const job of res.cancelRequested) this.o.abortJob(job.id);
+    this.o.events.emit({ type: 'schedule_update', schedule: null, schedule_id: id, deleted: true });
+    this.o.onChange();
+  }
+
+  async getExecution(id: string): Promise<ExecutionDto> {
+    const row = await this.o.schedules.getExecution(id);
+    if (!row) throw new NotFoundError(`execution ${id} not found`, { details: [`execution_id=${id}`] });
+    return executionToDto(row);
+  }
+
+  async listExecutions(scheduleId: string, paging: Paging = {}): Promise<Page<ExecutionDto>> {
+    await this.row(scheduleId);
+    const page = await this.o.schedules.listExecutions(scheduleId, paging);
+    return { items: page.items.map(executionToDto), next_cursor: page.next_cursor };
+  }
+
+  private async row(id: string): Promise<ScheduleRow> {
+    const row = await this.o.schedules.get(id);
+    if (!row) throw notFound(id);
+    return row;
+  }
+
+  private changed(row: ScheduleRow): void {
+    this.o.events.emit(scheduleUpdate(row));
+    this.o.onChange();
+  }
+}
+
+/**
+ * The columns a patch sets. A new interval restarts the grid at the last run (or now): the next
+ * run is last_run_at + interval, or now if that has passed. Interval 0 on a schedule that already
+ * ran makes it inactive. Resuming keeps the grid and takes its first point at or after now.
+ */
+export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>, now: number): Partial<ScheduleRow> | null {
+  if (p.interval_seconds === undefined && p.state === undefined) return null;
+  const set: Partial<ScheduleRow> = { updated_at: now };
+  const state = p.state ?? (s.state === 'paused' ? 'paused' : 'active');
+  set.state = state;
+  if (p.interval_seconds !== undefined) {
+    set.interval_seconds = p.interval_seconds;
+    if (p.interval_seconds === 0) {
+      const ran = s.last_run_at !== null;
+      set.next_run_at = ran ? null : now;
+      if (ran) set.state = 'inactive';
+    } else {
+      set.next_run_at = Math.max(now, (s.last_run_at ?? now) + p.interval_seconds * 1000);
+    }
+  } else if (state === 'active' && s.state !== 'active') {
+    const ms = s.interval_seconds * 1000;
+    set.next_run_at = s.interval_seconds === 0 || s.next_run_at === null ? now : gridPointAtOrAfter(s.next_run_at, ms, now);
+  }
+  return set;
+}
+
+function parse<T extends z.ZodType>(schema: T, input: unknown, message: string): z.output<T> {
+  const r = schema.safeParse(input);
+  if (!r.success) throw new ValidationError(message, { details: issuesToDetails(r.error.issues) });
+  return r.data;
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`schedule ${id} not found`, { details: [`schedule_id=${id}`] });
+}

@@ -1,0 +1,147 @@
+// Browser test harness: starts the real `qntx serve` (the bin) on a free port with a temp data dir,
+// and Debian's chromium through playwright-core. Shared by the e2e suite and `npm run screenshot`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/lib/chromium/chromium'];
+
+export function chromiumPath(): string | undefined {
+  const fromEnv = process.env.QNTX_CHROMIUM;
+  if (fromEnv) return fs.existsSync(fromEnv) ? fromEnv : undefined;
+  return CHROMIUM_CANDIDATES.find((p) => fs.existsSync(p));
+}
+
+/** Why the browser suite cannot run here, or false. In CI a missing browser is a failure, not a skip. */
+export function browserSkipReason(): string | false {
+  if (chromiumPath()) return false;
+  const why = 'chromium not found: apt-get install -y chromium (or set QNTX_CHROMIUM)';
+  if (process.env.CI) throw new Error(why);
+  return why;
+}
+
+/** The server runs the compiled CLI and serves the built web app: both must exist. */
+export function assertBuilt(): void {
+  const missing = [path.join(ROOT, 'dist', 'cli', 'main.js'), path.join(ROOT, 'web', 'dist', 'index.html')].filter((f) => !fs.existsSync(f));
+  if (missing.length) throw new Error(`not built: ${missing.join(', ')}; run npm run build && npm run build:web`);
+}
+
+export interface RunningQntx {
+  url: string;
+  dataDir: string;
+  /** Everything the server printed, for failure messages. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-e2e-'))): Promise<RunningQntx> {
+  assertBuilt();
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'qntx.js'), 'serve', '--port', '0', '--data-dir', dataDir], {
+    cwd: ROOT,
+    // Empty means unset to qntx: the test's server never inherits a database, token or address.
+    env: { ...process.env, QNTX_DATABASE_URL: '', QNTX_TOKEN: '', QNTX_HOST: '', QNTX_PORT: '', QNTX_DATA_DIR: '', QNTX_LOG_LEVEL: process.env.QNTX_LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`qntx serve did not start in 20 s:\n${out}`)), 20_000);
+    const onData = (b: Buffer) => {
+      out += b.toString();
+      const m = /qntx listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`qntx serve exited with ${code}:\n${out}`));
+    });
+  });
+  return { url, dataDir, output: () => out, stop: () => stopChild(child) };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error('chromium not found: apt-get install -y chromium');
+  return chromium.launch({
+    executablePath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A fresh page on the canvas, with console errors and dialogs recorded. */
+export async function openCanvas(browser: Browser, url: string, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(d.message());
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto(url);
+  await waitForCanvas(page);
+  return { context, page, dialogs, pageErrors };
+}
+
+export async function waitForCanvas(page: Page): Promise<void> {
+  await page.locator('.canvas[data-loaded="true"]').waitFor({ timeout: 15_000 });
+}
+
+/** Polls `fn` until it returns something truthy. */
+export async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** Replaces the text of a CodeMirror editor as a user would: select all, then type. */
+export async function replaceCode(page: Page, scope: string, code: string, typedPrefix = ''): Promise<void> {
+  const content = page.locator(`${scope} .cm-content`);
+  await content.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  // Typed key by key (what a user does); the rest inserted at once, so auto-indent does not re-indent it.
+  if (typedPrefix) await page.keyboard.type(typedPrefix);
+  await page.keyboard.insertText(code);
+}
+
+/** Drags a glyph by its title bar. */
+export async function dragGlyph(page: Page, selector: string, dx: number, dy: number): Promise<void> {
+  const bar = page.locator(`${selector} .glyph-titlebar`);
+  const box = (await bar.boundingBox())!;
+  const x = box.x + 60;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 5 });
+  await page.mouse.move(x + dx, y + dy, { steps: 5 });
+  await page.mouse.up();
+}

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { advanceUntil, makeHarness, type Harness } from './fixtures/pulse-harness.js';
+import { DB_KINDS } from './helpers.js';
+
+const T = { timeout: 30_000 };
+const LEASE = 30_000;
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+for (const { kind, skip } of DB_KINDS) {
+  describe(`pulse leases (${kind})`, { skip }, () => {
+    let h: Harness;
+    beforeEach(async () => {
+      h = await makeHarness(kind, { leaseMs: LEASE });
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    it('runs a job again once the lease of a worker that vanished runs out', T, async () => {
+      const job = await h.pulse.enqueue('count', { key: 'ghosted' });
+      const [claimed] = await h.pulse.jobStore.claim({ workerId: 'ghost', now: h.clock.now(), leaseMs: LEASE, limit: 1 });
+      assert.equal(claimed?.id, job.id);
+      await h.pulse.start();
+      const done = h.pulse.events.waitFor('job_update', (e) => e.job_id === job.id && e.status === 'completed');
+      await advanceUntil(h.clock, done, 5_000);
+      assert.equal(h.fx.runs.get('ghosted'), 1);
+      const j = await h.pulse.getJob(job.id);
+      assert.equal(j.retry_count, 1);
+      assert.equal(j.status, 'completed');
+      // The ghost coming back cannot finish the job a second time.
+      const late = await h.pulse.jobStore.finish({
+        jobId: job.id,
+        executionId: null,
+        workerId: 'ghost',
+        attempt: 0,
+        outcome: { kind: 'completed', result: {} },
+        now: h.clock.now(),
+      });
+      assert.equal(late, null);
+    });
+
+    it('recovers the scheduled job of a worker process killed with SIGKILL', { timeout: 60_000 }, async () => {
+      const s = await h.pulse.createSchedule({ ats_code: 'gate k9', interval_seconds: 3600 });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', path.join(here, 'fixtures/pulse-claim-and-hang.ts'), h.dataDir, h.pgSchema ?? '-', String(h.clock.now()), String(LEASE)],
+        { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
+      );
+      const exited = new Promise((r) => child.once('exit', r));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (b: Buffer) => b.toString().includes('started') && resolve());
+        child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
+      });
+      const [running] = (await h.pulse.listJobs({ schedule_id: s.id })).items;
+      assert.equal(running?.status, 'running');
+      child.kill('SIGKILL');
+      await exited;
+
+      void h.fx.whenStarted('k9').then(() => h.fx.open('k9'));
+      const done = h.pulse.events.waitFor('pulse_execution_completed', (e) => e.schedule_id === s.id);
+      await h.pulse.start();
+      await advanceUntil(h.clock, done, 5_000);
+      assert.equal(h.fx.runs.get('k9'), 1);
+      const job = await h.pulse.getJob(running.id);
+      assert.equal(job.status, 'completed');
+      assert.equal(job.retry_count, 1);
+      const xs = (await h.pulse.listExecutions(s.id)).items;
+      assert.equal(xs.length, 1);
+      assert.equal(xs[0]!.status, 'completed');
+      const sched = await h.pulse.getSchedule(s.id);
+      assert.equal(sched.state, 'active');
+      assert.equal(sched.last_status, 'completed');
+    });
+
+    it('gives leases back on stop after the grace period, without counting an attempt', T, async () => {
+      await h.pulse.start();
+      const started = h.fx.whenStarted('long');
+      const job = await h.pulse.enqueue('gate', { gate: 'long' });
+      await started;
+      const released = h.pulse.events.waitFor('job_update', (e) => e.job_id === job.id && e.status === 'queued');
+      await h.pulse.stop(20);
+      await released;
+      const j = await h.pulse.getJob(job.id);
+      assert.equal(j.status, 'queued');
+      assert.equal(j.retry_count, 0);
+      const other = h.another({ workerId: 'w-next' });
+      const done = other.events.waitFor('job_update', (e) => e.job_id === job.id && e.status === 'running');
+      await other.start();
+      await done;
+      h.fx.open('long');
+    });
+
+    it('lets a running job finish within the grace period on stop', T, async () => {
+      await h.pulse.start();
+      const started = h.fx.whenStarted('short');
+      const job = await h.pulse.enqueue('gate', { gate: 'short' });
+      await started;
+      const stopping = h.pulse.stop(10_000);
+      h.fx.open('short');
+      await stopping;
+      assert.equal((await h.pulse.getJob(job.id)).status, 'completed');
+    });
+
+    it('drops the outcome of an attempt whose lease another worker reaped', T, async () => {
+      const statuses: string[] = [];
+      h.pulse.events.on('job_update', (e) => statuses.push(e.status));
+      await h.pulse.start();
+      const started = h.fx.whenStarted('stuck');
+      const job = await h.pulse.enqueue('gate', { gate: 'stuck', ignoreAbort: true }, { maxRetries: 0 });
+      await started;
+      // Another process reaps it as if our heartbeats had stopped: requeued, counting an attempt.
+      const reapAt = h.clock.now() + LEASE + 1;
+      const reaped = await h.another({ concurrency: 0, ticker: false }).jobStore.reapExpired(reapAt);
+      assert.equal(reaped.length, 1);
+      assert.equal(reaped[0]!.job.status, 'queued');
+      assert.equal(reaped[0]!.job.retry_count, 1);
+      // The first attempt ends now, but its lease is gone: its outcome must not count.
+      const again = h.fx.whenStarted('stuck');
+      h.fx.open('stuck');
+      h.clock.set(reapAt);
+      await again;
+      const done = h.pulse.events.waitFor('job_update', (e) => e.job_id === job.id && e.status === 'completed');
+      h.fx.open('stuck');
+      await done;
+      const j = await h.pulse.getJob(job.id);
+      assert.equal(j.retry_count, 1);
+      assert.equal(h.fx.runs.get('stuck'), 2);
+      assert.equal(statuses.filter((x) => x === 'completed').length, 1);
+    });
+  });
+}

@@ -1,0 +1,45 @@
+// The canvas application: services, Pulse (live), the canvas store, and the surface with its chrome.
+import { useEffect, useMemo, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { CanvasProvider } from './app/canvas.js';
+import { PulseProvider } from './app/pulse.js';
+import { createServices, ServicesContext } from './app/services.js';
+import { Canvas } from './canvas/Canvas.js';
+import { CommandPalette } from './ui/CommandPalette.js';
+import { Toolbar } from './ui/Toolbar.js';
+import { UndoToast } from './ui/UndoToast.js';
+
+export function App() {
+  const services = useMemo(() => createServices(), []);
+  const [paletteOpen, setPaletteOpen] = useState(false);
+
+  useEffect(() => {
+    // Capture phase: works even while focus is in the code editor or an input.
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k') {
+        e.preventDefault();
+        e.stopPropagation();
+        setPaletteOpen((o) => !o);
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, []);
+
+  return (
+    <ServicesContext.Provider value={services}>
+      <ReactFlowProvider>
+        <PulseProvider>
+          <CanvasProvider>
+            <main className="app">
+              <Canvas />
+              <Toolbar onOpenPalette={() => setPaletteOpen(true)} />
+              <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} />
+              <UndoToast />
+            </main>
+          </CanvasProvider>
+        </PulseProvider>
+      </ReactFlowProvider>
+    </ServicesContext.Provider>
+  );
+}

@@ -1,0 +1,103 @@
+// Every endpoint the canvas calls, typed, over one Http client. Answers whose exact envelope the
+// server may still change (a list or {items}) are unwrapped defensively here and nowhere else.
+import type { ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
+import type { Http } from './http.js';
+import type {
+  AttestationPage,
+  AttestationQuery,
+  CanvasGlyphDto,
+  ExecuteResult,
+  GlyphPut,
+  HandlerInfo,
+  HandlerVersion,
+} from './types.js';
+
+const enc = encodeURIComponent;
+
+export function createApi(http: Http) {
+  return {
+    canvas: {
+      list: async () => (await http.get<{ glyphs: CanvasGlyphDto[] }>('/api/canvas')).glyphs,
+      get: (id: string) => http.get<CanvasGlyphDto>(`/api/canvas/glyphs/${enc(id)}`),
+      put: (id: string, body: GlyphPut, keepalive = false) =>
+        http.put<CanvasGlyphDto>(`/api/canvas/glyphs/${enc(id)}`, body, { keepalive }),
+      remove: (id: string, keepalive = false) => http.del(`/api/canvas/glyphs/${enc(id)}`, { keepalive }),
+    },
+    pulse: {
+      create: (body: { ats_code: string; interval_seconds: number; created_from?: string }) =>
+        http.post<ScheduleDto>('/api/pulse/schedules', body).then(unwrapSchedule),
+      list: async () => unwrapList<ScheduleDto>(await http.get<unknown>('/api/pulse/schedules'), 'schedules'),
+      get: (id: string) => http.get<unknown>(`/api/pulse/schedules/${enc(id)}`).then(unwrapSchedule),
+      setState: (id: string, state: ScheduleState) =>
+        http.patch<unknown>(`/api/pulse/schedules/${enc(id)}`, { state }).then(unwrapSchedule),
+      remove: (id: string) => http.del<unknown>(`/api/pulse/schedules/${enc(id)}`),
+      trigger: (id: string) => http.post<unknown>(`/api/pulse/schedules/${enc(id)}/trigger`),
+      executions: async (id: string, limit = 20) =>
+        unwrapList<ExecutionDto>(await http.get<unknown>(`/api/pulse/schedules/${enc(id)}/executions?limit=${limit}`), 'executions'),
+    },
+    python: {
+      execute: (code: string) => http.post<ExecuteResult>('/api/python/execute', { code }),
+      registerHandler: (scriptType: string, code: string) =>
+        http.post<unknown>('/api/python/register-handler', { script_type: scriptType, code, language: 'python' }).then(
+          (r) => ({ version: handlerVersionOf(r) }),
+        ),
+      handler: async (scriptType: string) => toHandlerInfo(scriptType, await http.get<unknown>(`/api/handlers/${enc(scriptType)}`)),
+    },
+    ats: {
+      query: (q: AttestationQuery) => http.get<AttestationPage>(`/api/attestations?${attestationQueryString(q)}`),
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
+
+export function attestationQueryString(q: AttestationQuery): string {
+  const p = new URLSearchParams();
+  for (const key of ['subjects', 'predicates', 'contexts', 'actors'] as const) {
+    if (q[key].length) p.set(key, q[key].join(','));
+  }
+  p.set('limit', String(q.limit));
+  if (q.cursor) p.set('cursor', q.cursor);
+  return p.toString();
+}
+
+function unwrapList<T>(r: unknown, key: string): T[] {
+  if (Array.isArray(r)) return r as T[];
+  const inner = r && typeof r === 'object' ? (r as Record<string, unknown>)[key] : undefined;
+  return Array.isArray(inner) ? (inner as T[]) : [];
+}
+
+function unwrapSchedule(r: unknown): ScheduleDto {
+  const o = r as { schedule?: ScheduleDto } & ScheduleDto;
+  return o && typeof o === 'object' && o.schedule && typeof o.schedule === 'object' ? o.schedule : o;
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function handlerVersionOf(r: unknown): number | null {
+  if (!r || typeof r !== 'object') return null;
+  const o = r as Record<string, unknown>;
+  const attrs = o.attributes as Record<string, unknown> | undefined;
+  const handler = o.handler as Record<string, unknown> | undefined;
+  return num(o.version) ?? num(attrs?.version) ?? (handler ? handlerVersionOf(handler) : null);
+}
+
+/** Normalises a handler answer to versions newest first, whether it lists versions or attestations. */
+export function toHandlerInfo(scriptType: string, r: unknown): HandlerInfo {
+  const o = (r && typeof r === 'object' ? r : {}) as Record<string, unknown>;
+  const raw = Array.isArray(o.versions) ? o.versions : Array.isArray(r) ? r : [];
+  const versions: HandlerVersion[] = raw.map((v: unknown, i: number) => {
+    const e = (v ?? {}) as Record<string, unknown>;
+    const attrs = (e.attributes ?? {}) as Record<string, unknown>;
+    return {
+      id: typeof e.id === 'string' ? e.id : String(i),
+      version: num(e.version) ?? num(attrs.version) ?? raw.length - i,
+      code: typeof e.code === 'string' ? e.code : typeof attrs.code === 'string' ? attrs.code : '',
+      created_at: num(e.created_at) ?? num(e.timestamp),
+    };
+  });
+  versions.sort((a, b) => b.version - a.version);
+  return { script_type: scriptType, version: num(o.version) ?? versions[0]?.version ?? null, versions };
+}

@@ -1,0 +1,63 @@
+// Shapes of the API answers the canvas reads that the shared protocol module does not name.
+import type { AttestationDto } from '../../../src/protocol.js';
+
+export interface CanvasGlyphDto {
+  id: string;
+  kind: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  data: Record<string, unknown>;
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface GlyphPut {
+  kind: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  data: Record<string, unknown>;
+  version: number;
+}
+
+export interface ExecuteResult {
+  success: boolean;
+  stdout: string;
+  stderr: string;
+  error: string | null;
+  details?: string[];
+  attestations_created: number;
+  duration_ms: number;
+}
+
+export interface HandlerVersion {
+  id: string;
+  version: number;
+  code: string;
+  created_at: number | null;
+}
+
+export interface HandlerInfo {
+  script_type: string;
+  version: number | null;
+  versions: HandlerVersion[];
+}
+
+export interface AttestationPage {
+  attestations: AttestationDto[];
+  count: number;
+  next_cursor: string | null;
+}
+
+export interface AttestationQuery {
+  subjects: string[];
+  predicates: string[];
+  contexts: string[];
+  actors: string[];
+  limit: number;
+  cursor?: string | null | undefined;
+}

@@ -1,0 +1,149 @@
+// The canvas store in React: the command reducer, loading from and saving to the server, and the
+// actions glyphs use (spawn, update their data, close, focus).
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
+import { useReactFlow } from '@xyflow/react';
+import { CanvasPersister, type SaveStatus } from '../canvas/persister.js';
+import { applyCommand, besidePosition, emptyCanvas, findGlyph, spawnPosition, type CanvasCommand, type CanvasState, type GlyphRecord } from '../canvas/state.js';
+import { GLYPH_KINDS, isGlyphKind, type GlyphKind } from '../glyphs/kinds.js';
+import { newGlyphId } from '../lib/ids.js';
+import { useServices } from './services.js';
+
+export interface SpawnOptions {
+  data?: Record<string, unknown>;
+  /** Put it to the right of this glyph instead of the middle of the view. */
+  besideId?: string;
+}
+
+export interface CanvasActions {
+  dispatch(cmd: CanvasCommand): void;
+  spawn(kind: GlyphKind, opts?: SpawnOptions): string;
+  updateData(id: string, patch: Record<string, unknown>): void;
+  close(id: string): void;
+  focus(id: string): void;
+  getGlyph(id: string): GlyphRecord | undefined;
+  reload(): Promise<void>;
+}
+
+export interface CanvasMeta {
+  saveStatus: SaveStatus;
+  saveError: string | null;
+  loadError: string | null;
+}
+
+const ActionsContext = createContext<CanvasActions | null>(null);
+const StateContext = createContext<CanvasState>(emptyCanvas);
+const MetaContext = createContext<CanvasMeta>({ saveStatus: 'saved', saveError: null, loadError: null });
+
+export function CanvasProvider({ children }: { children: ReactNode }) {
+  const { api } = useServices();
+  const flow = useReactFlow();
+  const [state, dispatch] = useReducer(applyCommand, emptyCanvas);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const [meta, setMeta] = useState<CanvasMeta>({ saveStatus: 'saved', saveError: null, loadError: null });
+
+  const persister = useMemo(
+    () =>
+      new CanvasPersister({
+        api: { put: (id, b, k) => api.canvas.put(id, b, k), remove: (id, k) => api.canvas.remove(id, k), get: (id) => api.canvas.get(id) },
+        onStatus: (saveStatus, err) => setMeta((m) => ({ ...m, saveStatus, saveError: err ? err.message : null })),
+      }),
+    [api],
+  );
+
+  const reload = useCallback(async () => {
+    try {
+      const dtos = await api.canvas.list();
+      const glyphs = dtos.filter((g) => isGlyphKind(g.kind));
+      persister.baseline(glyphs);
+      dispatch({ type: 'load', glyphs });
+      setMeta((m) => ({ ...m, loadError: null }));
+    } catch (err) {
+      setMeta((m) => ({ ...m, loadError: (err as Error).message }));
+    }
+  }, [api, persister]);
+
+  useEffect(() => {
+    void reload();
+  }, [reload]);
+
+  useEffect(() => persister.update(state), [persister, state]);
+
+  useEffect(() => {
+    const flushNow = () => {
+      if (persister.isDirty()) void persister.flush(true);
+    };
+    const onVisibility = () => {
+      if (document.visibilityState === 'hidden') flushNow();
+    };
+    window.addEventListener('pagehide', flushNow);
+    document.addEventListener('visibilitychange', onVisibility);
+    return () => {
+      window.removeEventListener('pagehide', flushNow);
+      document.removeEventListener('visibilitychange', onVisibility);
+    };
+  }, [persister]);
+
+  const actions = useMemo<CanvasActions>(() => {
+    const focus = (id: string) => {
+      const g = findGlyph(stateRef.current, id);
+      if (!g) return;
+      dispatch({ type: 'bringToFront', id });
+      void flow.setCenter(g.x + g.width / 2, g.y + g.height / 2, { zoom: Math.max(flow.getZoom(), 0.8), duration: 300 });
+    };
+    return {
+      dispatch,
+      focus,
+      getGlyph: (id) => findGlyph(stateRef.current, id),
+      updateData: (id, patch) => dispatch({ type: 'updateData', id, patch }),
+      close: (id) => dispatch({ type: 'close', id }),
+      reload,
+      spawn(kind, opts = {}) {
+        const info = GLYPH_KINDS[kind];
+        const size = info.defaultSize;
+        const anchor = opts.besideId ? findGlyph(stateRef.current, opts.besideId) : undefined;
+        const center = flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 + 20 });
+        const topLeft = flow.screenToFlowPosition({ x: 16, y: 64 });
+        const bottomRight = flow.screenToFlowPosition({ x: window.innerWidth - 16, y: window.innerHeight - 16 });
+        const view = { ...topLeft, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y };
+        const pos = anchor ? besidePosition(anchor) : spawnPosition(stateRef.current, center, size, view);
+        const id = newGlyphId(kind);
+        dispatch({ type: 'spawn', glyph: { id, kind, ...pos, ...size, data: { ...info.defaultData(), ...opts.data } } });
+        // Bring it into view when it landed (partly) off screen; with its anchor, when it has one.
+        const tl = flow.flowToScreenPosition(pos);
+        const br = flow.flowToScreenPosition({ x: pos.x + size.width, y: pos.y + size.height });
+        if (tl.x < 0 || tl.y < 60 || br.x > window.innerWidth || br.y > window.innerHeight) {
+          const box = anchor
+            ? { x0: Math.min(anchor.x, pos.x), y0: Math.min(anchor.y, pos.y), x1: Math.max(anchor.x + anchor.width, pos.x + size.width), y1: Math.max(anchor.y + anchor.height, pos.y + size.height) }
+            : { x0: pos.x, y0: pos.y, x1: pos.x + size.width, y1: pos.y + size.height };
+          const fit = Math.min((window.innerWidth - 80) / (box.x1 - box.x0), (window.innerHeight - 140) / (box.y1 - box.y0));
+          const zoom = Math.max(0.3, Math.min(flow.getZoom(), fit));
+          setTimeout(() => void flow.setCenter((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2 + 20 / zoom, { zoom, duration: 250 }), 0);
+        }
+        return id;
+      },
+    };
+  }, [flow, reload]);
+
+  return (
+    <ActionsContext.Provider value={actions}>
+      <MetaContext.Provider value={meta}>
+        <StateContext.Provider value={state}>{children}</StateContext.Provider>
+      </MetaContext.Provider>
+    </ActionsContext.Provider>
+  );
+}
+
+export function useCanvasActions(): CanvasActions {
+  const a = useContext(ActionsContext);
+  if (!a) throw new Error('useCanvasActions outside CanvasProvider');
+  return a;
+}
+
+export function useCanvasState(): CanvasState {
+  return useContext(StateContext);
+}
+
+export function useCanvasMeta(): CanvasMeta {
+  return useContext(MetaContext);
+}

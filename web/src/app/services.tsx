@@ -1,0 +1,24 @@
+// Long-lived services every component may use: the API client and the glyph event bus.
+import { createContext, useContext } from 'react';
+import { createApi, type Api } from '../api/endpoints.js';
+import { createHttp } from '../api/http.js';
+import { Bus } from '../lib/bus.js';
+
+export interface Services {
+  api: Api;
+  bus: Bus;
+}
+
+export function createServices(): Services {
+  const token = new URLSearchParams(window.location.search).get('token') ?? window.localStorage.getItem('qntx.token') ?? undefined;
+  const http = createHttp((url, init) => window.fetch(url, init), '', token);
+  return { api: createApi(http), bus: new Bus() };
+}
+
+export const ServicesContext = createContext<Services | null>(null);
+
+export function useServices(): Services {
+  const s = useContext(ServicesContext);
+  if (!s) throw new Error('useServices outside ServicesContext');
+  return s;
+}

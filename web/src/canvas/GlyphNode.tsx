@@ -1,0 +1,29 @@
+// A React Flow node that renders one glyph: its frame plus the body of its kind.
+import { memo, Suspense, useCallback, useState } from 'react';
+import type { Node, NodeProps } from '@xyflow/react';
+import { useCanvasActions } from '../app/canvas.js';
+import { GLYPHS } from '../glyphs/registry.js';
+import { isGlyphKind } from '../glyphs/kinds.js';
+import { GlyphFrame } from './GlyphFrame.js';
+import type { GlyphRecord } from './state.js';
+
+export type GlyphNodeType = Node<{ glyph: GlyphRecord }, 'glyph'>;
+
+function GlyphNodeImpl({ data, selected }: NodeProps<GlyphNodeType>) {
+  const { glyph } = data;
+  const { close } = useCanvasActions();
+  const [tone, setTone] = useState<string | undefined>(undefined);
+  const onClose = useCallback(() => close(glyph.id), [close, glyph.id]);
+  if (!isGlyphKind(glyph.kind)) return null;
+  const def = GLYPHS[glyph.kind];
+  const Body = def.Component;
+  return (
+    <GlyphFrame id={glyph.id} info={def.info} title={def.title(glyph.data)} selected={!!selected} tone={tone} onClose={onClose}>
+      <Suspense fallback={<p className="empty-note glyph-loading">Loading…</p>}>
+        <Body glyph={glyph} setTone={setTone} />
+      </Suspense>
+    </GlyphFrame>
+  );
+}
+
+export const GlyphNode = memo(GlyphNodeImpl);

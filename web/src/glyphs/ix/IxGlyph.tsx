@@ -1,0 +1,193 @@
+// The IX glyph: `ix <type> [args]`, once or every N s/m/h, Run. Shows its state by colour and words,
+// offers Create handler when the type has none, and once scheduled follows the runs live.
+import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { ScheduleDto } from '../../../../src/protocol.js';
+import { ApiError } from '../../api/http.js';
+import { useCanvasActions, useCanvasState } from '../../app/canvas.js';
+import { usePulse } from '../../app/pulse.js';
+import { useServices } from '../../app/services.js';
+import { formatCountdown, formatDuration, formatInterval, formatTimestamp } from '../../lib/format.js';
+import { StatusPill } from '../../ui/bits.js';
+import { useNow } from '../../ui/useNow.js';
+import { handlerTemplate, readPyData } from '../py/py-model.js';
+import type { GlyphBodyProps } from '../registry.js';
+import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
+
+export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
+  const { api, bus } = useServices();
+  const canvas = useCanvasActions();
+  const canvasState = useCanvasState();
+  const pulse = usePulse();
+  const d = readIxData(glyph.data);
+  const [req, setReq] = useState<IxRequest>({ phase: d.scheduleId ? 'scheduled' : 'idle' });
+  const [formError, setFormError] = useState<string | null>(null);
+  const schedule = d.scheduleId ? pulse.state.schedules[d.scheduleId] : undefined;
+  const executions = d.scheduleId ? pulse.state.executions[d.scheduleId] : undefined;
+  const view = ixView(req, schedule, executions);
+  const now = useNow(1000, !!schedule?.next_run_at && schedule.state === 'active');
+  const ids = useId();
+
+  useEffect(() => setTone(view.tone), [setTone, view.tone]);
+
+  const run = useCallback(async () => {
+    const data = readIxData(canvas.getGlyph(glyph.id)?.data ?? {});
+    const problem = validateIx(data);
+    setFormError(problem ?? null);
+    if (problem) return;
+    setReq({ phase: 'submitting' });
+    try {
+      const created = await api.pulse.create({ ats_code: toAtsCode(data.command), interval_seconds: intervalSeconds(data), created_from: glyph.id });
+      const previous = data.scheduleId ? pulse.state.schedules[data.scheduleId] : undefined;
+      canvas.updateData(glyph.id, { scheduleId: created.id });
+      await pulse.actions.loadSchedule(created.id);
+      setReq({ phase: 'scheduled' });
+      void pulse.actions.loadExecutions(created.id);
+      // A glyph drives one schedule: a recurring one it replaces is paused, not left running unseen.
+      if (previous && previous.id !== created.id && previous.interval_seconds > 0 && previous.state === 'active') {
+        void pulse.actions.setState(previous.id, 'paused').catch(() => undefined);
+      }
+    } catch (err) {
+      const e = err instanceof ApiError ? err : new ApiError((err as Error).message, 0);
+      setReq({ phase: 'failed', error: { message: e.message, details: e.details, hint: e.hint } });
+    }
+  }, [api, canvas, glyph.id, pulse.actions, pulse.state.schedules]);
+
+  // After a handler for the type this glyph is missing is saved, run again by itself.
+  const waitingFor = useRef<string | undefined>(undefined);
+  waitingFor.current = view.tone === 'error' ? view.scriptType : undefined;
+  const runRef = useRef(run);
+  runRef.current = run;
+  useEffect(
+    () =>
+      bus.on('handlerSaved', ({ scriptType }) => {
+        if (waitingFor.current === scriptType) void runRef.current();
+      }),
+    [bus],
+  );
+
+  const createHandler = (type: string) => {
+    const existing = canvasState.glyphs.find((g) => g.kind === 'py' && readPyData(g.data).handlerFor === type);
+    if (existing) canvas.focus(existing.id);
+    else canvas.spawn('py', { besideId: glyph.id, data: { code: handlerTemplate(type), handlerFor: type } });
+  };
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    void run();
+  };
+
+  const set = (patch: Record<string, unknown>) => canvas.updateData(glyph.id, patch);
+  const busy = req.phase === 'submitting';
+
+  return (
+    <form className="ix" onSubmit={onSubmit} aria-busy={busy}>
+      <div className="ix-command">
+        <label htmlFor={`${ids}-cmd`} className="ix-prefix">
+          ix
+        </label>
+        <input
+          id={`${ids}-cmd`}
+          className="input mono ix-input"
+          value={d.command}
+          placeholder="webhook, git ./repo, …"
+          spellCheck={false}
+          autoComplete="off"
+          aria-label="ix command"
+          onChange={(e) => set({ command: e.target.value })}
+        />
+      </div>
+      <fieldset className="ix-interval">
+        <legend className="sr-only">Interval</legend>
+        <label className="radio">
+          <input type="radio" name={`${ids}-repeat`} checked={!d.repeat} onChange={() => set({ repeat: false })} /> Once
+        </label>
+        <label className="radio">
+          <input type="radio" name={`${ids}-repeat`} checked={d.repeat} onChange={() => set({ repeat: true })} /> Every
+        </label>
+        <input
+          className="input ix-every"
+          type="number"
+          min={1}
+          step={1}
+          value={d.every}
+          aria-label="Interval amount"
+          disabled={!d.repeat}
+          onChange={(e) => set({ every: Number(e.target.value) })}
+        />
+        <select className="input ix-unit" value={d.unit} aria-label="Interval unit" disabled={!d.repeat} onChange={(e) => set({ unit: e.target.value as IntervalUnit })}>
+          <option value="s">seconds</option>
+          <option value="m">minutes</option>
+          <option value="h">hours</option>
+        </select>
+        <button type="submit" className="button primary ix-run" disabled={busy}>
+          {busy ? 'Running…' : 'Run'}
+        </button>
+      </fieldset>
+      {formError ? (
+        <p className="form-error" role="alert">
+          {formError}
+        </p>
+      ) : null}
+
+      <div className={`ix-status tone-${view.tone}`} role="status" aria-live="polite" data-state={view.tone}>
+        <span className="ix-status-label">
+          <span className="ix-status-dot" aria-hidden="true" />
+          {view.label}
+        </span>
+        <p className="ix-status-message">{view.message}</p>
+        {view.hint ? <p className="ix-status-hint">{view.hint}</p> : null}
+        {view.scriptType ? (
+          <button type="button" className="button danger-outline" onClick={() => createHandler(view.scriptType!)}>
+            Create handler for {view.scriptType}
+          </button>
+        ) : null}
+      </div>
+
+      {schedule ? <ScheduleSummary schedule={schedule} now={now} /> : null}
+      {executions && executions.length ? (
+        <div className="ix-runs">
+          <h3 className="section-title">Last runs</h3>
+          <ul className="run-list">
+            {executions.slice(0, 5).map((x) => (
+              <li key={x.id} className="run-row" data-status={x.status}>
+                <StatusPill status={x.status} />
+                <span className="run-time">{formatTimestamp(x.started_at).slice(11)}</span>
+                <span className="run-dur">{formatDuration(x.duration_ms)}</span>
+                <span className="run-made">{x.status === 'failed' ? (x.error ?? 'failed') : `${x.attestations_created} attestation${x.attestations_created === 1 ? '' : 's'}`}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </form>
+  );
+}
+
+function ScheduleSummary({ schedule, now }: { schedule: ScheduleDto; now: number }) {
+  const pulse = usePulse();
+  const recurring = schedule.interval_seconds > 0;
+  return (
+    <div className="ix-schedule">
+      <span className="mono">{schedule.ats_code}</span>
+      <span className="muted">{formatInterval(schedule.interval_seconds)}</span>
+      {recurring && schedule.state === 'active' ? (
+        <span className="countdown" aria-label="Next run">
+          next {formatCountdown(schedule.next_run_at, now)}
+        </span>
+      ) : (
+        <StatusPill status={schedule.state} />
+      )}
+      {recurring ? (
+        schedule.state === 'active' ? (
+          <button type="button" className="link-button" onClick={() => void pulse.actions.setState(schedule.id, 'paused')}>
+            Pause
+          </button>
+        ) : schedule.state === 'paused' ? (
+          <button type="button" className="link-button" onClick={() => void pulse.actions.setState(schedule.id, 'active')}>
+            Resume
+          </button>
+        ) : null
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,95 @@
+// The IX glyph's logic without React: its stored data, the schedule request it makes, and the state
+// (idle / running / success / error) it shows, derived from the last request and from Pulse.
+import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
+import { missingScriptType } from '../../lib/details.js';
+import { formatDuration, formatInterval } from '../../lib/format.js';
+
+export type IntervalUnit = 's' | 'm' | 'h';
+
+export interface IxData {
+  command: string;
+  repeat: boolean;
+  every: number;
+  unit: IntervalUnit;
+  /** The schedule the last Run made. */
+  scheduleId: string | null;
+}
+
+export const ixDefaults: IxData = { command: '', repeat: false, every: 10, unit: 's', scheduleId: null };
+
+export function readIxData(data: Readonly<Record<string, unknown>>): IxData {
+  const unit = data.unit === 'm' || data.unit === 'h' ? data.unit : 's';
+  const every = typeof data.every === 'number' && Number.isFinite(data.every) ? data.every : ixDefaults.every;
+  return {
+    command: typeof data.command === 'string' ? data.command : '',
+    repeat: data.repeat === true,
+    every,
+    unit,
+    scheduleId: typeof data.scheduleId === 'string' ? data.scheduleId : null,
+  };
+}
+
+const UNIT_SECONDS: Record<IntervalUnit, number> = { s: 1, m: 60, h: 3600 };
+
+export function intervalSeconds(d: Pick<IxData, 'repeat' | 'every' | 'unit'>): number {
+  if (!d.repeat) return 0;
+  return Math.max(1, Math.round(d.every * UNIT_SECONDS[d.unit]));
+}
+
+/** What the user typed, as the ats code Pulse expects: `webhook` → `ix webhook`. */
+export function toAtsCode(command: string): string {
+  const c = command.trim().replace(/\s+/g, ' ');
+  return /^ix(\s|$)/.test(c) ? c : `ix ${c}`;
+}
+
+/** The message when the command cannot be sent as it is, or undefined. */
+export function validateIx(d: IxData): string | undefined {
+  const code = toAtsCode(d.command);
+  if (code === 'ix' || code === 'ix ') return 'Type what to ingest, for example webhook or git ./repo.';
+  if (d.repeat && !(d.every > 0)) return 'The interval must be a positive number.';
+  return undefined;
+}
+
+export type Tone = 'idle' | 'running' | 'success' | 'error';
+
+/** What the last Run request did, before Pulse takes over. */
+export type IxRequest =
+  | { phase: 'idle' }
+  | { phase: 'submitting' }
+  | { phase: 'failed'; error: { message: string; details?: readonly string[]; hint?: string | undefined } }
+  | { phase: 'scheduled' };
+
+export interface IxView {
+  tone: Tone;
+  label: string;
+  message: string;
+  hint?: string | undefined;
+  /** Set when the failure is a missing handler: the Create handler button appears. */
+  scriptType?: string | undefined;
+}
+
+const LABEL: Record<Tone, string> = { idle: 'Idle', running: 'Running', success: 'Success', error: 'Error' };
+
+export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, executions: readonly ExecutionDto[] | undefined): IxView {
+  const view = (tone: Tone, message: string, extra: Partial<IxView> = {}): IxView => ({ tone, label: LABEL[tone], message, ...extra });
+  if (req.phase === 'submitting') return view('running', 'Scheduling…');
+  if (req.phase === 'failed') {
+    const scriptType = missingScriptType(req.error);
+    return view('error', req.error.message, { hint: req.error.hint, scriptType });
+  }
+  if (!schedule) return req.phase === 'scheduled' ? view('running', 'Scheduled, waiting for Pulse…') : view('idle', 'Ready. Type a command and press Run.');
+  const last = executions?.[0];
+  const every = formatInterval(schedule.interval_seconds);
+  if (last?.status === 'running') return view('running', `Running ${schedule.ats_code}…`);
+  if (last?.status === 'failed') {
+    return view('error', last.error ?? 'The run failed.', { scriptType: missingScriptType(last) });
+  }
+  if (last?.status === 'completed') {
+    const n = last.attestations_created;
+    const made = `${n} attestation${n === 1 ? '' : 's'}`;
+    const tail = schedule.state === 'paused' ? ' · paused' : schedule.interval_seconds > 0 ? ` · runs ${every}` : '';
+    return view('success', `Last run succeeded in ${formatDuration(last.duration_ms)}: ${made}${tail}`);
+  }
+  if (schedule.state === 'paused') return view('idle', `Paused (${every}).`);
+  return view('running', `Scheduled ${every}, waiting for the first run…`);
+}

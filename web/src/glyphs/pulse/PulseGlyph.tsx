@@ -1,0 +1,198 @@
+// The Pulse panel: every schedule with state, interval, next-run countdown, last result and a
+// sparkline of durations; its executions with status, duration, error and output; pause, resume,
+// trigger and delete. Live through the shared Pulse store (WebSocket + refetch).
+import { useState } from 'react';
+import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
+import { usePulse } from '../../app/pulse.js';
+import { countByStatus, recentDurations, scheduleList } from '../../live/pulse-store.js';
+import { formatAgo, formatCountdown, formatDuration, formatInterval, formatTimestamp } from '../../lib/format.js';
+import { OutputBlock, Sparkline, StatusPill } from '../../ui/bits.js';
+import { useNow } from '../../ui/useNow.js';
+import type { GlyphBodyProps } from '../registry.js';
+
+export function PulseGlyph(_props: GlyphBodyProps) {
+  const { state, loadError, actions, connection } = usePulse();
+  const schedules = scheduleList(state);
+  const now = useNow(1000, schedules.some((s) => s.state === 'active' && s.next_run_at));
+  const [openId, setOpenId] = useState<string | null>(null);
+  const expanded = openId ?? schedules[0]?.id ?? null;
+  return (
+    <div className="pulse">
+      <div className="pulse-head">
+        <span className="muted small">
+          {schedules.length} schedule{schedules.length === 1 ? '' : 's'}
+          {connection.status === 'open' ? ' · live' : ' · polling'}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="button subtle small" onClick={() => void actions.refresh()}>
+          Refresh
+        </button>
+      </div>
+      {loadError ? (
+        <p className="form-error" role="alert">
+          Could not load schedules: {loadError}
+        </p>
+      ) : null}
+      {state.loaded && schedules.length === 0 && !loadError ? (
+        <p className="empty-note">No schedules yet. Run an IX glyph to make one.</p>
+      ) : null}
+      <ul className="schedule-list">
+        {schedules.map((s) => (
+          <ScheduleCard
+            key={s.id}
+            schedule={s}
+            executions={state.executions[s.id] ?? []}
+            durations={recentDurations(state, s.id)}
+            now={now}
+            open={expanded === s.id}
+            onToggle={() => setOpenId(expanded === s.id ? '' : s.id)}
+          />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function ScheduleCard(props: {
+  schedule: ScheduleDto;
+  executions: readonly ExecutionDto[];
+  durations: number[];
+  now: number;
+  open: boolean;
+  onToggle(): void;
+}) {
+  const { schedule: s, executions, durations, now, open, onToggle } = props;
+  const { actions } = usePulse();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const act = async (fn: () => Promise<void>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const last = executions[0];
+  const completed = countByStatus(executions, 'completed');
+  const failed = countByStatus(executions, 'failed');
+  const recurring = s.interval_seconds > 0;
+  const listId = `exec-${s.id}`;
+  return (
+    <li className="schedule" data-schedule-id={s.id} data-state={s.state}>
+      <div className="schedule-top">
+        <code className="schedule-code">{s.ats_code}</code>
+        <StatusPill status={s.state} />
+        <span className="spacer" />
+        <Sparkline values={durations} label={`Durations of the last ${durations.length} runs`} />
+      </div>
+      <div className="schedule-meta">
+        <span>{formatInterval(s.interval_seconds)}</span>
+        {recurring && s.state === 'active' ? <span className="countdown">next {formatCountdown(s.next_run_at, now)}</span> : null}
+        <span>
+          last: <StatusPill status={last?.status ?? s.last_status} /> {last ? formatAgo(last.started_at, now) : ''}
+        </span>
+        <span className="muted">
+          {completed} ok · {failed} failed
+        </span>
+      </div>
+      <div className="schedule-actions">
+        {recurring && s.state === 'active' ? (
+          <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.setState(s.id, 'paused'))}>
+            Pause
+          </button>
+        ) : null}
+        {s.state === 'paused' ? (
+          <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.setState(s.id, 'active'))}>
+            Resume
+          </button>
+        ) : null}
+        <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.trigger(s.id))} aria-label={`Run ${s.ats_code} now`}>
+          Run now
+        </button>
+        <button
+          type="button"
+          className="button small danger-outline"
+          disabled={busy}
+          onClick={() => {
+            if (window.confirm(`Delete the schedule "${s.ats_code}"?`)) void act(() => actions.remove(s.id));
+          }}
+          aria-label={`Delete schedule ${s.ats_code}`}
+        >
+          Delete
+        </button>
+        <span className="spacer" />
+        <button type="button" className="link-button" aria-expanded={open} aria-controls={listId} onClick={onToggle}>
+          {open ? 'Hide runs' : `Show runs (${executions.length})`}
+        </button>
+      </div>
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {open ? <ExecutionList id={listId} executions={executions} now={now} /> : null}
+    </li>
+  );
+}
+
+function ExecutionList({ id, executions, now }: { id: string; executions: readonly ExecutionDto[]; now: number }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  if (!executions.length) return <p className="empty-note" id={id}>No runs yet.</p>;
+  const shownId = selected ?? executions[0]!.id;
+  const shown = executions.find((x) => x.id === shownId);
+  return (
+    <div className="executions" id={id}>
+      <table className="exec-table">
+        <thead>
+          <tr>
+            <th scope="col">Status</th>
+            <th scope="col">Started</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Made</th>
+            <th scope="col">
+              <span className="sr-only">Output</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {executions.slice(0, 12).map((x) => (
+            <tr key={x.id} className={`exec-row${x.id === shownId ? ' is-selected' : ''}`} data-status={x.status} data-execution-id={x.id}>
+              <td>
+                <StatusPill status={x.status} />
+              </td>
+              <td title={formatTimestamp(x.started_at)}>{formatAgo(x.started_at, now)}</td>
+              <td>{formatDuration(x.duration_ms)}</td>
+              <td>{x.status === 'running' ? '…' : x.attestations_created}</td>
+              <td>
+                <button type="button" className="link-button" aria-pressed={x.id === shownId} onClick={() => setSelected(x.id)}>
+                  Output
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {shown ? <ExecutionDetail x={shown} /> : null}
+    </div>
+  );
+}
+
+function ExecutionDetail({ x }: { x: ExecutionDto }) {
+  const nothing = !x.error && !x.stdout && !x.stderr;
+  return (
+    <div className="exec-detail" data-execution-id={x.id}>
+      <div className="muted small">
+        Run {x.id} · {formatTimestamp(x.started_at)}
+        {x.handler_version ? ` · handler v${x.handler_version}` : ''}
+      </div>
+      {x.error ? <OutputBlock label="Error" text={x.error + (x.error_details.length ? `\n${x.error_details.join('\n')}` : '')} tone="error" /> : null}
+      <OutputBlock label="stdout" text={x.stdout} truncated={x.stdout_truncated} />
+      <OutputBlock label="stderr" text={x.stderr} tone="muted" truncated={x.stderr_truncated} />
+      {nothing ? <p className="muted small">{x.status === 'running' ? 'Running…' : 'No output.'}</p> : null}
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+// CodeMirror 6 as a React component: Python highlighting, indentation, bracket matching, line
+// numbers; Mod-Enter runs, Mod-S saves; an error line from the server is marked in place.
+import { useEffect, useRef } from 'react';
+import { basicSetup } from 'codemirror';
+import { indentWithTab } from '@codemirror/commands';
+import { python } from '@codemirror/lang-python';
+import { indentUnit } from '@codemirror/language';
+import { lintGutter, setDiagnostics } from '@codemirror/lint';
+import { EditorState, Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Decoration, EditorView, keymap, type DecorationSet } from '@codemirror/view';
+
+export interface CodeEditorProps {
+  value: string;
+  onChange(code: string): void;
+  onRun(): void;
+  onSave(): void;
+  /** 1-based line to mark as the error, with its message; null clears it. */
+  errorLine: { line: number; message: string } | null;
+  label: string;
+}
+
+const setErrorLine = StateEffect.define<number | null>();
+
+const errorLineField = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(deco, tr) {
+    deco = deco.map(tr.changes);
+    for (const e of tr.effects) {
+      if (!e.is(setErrorLine)) continue;
+      if (e.value === null || e.value > tr.state.doc.lines) deco = Decoration.none;
+      else deco = Decoration.set([Decoration.line({ class: 'cm-error-line' }).range(tr.state.doc.line(e.value).from)]);
+    }
+    return deco;
+  },
+  provide: (f) => EditorView.decorations.from(f),
+});
+
+const theme = EditorView.theme({
+  '&': { height: '100%', fontSize: '13px', backgroundColor: '#fbfcfd' },
+  '.cm-scroller': { fontFamily: 'var(--font-mono)', lineHeight: '1.55' },
+  '.cm-gutters': { backgroundColor: '#f4f6f8', color: '#9aa4b2', borderRight: '1px solid #e6e9ee' },
+  '.cm-activeLine': { backgroundColor: 'rgba(59,91,219,0.045)' },
+  '.cm-activeLineGutter': { backgroundColor: 'rgba(59,91,219,0.08)' },
+  '&.cm-focused': { outline: 'none' },
+  '.cm-error-line': { backgroundColor: 'rgba(220,38,38,0.10)', boxShadow: 'inset 3px 0 0 #dc2626' },
+});
+
+export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }: CodeEditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const callbacks = useRef({ onChange, onRun, onSave });
+  callbacks.current = { onChange, onRun, onSave };
+
+  useEffect(() => {
+    const keys: Extension = Prec.highest(
+      keymap.of([
+        { key: 'Mod-Enter', run: () => (callbacks.current.onRun(), true) },
+        { key: 'Mod-s', run: () => (callbacks.current.onSave(), true), preventDefault: true },
+      ]),
+    );
+    const v = new EditorView({
+      parent: host.current!,
+      state: EditorState.create({
+        doc: value,
+        extensions: [
+          keys,
+          basicSetup,
+          keymap.of([indentWithTab]),
+          python(),
+          indentUnit.of('    '),
+          lintGutter(),
+          errorLineField,
+          theme,
+          EditorView.contentAttributes.of({ 'aria-label': label }),
+          EditorView.updateListener.of((u) => {
+            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
+          }),
+        ],
+      }),
+    });
+    view.current = v;
+    return () => {
+      v.destroy();
+      view.current = null;
+    };
+    // The editor is made once; later `value`s arrive through the effect below.
+  }, []);
+
+  // A value from outside (a restored version, another tab) replaces the text; our own edits match.
+  useEffect(() => {
+    const v = view.current;
+    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
+  }, [value]);
+
+  useEffect(() => {
+    const v = view.current;
+    if (!v) return;
+    const line = errorLine && errorLine.line <= v.state.doc.lines ? v.state.doc.line(errorLine.line) : null;
+    v.dispatch(
+      setDiagnostics(v.state, line ? [{ from: line.from, to: Math.max(line.from, line.to), severity: 'error', message: errorLine!.message }] : []),
+    );
+    v.dispatch({ effects: setErrorLine.of(line ? errorLine!.line : null) });
+  }, [errorLine]);
+
+  return <div className="code-editor" ref={host} data-error-line={errorLine?.line ?? undefined} />;
+}

@@ -1,0 +1,256 @@
+// The Python glyph: a CodeMirror editor; Run executes on the server, Save registers the code as the
+// handler of an ix type (a new version each time), with the versions listed and restorable.
+import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { ApiError } from '../../api/http.js';
+import type { ExecuteResult, HandlerVersion } from '../../api/types.js';
+import { useCanvasActions } from '../../app/canvas.js';
+import { useServices } from '../../app/services.js';
+import { errorLine } from '../../lib/details.js';
+import { formatDuration, formatTimestamp } from '../../lib/format.js';
+import { OutputBlock } from '../../ui/bits.js';
+import type { GlyphBodyProps } from '../registry.js';
+import { CodeEditor } from './CodeEditor.js';
+import { handlerNameProblem, readPyData } from './py-model.js';
+
+type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; result: ExecuteResult } | { phase: 'error'; error: ApiError };
+type SaveState = { phase: 'idle' } | { phase: 'saving' } | { phase: 'saved'; type: string; version: number | null } | { phase: 'error'; error: ApiError };
+
+function asApiError(err: unknown): ApiError {
+  return err instanceof ApiError ? err : new ApiError((err as Error).message, 0);
+}
+
+/** The line an error points at: its `line=` detail, else "line N" in the message. */
+function lineOf(details: readonly string[] | undefined, message: string | null | undefined): number | undefined {
+  const fromDetails = errorLine({ details });
+  if (fromDetails) return fromDetails;
+  const m = /\bline (\d+)\b/.exec(message ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+export function PyGlyph({ glyph }: GlyphBodyProps) {
+  const { api, bus } = useServices();
+  const canvas = useCanvasActions();
+  const d = readPyData(glyph.data);
+  const [run, setRun] = useState<RunState>({ phase: 'idle' });
+  const [save, setSave] = useState<SaveState>({ phase: 'idle' });
+  const [mark, setMark] = useState<{ line: number; message: string } | null>(null);
+  const [saveAsOpen, setSaveAsOpen] = useState(false);
+  const [saveAsName, setSaveAsName] = useState('');
+  const [saveAsProblem, setSaveAsProblem] = useState<string | null>(null);
+  const [versions, setVersions] = useState<{ open: boolean; list: HandlerVersion[] | null; error: string | null }>({ open: false, list: null, error: null });
+  const nameRef = useRef<HTMLInputElement>(null);
+  const ids = useId();
+
+  const codeNow = useCallback(() => readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).code, [canvas, glyph.id]);
+
+  const loadVersions = useCallback(
+    async (type: string) => {
+      try {
+        const info = await api.python.handler(type);
+        setVersions((v) => ({ ...v, list: info.versions, error: null }));
+      } catch (err) {
+        setVersions((v) => ({ ...v, list: [], error: asApiError(err).status === 404 ? null : asApiError(err).message }));
+      }
+    },
+    [api],
+  );
+
+  const doRun = useCallback(async () => {
+    setRun({ phase: 'running' });
+    try {
+      const result = await api.python.execute(codeNow());
+      setRun({ phase: 'done', result });
+      const line = result.success ? undefined : lineOf(result.details, result.error);
+      setMark(line ? { line, message: result.error ?? 'error' } : null);
+    } catch (err) {
+      const e = asApiError(err);
+      setRun({ phase: 'error', error: e });
+      const line = lineOf(e.details, e.message);
+      setMark(line ? { line, message: e.message } : null);
+    }
+  }, [api, codeNow]);
+
+  const doSave = useCallback(
+    async (typeOverride?: string) => {
+      const type = typeOverride ?? readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).handlerFor;
+      if (!type) {
+        setSaveAsOpen(true);
+        setTimeout(() => nameRef.current?.focus(), 0);
+        return;
+      }
+      setSave({ phase: 'saving' });
+      try {
+        const { version } = await api.python.registerHandler(type, codeNow());
+        if (typeOverride) {
+          canvas.updateData(glyph.id, { handlerFor: type });
+          setSaveAsOpen(false);
+        }
+        setSave({ phase: 'saved', type, version });
+        setMark(null);
+        bus.emit('handlerSaved', { scriptType: type, version });
+        if (versions.open) void loadVersions(type);
+      } catch (err) {
+        const e = asApiError(err);
+        setSave({ phase: 'error', error: e });
+        const line = lineOf(e.details, e.message);
+        setMark(line ? { line, message: e.message } : null);
+      }
+    },
+    [api, bus, canvas, codeNow, glyph.id, loadVersions, versions.open],
+  );
+
+  const onSaveAs = () => {
+    const name = saveAsName.trim();
+    const problem = handlerNameProblem(name);
+    setSaveAsProblem(problem ?? null);
+    if (!problem) void doSave(name);
+  };
+
+  const toggleVersions = () => {
+    const open = !versions.open;
+    setVersions((v) => ({ ...v, open }));
+    if (open && d.handlerFor) void loadVersions(d.handlerFor);
+  };
+
+  useEffect(() => {
+    if (versions.open && d.handlerFor && versions.list === null) void loadVersions(d.handlerFor);
+  }, [versions.open, versions.list, d.handlerFor, loadVersions]);
+
+  const onChange = useCallback((code: string) => canvas.updateData(glyph.id, { code }), [canvas, glyph.id]);
+
+  return (
+    <div className="py">
+      <div className="py-actions" role="toolbar" aria-label="Python actions">
+        <button type="button" className="button primary" onClick={() => void doRun()} disabled={run.phase === 'running'} aria-keyshortcuts="Control+Enter Meta+Enter">
+          {run.phase === 'running' ? 'Running…' : 'Run'} <kbd>Ctrl ↵</kbd>
+        </button>
+        {d.handlerFor ? (
+          <button type="button" className="button" onClick={() => void doSave()} disabled={save.phase === 'saving'} aria-keyshortcuts="Control+S Meta+S">
+            {save.phase === 'saving' ? 'Saving…' : 'Save'} <kbd>Ctrl S</kbd>
+          </button>
+        ) : (
+          <button type="button" className="button" onClick={() => void doSave()} aria-expanded={saveAsOpen}>
+            Save as handler…
+          </button>
+        )}
+        {d.handlerFor ? (
+          <button type="button" className="button subtle" onClick={toggleVersions} aria-expanded={versions.open}>
+            Versions
+          </button>
+        ) : null}
+        <span className="spacer" />
+        {d.handlerFor ? <span className="muted small">runs for <code>ix {d.handlerFor}</code></span> : null}
+      </div>
+
+      {saveAsOpen && !d.handlerFor ? (
+        <form
+          className="py-saveas"
+          onSubmit={(e) => {
+            e.preventDefault();
+            onSaveAs();
+          }}
+        >
+          <label htmlFor={`${ids}-name`}>Handler for ix</label>
+          <input
+            id={`${ids}-name`}
+            ref={nameRef}
+            className="input mono"
+            value={saveAsName}
+            placeholder="webhook"
+            spellCheck={false}
+            onChange={(e) => setSaveAsName(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') setSaveAsOpen(false);
+            }}
+          />
+          <button type="submit" className="button primary" disabled={save.phase === 'saving'}>
+            Save
+          </button>
+          <button type="button" className="button subtle" onClick={() => setSaveAsOpen(false)}>
+            Cancel
+          </button>
+          {saveAsProblem ? (
+            <p className="form-error" role="alert">
+              {saveAsProblem}
+            </p>
+          ) : null}
+        </form>
+      ) : null}
+
+      <div className="py-main">
+        <CodeEditor value={d.code} onChange={onChange} onRun={() => void doRun()} onSave={() => void doSave()} errorLine={mark} label={`Python code of ${d.handlerFor ? `handler ${d.handlerFor}` : 'this glyph'}`} />
+        {versions.open && d.handlerFor ? (
+          <aside className="py-versions" aria-label="Handler versions">
+            <h3 className="section-title">Versions of {d.handlerFor}</h3>
+            {versions.error ? <p className="form-error">{versions.error}</p> : null}
+            {versions.list === null ? <p className="muted small">Loading…</p> : null}
+            {versions.list && versions.list.length === 0 && !versions.error ? <p className="muted small">Not saved yet.</p> : null}
+            <ol className="version-list">
+              {versions.list?.map((v, i) => (
+                <li key={v.id} data-version={v.version}>
+                  <span className="version-no">v{v.version}</span>
+                  <span className="muted small">{v.created_at ? formatTimestamp(v.created_at) : ''}</span>
+                  {i === 0 ? <span className="tag">current</span> : null}
+                  <button type="button" className="link-button" onClick={() => onChange(v.code)} aria-label={`Open version ${v.version} in the editor`}>
+                    Open
+                  </button>
+                </li>
+              ))}
+            </ol>
+          </aside>
+        ) : null}
+      </div>
+
+      <div className="py-output" aria-live="polite">
+        <SaveResult save={save} />
+        <RunResult run={run} />
+      </div>
+    </div>
+  );
+}
+
+function SaveResult({ save }: { save: SaveState }) {
+  if (save.phase === 'saved') {
+    return (
+      <p className="result result-ok" role="status" data-save="ok">
+        Saved as the handler for <code>ix {save.type}</code>
+        {save.version !== null ? ` (version ${save.version})` : ''}.
+      </p>
+    );
+  }
+  if (save.phase === 'error') {
+    return (
+      <div className="result result-error" role="alert" data-save="error">
+        <p>Save failed: {save.error.message}</p>
+        {save.error.hint ? <p className="muted small">{save.error.hint}</p> : null}
+        {save.error.details.length ? <p className="details mono small">{save.error.details.join(' · ')}</p> : null}
+      </div>
+    );
+  }
+  return null;
+}
+
+function RunResult({ run }: { run: RunState }) {
+  if (run.phase === 'error') {
+    return (
+      <div className="result result-error" role="alert" data-run="error">
+        <p>Run failed: {run.error.message}</p>
+        {run.error.details.length ? <p className="details mono small">{run.error.details.join(' · ')}</p> : null}
+      </div>
+    );
+  }
+  if (run.phase !== 'done') return null;
+  const r = run.result;
+  const n = r.attestations_created ?? 0;
+  return (
+    <div className={`result ${r.success ? 'result-ok' : 'result-error'}`} data-run={r.success ? 'ok' : 'error'}>
+      <p>
+        {r.success ? 'Ran' : 'Failed'} in {formatDuration(r.duration_ms)} · {n} attestation{n === 1 ? '' : 's'} created
+      </p>
+      {r.error ? <OutputBlock label="Error" text={r.error} tone="error" /> : null}
+      {r.details && r.details.length ? <p className="details mono small">{r.details.join(' · ')}</p> : null}
+      <OutputBlock label="stdout" text={r.stdout ?? ''} />
+      <OutputBlock label="stderr" text={r.stderr ?? ''} tone="muted" />
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+// The Python glyph's logic without React: its data, its title, handler names and the template a
+// Create handler button opens (SPEC §4's namespace, commented, with a working attest() example).
+
+export interface PyData {
+  code: string;
+  /** Set when this glyph edits the handler of an ix type. */
+  handlerFor: string | null;
+}
+
+export const pyDefaults: PyData = {
+  code: '# Python runs on the qntx server. Ctrl/Cmd-Enter runs, output shows below.\nprint("hello from qntx")\n',
+  handlerFor: null,
+};
+
+export function readPyData(data: Readonly<Record<string, unknown>>): PyData {
+  return {
+    code: typeof data.code === 'string' ? data.code : pyDefaults.code,
+    handlerFor: typeof data.handlerFor === 'string' && data.handlerFor ? data.handlerFor : null,
+  };
+}
+
+export function pyTitle(d: Pick<PyData, 'handlerFor'>): string {
+  return d.handlerFor ? `handler: ${d.handlerFor}` : 'Python';
+}
+
+const HANDLER_NAME = /^[a-z0-9_-]{1,64}$/;
+
+/** Why `name` cannot name a handler (SPEC §4), or undefined when it can. */
+export function handlerNameProblem(name: string): string | undefined {
+  if (!name) return 'Type a name for the handler, for example webhook.';
+  if (!HANDLER_NAME.test(name)) return 'Use 1 to 64 lowercase letters, digits, - or _.';
+  return undefined;
+}
+
+export function handlerTemplate(type: string): string {
+  return `# Handler for \`ix ${type}\`: Pulse runs this script each time the schedule fires.
+#
+# What exists here without importing anything:
+#   attest(subjects, predicates, contexts, actors=None, attributes=None, timestamp=None) -> id
+#       records "as SUBJECT is PREDICATE of CONTEXT by ACTOR" with JSON attributes
+#   ix.script_type   "${type}"
+#   ix.args          the words typed after \`ix ${type}\`, as a list of strings
+#   ix.last_run      when this handler last ran successfully, or None
+#   ix.state         a dict saved when a run succeeds: remember where you stopped
+#   progress(current, total)   reports progress to Pulse
+#   print(...)       everything printed shows in the Pulse panel
+#
+# Ctrl/Cmd-S saves this as the handler; the IX glyph then runs it.
+
+source = ix.args[0] if ix.args else "${type}"
+runs = ix.state.get("runs", 0) + 1
+ix.state["runs"] = runs
+
+attest(
+    subjects=[f"${type}-event-{runs}"],
+    predicates=["received"],
+    contexts=[source],
+    attributes={"run": runs},
+)
+print(f"${type}: recorded event {runs} from {source}")
+`;
+}

@@ -1,0 +1,83 @@
+// The live connection to /ws: parses ServerEvents, reconnects with backoff, reports its state.
+import type { ServerEvent } from '../../../src/protocol.js';
+import { backoffDelay } from './backoff.js';
+
+export type ConnectionState =
+  | { status: 'connecting'; attempt: number }
+  | { status: 'open'; since: number }
+  | { status: 'closed'; attempt: number; retryAt: number };
+
+export interface LiveSocketOptions {
+  url: string;
+  onEvent: (e: ServerEvent) => void;
+  onState: (s: ConnectionState) => void;
+}
+
+export class LiveSocket {
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: LiveSocketOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.ws?.close();
+    this.ws = undefined;
+  }
+
+  /** Skips the wait after a failure (the indicator's "retry now"). */
+  retryNow(): void {
+    if (this.ws || this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.connect();
+  }
+
+  private connect(): void {
+    this.opts.onState({ status: 'connecting', attempt: this.attempt });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.opts.url);
+    } catch {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    ws.onopen = () => {
+      this.attempt = 0;
+      ws.send(JSON.stringify({ type: 'subscribe' }));
+      this.opts.onState({ status: 'open', since: Date.now() });
+    };
+    ws.onmessage = (m) => {
+      if (typeof m.data !== 'string') return;
+      try {
+        const e = JSON.parse(m.data) as ServerEvent;
+        if (e && typeof e.type === 'string') this.opts.onEvent(e);
+      } catch {
+        // A malformed frame is dropped; the next refresh catches up.
+      }
+    };
+    ws.onclose = () => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      if (!this.stopped) this.scheduleRetry();
+    };
+  }
+
+  private scheduleRetry(): void {
+    const delay = backoffDelay(this.attempt++);
+    this.opts.onState({ status: 'closed', attempt: this.attempt, retryAt: Date.now() + delay });
+    this.timer = setTimeout(() => this.connect(), delay);
+  }
+}
+
+export function wsUrl(loc: { protocol: string; host: string }): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+}
