@@ -3,16 +3,24 @@
 // 1. no-op job throughput: enqueue N, then drain with a worker of concurrency 2 and 4;
 // 2. dispatch lateness (due → execution started) with 10,000 active schedules at mixed intervals;
 // 3. the CPU used by an idle process holding 10,000 schedules (ticker + worker polling).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { z } from 'zod';
 import { systemClock } from '../src/clock.js';
+import { quoteIdent, type Database } from '../src/db/database.js';
 import { silentLogger } from '../src/logger.js';
 import { Catalog } from '../src/pulse/catalog.js';
 import { PulseIds } from '../src/pulse/ids.js';
 import { Pulse } from '../src/pulse/pulse.js';
 import type { ScheduleRow } from '../src/pulse/rows.js';
-import { openTestQntx, PG_URL, type DbKind, type TestQntx } from '../test/helpers.js';
+import { openTestDatabase, prepareSchema } from '../test/fixtures/pulse-db.js';
 import { fmt, machine, percentile } from './util.js';
 
+type DbKind = 'sqlite' | 'postgres';
+const PG_URL = process.env.QNTX_TEST_DATABASE_URL;
 const KINDS: DbKind[] = PG_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 const JOBS: Record<DbKind, number> = { sqlite: 20_000, postgres: 10_000 };
 const SCHEDULES = 10_000;
@@ -24,7 +32,33 @@ function catalog(): Catalog {
   return new Catalog().register({ name: 'noop', payload: z.object({}).passthrough(), timeoutMs: 60_000, maxRetries: 0, run: async () => ({}) });
 }
 
-function makePulse(q: TestQntx, opts: { concurrency: number; ticker: boolean }): Pulse {
+interface Scratch {
+  database: Database;
+  cleanup(): Promise<void>;
+}
+
+/** A throwaway database: a temp SQLite file, or a fresh PostgreSQL schema. */
+async function scratch(kind: DbKind): Promise<Scratch> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-bench-'));
+  const pgSchema = kind === 'postgres' ? `qntx_bench_${randomBytes(6).toString('hex')}` : undefined;
+  if (pgSchema) await prepareSchema(PG_URL!, pgSchema);
+  const database = await openTestDatabase({ dataDir, databaseUrl: pgSchema ? PG_URL : undefined, pgSchema, poolSize: 12 });
+  return {
+    database,
+    async cleanup() {
+      await database.close();
+      if (pgSchema) {
+        const c = new pg.Client({ connectionString: PG_URL });
+        await c.connect();
+        await c.query(`drop schema if exists ${quoteIdent(pgSchema)} cascade`);
+        await c.end();
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function makePulse(q: Scratch, opts: { concurrency: number; ticker: boolean }): Pulse {
   return new Pulse({
     database: q.database,
     clock: systemClock,
@@ -38,7 +72,7 @@ function makePulse(q: TestQntx, opts: { concurrency: number; ticker: boolean }):
 }
 
 async function throughput(kind: DbKind, n: number, concurrency: number): Promise<{ enqueue: number; drain: number }> {
-  const q = await openTestQntx(kind, { workerConcurrency: concurrency });
+  const q = await scratch(kind);
   try {
     const pulse = makePulse(q, { concurrency, ticker: false });
     const t0 = performance.now();
@@ -104,7 +138,7 @@ interface Lateness {
 }
 
 async function lateness(kind: DbKind): Promise<Lateness> {
-  const q = await openTestQntx(kind);
+  const q = await scratch(kind);
   try {
     const pulse = makePulse(q, { concurrency: 4, ticker: true });
     const t0 = Date.now() + 2000;
@@ -147,7 +181,7 @@ async function lateness(kind: DbKind): Promise<Lateness> {
 
 /** CPU of this process while it holds 10,000 schedules none of which is due, in % of one core. */
 async function idleCpu(kind: DbKind): Promise<number> {
-  const q = await openTestQntx(kind);
+  const q = await scratch(kind);
   try {
     const pulse = makePulse(q, { concurrency: 2, ticker: true });
     const now = Date.now();

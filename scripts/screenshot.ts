@@ -26,6 +26,7 @@ const results: Array<{ shot: string; ok: boolean; note?: string }> = [];
 async function shot(name: string, what: () => Promise<Page | Locator>): Promise<boolean> {
   try {
     const target = await what();
+    await settle('page' in target ? target.page() : target);
     await target.screenshot({ path: path.join(OUT, name) });
     results.push({ shot: name, ok: true });
     return true;
@@ -35,13 +36,23 @@ async function shot(name: string, what: () => Promise<Page | Locator>): Promise<
   }
 }
 
-async function fit(page: Page): Promise<void> {
+/** Runs the first command-palette entry matching `query`. */
+async function command(page: Page, query: string): Promise<void> {
   await page.keyboard.press('Escape');
   await page.getByRole('button', { name: 'Open the command palette' }).click();
-  await page.getByRole('combobox', { name: 'Type a command' }).fill('fit');
+  await page.getByRole('combobox', { name: 'Type a command' }).fill(query);
   await page.keyboard.press('Enter');
   await page.waitForTimeout(600);
 }
+
+/** A calm frame: nothing focused, everything saved. */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.locator('[data-save-status=saved]').waitFor({ timeout: 5000 }).catch(() => undefined);
+  await page.waitForTimeout(150);
+}
+
+const nodeOf = (page: Page, inner: string) => page.locator(`.react-flow__node:has(${inner})`);
 
 async function main(): Promise<void> {
   fs.mkdirSync(OUT, { recursive: true });
@@ -102,11 +113,19 @@ async function main(): Promise<void> {
     await page.waitForTimeout(600);
 
     await shot('04-canvas-overview.png', async () => {
-      await fit(page);
+      await command(page, 'fit all');
       return page;
     });
-    await shot('05-pulse-panel.png', async () => page.locator('.react-flow__node:has([data-glyph-kind=pulse])'));
-    await shot('06-command-palette.png', async () => {
+    await shot('05-pulse-panel.png', async () => {
+      await command(page, 'reset zoom');
+      await command(page, 'go to pulse');
+      return nodeOf(page, '[data-glyph-kind=pulse]');
+    });
+    await shot('06-ax-glyph.png', async () => {
+      await command(page, 'go to attestations');
+      return nodeOf(page, '[data-glyph-kind=ax]');
+    });
+    await shot('07-command-palette.png', async () => {
       await page.getByRole('button', { name: 'Open the command palette' }).click();
       await page.getByRole('combobox', { name: 'Type a command' }).fill('new');
       await page.waitForTimeout(200);
@@ -114,7 +133,7 @@ async function main(): Promise<void> {
     });
     await page.keyboard.press('Escape');
 
-    await shot('07-syntax-error-marked.png', async () => {
+    await shot('08-syntax-error-marked.png', async () => {
       await page.click('[data-spawn=py]');
       const plain = page.locator('[data-glyph-kind=py]').last();
       await replaceCode(page, `[data-glyph-id="${await plain.getAttribute('data-glyph-id')}"]`, 'total = 0\nfor n in range(3)\n    total += n\nprint(total)\n');
@@ -123,11 +142,12 @@ async function main(): Promise<void> {
       await plain.locator('.py-saveas button[type=submit]').click();
       await plain.locator('[data-save=error]').waitFor({ timeout: 15_000 });
       await until('the marked line', async () => (await plain.locator('.cm-error-line').count()) === 1, 5000);
-      return page.locator(`.react-flow__node:has([data-glyph-id="${await plain.getAttribute('data-glyph-id')}"])`);
+      await command(page, 'go to python');
+      return nodeOf(page, `[data-glyph-id="${await plain.getAttribute('data-glyph-id')}"]`);
     });
   } finally {
     await browser.close();
-    await server.stop();
+    await server.stop({ removeData: true });
   }
   for (const r of results) console.log(`${r.ok ? 'wrote ' : 'SKIPPED'} ${r.shot}${r.note ? `: ${r.note}` : ''}`);
   if (results.some((r) => !r.ok)) process.exitCode = 1;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { openDatabase, type Database } from '../src/db/database.js';
+import type { Database } from '../src/db/database.js';
 import { silentLogger } from '../src/logger.js';
 import { Pulse } from '../src/pulse/pulse.js';
+import { openTestDatabase } from './fixtures/pulse-db.js';
 import { makeHarness, testResolver, type Harness } from './fixtures/pulse-harness.js';
 import { DB_KINDS, PG_URL } from './helpers.js';
 
@@ -30,7 +31,7 @@ for (const { kind, skip } of DB_KINDS) {
       const done = new Promise<void>((r) => (allDone = r));
       for (let w = 0; w < WORKERS; w++) {
         // Each worker on its own connection (SQLite) or pool (PostgreSQL), as separate processes would be.
-        const database = await openDatabase({
+        const database = await openTestDatabase({
           dataDir: h.dataDir,
           databaseUrl: kind === 'postgres' ? PG_URL : undefined,
           pgSchema: h.pgSchema,

@@ -41,6 +41,10 @@ describe('canvas commands', () => {
   });
 
   it('rounds positions and keeps sizes above the minimum', () => {
+    assert.deepEqual(
+      run([{ type: 'load', glyphs: [g('a')] }, { type: 'move', id: 'a', x: 107.38, y: 411.016 }]).glyphs.map((x) => [x.x, x.y]),
+      [[107, 411]],
+    );
     const s = run([
       { type: 'load', glyphs: [g('a')] },
       { type: 'resize', id: 'a', x: 1.4, y: 2.6, width: 10, height: 10 },
@@ -176,12 +180,15 @@ describe('canvas persister', () => {
     assert.equal(h.server.get('a')!.version, 7);
   });
 
-  it('reports a failed save and retries on the next change', async () => {
+  it('reports a failed save, retries by itself and on the next change', async () => {
     const h = harness({ failPut: true });
     let s = run([{ type: 'load', glyphs: [] }, { type: 'spawn', glyph: g('f') }]);
     h.p.update(s);
     await h.fire();
     assert.equal(h.statuses.at(-1), 'error');
+    assert.equal(h.pending(), true, 'a retry is scheduled');
+    await h.fire();
+    assert.deepEqual(h.calls, ['PUT f v0', 'PUT f v0']);
     s = applyCommand(s, { type: 'move', id: 'f', x: 1, y: 1 });
     h.p.update(s);
     assert.equal(h.pending(), true);

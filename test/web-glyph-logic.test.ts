@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { ExecutionDto, ScheduleDto } from '../src/protocol.js';
 import { attestationQueryString, toHandlerInfo } from '../web/src/api/endpoints.js';
 import { ApiError, createHttp, type FetchLike } from '../web/src/api/http.js';
-import { cursorOf, firstPage, nextPage, pageLoaded, previousPage, readAxData, splitValues, toQuery } from '../web/src/glyphs/ax/ax-model.js';
+import { attributesText, cursorOf, firstPage, nextPage, pageLoaded, previousPage, readAxData, splitValues, toQuery } from '../web/src/glyphs/ax/ax-model.js';
 import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx } from '../web/src/glyphs/ix/ix-model.js';
 import { handlerNameProblem, handlerTemplate, pyTitle, readPyData } from '../web/src/glyphs/py/py-model.js';
 import { errorLine, missingScriptType, parseDetails } from '../web/src/lib/details.js';
@@ -180,6 +180,12 @@ describe('AX glyph', () => {
       limit: 10,
       cursor: 'C',
     });
+  });
+
+  it('shows attributes as short key: value text', () => {
+    assert.equal(attributesText({ run: 3, source: 'hook', tags: ['a'] }), 'run: 3, source: hook, tags: ["a"]');
+    assert.equal(attributesText({}), '');
+    assert.equal(attributesText({ s: 'x'.repeat(300) }, 20).length, 20);
   });
 
   it('pages forward with next cursors and back without asking the server for one', () => {

@@ -5,6 +5,8 @@ export class WsClient {
   readonly socket: WebSocket;
   private readonly queue: any[] = [];
   private waiters: Array<{ match: (m: any) => boolean; resolve: (m: any) => void }> = [];
+  /** A test waiting longer than this for a message fails instead of hanging. */
+  static timeoutMs = 30_000;
 
   private constructor(socket: WebSocket) {
     this.socket = socket;
@@ -29,10 +31,23 @@ export class WsClient {
   }
 
   /** The next message (already received or to come) that matches. */
-  next(match: (m: any) => boolean = () => true): Promise<any> {
+  next(match: (m: any) => boolean = () => true, timeoutMs = WsClient.timeoutMs): Promise<any> {
     const i = this.queue.findIndex(match);
     if (i >= 0) return Promise.resolve(this.queue.splice(i, 1)[0]);
-    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        match,
+        resolve: (m: any) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no matching WebSocket message within ${timeoutMs} ms: ${match.toString().slice(0, 200)}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 
   send(msg: unknown): void {

@@ -6,7 +6,9 @@ import { ValidationError } from '../errors.js';
 import type { ScheduleResolver } from '../pulse/schedules.js';
 import { NoIngestScriptError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
-import { parseIx, type IxCommand } from './parser.js';
+import { looksLikeGitUrl, parseIx, type IxCommand } from './parser.js';
+import fs from 'node:fs';
+import path from 'node:path';
 
 export interface Route {
   handler_name: string;
@@ -24,6 +26,12 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
         hint: 'ix git <path-or-url> [--since <date|last_run>] [--no-deps]',
       });
     }
+    if (!looksLikeGitUrl(repo) && !isLocalRepo(repo)) {
+      throw new ValidationError(`not a git repository: ${repo}`, {
+        details: ['script_type=git', `source=${repo}`],
+        hint: 'give a local path that holds a .git directory, or a repository URL',
+      });
+    }
     const since = cmd.flags.since;
     return {
       handler_name: 'ixgest.git',
@@ -35,6 +43,12 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     };
   },
 };
+
+/** A working tree (holds .git) or a bare repository (HEAD and objects/). */
+export function isLocalRepo(p: string): boolean {
+  const abs = path.resolve(p);
+  return fs.existsSync(path.join(abs, '.git')) || (fs.existsSync(path.join(abs, 'HEAD')) && fs.existsSync(path.join(abs, 'objects')));
+}
 
 export interface RouterOptions {
   handlers: HandlerRegistry;

@@ -1,8 +1,8 @@
 // Per-schedule handler state (ix.state, last_run): read by handlers, saved with a run's success.
 // saveWith() runs the caller's own writes in the same transaction as the state (e.g. the last
 // attestation batch), so a crash keeps both or neither.
-import type BetterSqlite3 from 'better-sqlite3';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { DbTx } from '../db/db-tx.js';
 import type { Schema } from '../db/schema.js';
 import { parseJson } from './rows.js';
 import type { SqliteRunner } from './sqlite-runner.js';
@@ -20,7 +20,7 @@ export interface ScheduleState {
  * inside raw.transaction(): the work must be synchronous (a returned promise is an error, and the
  * whole transaction rolls back). PostgreSQL: the Kysely transaction; the work may await on it.
  */
-export type StateTx = { kind: 'sqlite'; raw: BetterSqlite3.Database } | { kind: 'postgres'; trx: Transaction<Schema> };
+export type StateTx = DbTx;
 export type StateWork = (tx: StateTx) => void | Promise<void>;
 
 export class ScheduleStateStore {

@@ -36,7 +36,8 @@ export interface RunningQntx {
   dataDir: string;
   /** Everything the server printed, for failure messages. */
   output(): string;
-  stop(): Promise<void>;
+  /** Stops the server; `removeData` also deletes its data directory. */
+  stop(opts?: { removeData?: boolean }): Promise<void>;
 }
 
 export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-e2e-'))): Promise<RunningQntx> {
@@ -48,7 +49,7 @@ export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`qntx serve did not start in 20 s:\n${out}`)), 20_000);
     const onData = (b: Buffer) => {
       out += b.toString();
@@ -65,7 +66,26 @@ export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 
       reject(new Error(`qntx serve exited with ${code}:\n${out}`));
     });
   });
-  return { url, dataDir, output: () => out, stop: () => stopChild(child) };
+  let url: string;
+  try {
+    url = await started;
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  // Never outlive the test process, even when it fails before stop().
+  const reap = () => child.kill('SIGKILL');
+  process.once('exit', reap);
+  return {
+    url,
+    dataDir,
+    output: () => out,
+    stop: async (opts = {}) => {
+      process.removeListener('exit', reap);
+      await stopChild(child);
+      if (opts.removeData) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -138,6 +158,21 @@ export async function dragGlyph(page: Page, selector: string, dx: number, dy: nu
   const bar = page.locator(`${selector} .glyph-titlebar`);
   const box = (await bar.boundingBox())!;
   const x = box.x + 60;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 5 });
+  await page.mouse.move(x + dx, y + dy, { steps: 5 });
+  await page.mouse.up();
+}
+
+/** Resizes a glyph by dragging its bottom-right handle. */
+export async function resizeGlyph(page: Page, selector: string, dx: number, dy: number): Promise<void> {
+  const node = page.locator(`.react-flow__node:has(${selector})`);
+  // The handle shows on hover, but takes the pointer even while transparent.
+  const handle = node.locator('.react-flow__resize-control.handle.bottom.right');
+  const box = (await handle.boundingBox())!;
+  const x = box.x + box.width / 2;
   const y = box.y + box.height / 2;
   await page.mouse.move(x, y);
   await page.mouse.down();

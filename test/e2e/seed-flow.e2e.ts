@@ -5,7 +5,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, dragGlyph, launchBrowser, openCanvas, replaceCode, startQntx, until, waitForCanvas, type RunningQntx } from './harness.js';
+import {
+  browserSkipReason,
+  dragGlyph,
+  launchBrowser,
+  openCanvas,
+  replaceCode,
+  resizeGlyph,
+  startQntx,
+  until,
+  waitForCanvas,
+  type RunningQntx,
+} from './harness.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const HANDLER = `n = ix.state.get("n", 0) + 1
@@ -42,11 +53,11 @@ describe('the canvas in a browser', { skip }, () => {
   });
   after(async () => {
     await browser?.close();
-    await server?.stop();
+    await server?.stop({ removeData: true });
   });
 
   async function freshServer(): Promise<RunningQntx> {
-    await server?.stop();
+    await server?.stop({ removeData: true });
     server = await startQntx();
     return server;
   }
@@ -78,6 +89,16 @@ describe('the canvas in a browser', { skip }, () => {
 
     // 4. The IX glyph that showed the error runs again by itself and turns green.
     await until('the IX glyph to rerun and turn green', async () => (await ixState(page, ix)) === 'success', 30_000);
+
+    // Saving again makes version 2; the version list shows both, newest first.
+    await py.getByRole('button', { name: 'Versions' }).click();
+    await py.locator('[data-version="1"]').waitFor();
+    await py.locator('.cm-content').click();
+    await page.keyboard.press('ControlOrMeta+End');
+    await page.keyboard.type('# v2\n');
+    await py.getByRole('button', { name: /^Save/ }).click();
+    await until('version 2 listed first', async () => (await py.locator('.version-list li').first().getAttribute('data-version')) === '2');
+    assert.match(await py.locator('[data-save=ok]').innerText(), /version 2/);
 
     // 5. Every 2 s, Run → green; the Pulse panel shows the schedule and runs arriving live.
     await page.locator(`${ix} input[type=radio]`).nth(1).check();
@@ -139,12 +160,16 @@ describe('the canvas in a browser', { skip }, () => {
     const ix = await spawnGlyph(page, 'ix');
     const ax = await spawnGlyph(page, 'ax');
     await page.locator(`${ix} input[aria-label="ix command"]`).fill('git ./somewhere');
+    const width0 = (await page.locator(`.react-flow__node:has(${ax})`).boundingBox())!.width;
+    await resizeGlyph(page, ax, 60, 40);
+    await until('the resize', async () => (await page.locator(`.react-flow__node:has(${ax})`).boundingBox())!.width > width0 + 30);
     await dragGlyph(page, ix, 140, 90);
     await page.locator('[data-save-status=saved]').waitFor();
     const snapshot = async (p: Page) => ({
       ids: (await p.locator('[data-glyph-id]').evaluateAll((els) => els.map((e) => e.getAttribute('data-glyph-id')))).sort(),
       ix: await p.locator(`.react-flow__node:has(${ix})`).getAttribute('style').then((s) => /translate\([^)]*\)/.exec(s ?? '')?.[0]),
       ax: await p.locator(`.react-flow__node:has(${ax})`).getAttribute('style').then((s) => /translate\([^)]*\)/.exec(s ?? '')?.[0]),
+      axSize: await p.locator(`.react-flow__node:has(${ax})`).evaluate((e) => [e.style.width, e.style.height].join(' x ')),
       command: await p.locator(`${ix} input[aria-label="ix command"]`).inputValue(),
     });
     const before = await snapshot(page);

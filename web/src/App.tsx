@@ -32,8 +32,8 @@ export function App() {
         <PulseProvider>
           <CanvasProvider>
             <main className="app">
-              <Canvas />
               <Toolbar onOpenPalette={() => setPaletteOpen(true)} />
+              <Canvas />
               <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} />
               <UndoToast />
             </main>

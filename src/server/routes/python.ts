@@ -38,7 +38,7 @@ const registerBody = z.strictObject({
 const typeParams = z.object({ type: z.string().min(1).max(200) });
 
 export function pythonRoutes(app: FastifyInstance, d: PythonRouteDeps): void {
-  app.post('/api/python/execute', async (req) => {
+  app.post('/api/python/execute', async (req, reply) => {
     const b = parseInput(executeBody, req.body ?? {}, 'execute request');
     const source = `execute:${d.ats.ids.next()}`;
     const writer = new RunWriter({
@@ -48,8 +48,9 @@ export function pythonRoutes(app: FastifyInstance, d: PythonRouteDeps): void {
       onCommitted: (count) => d.publish?.({ type: 'attestations_created', count, source }),
     });
     const abort = new AbortController();
-    req.raw.on('close', () => {
-      if (!req.raw.complete || req.raw.destroyed) abort.abort(new Error('client went away'));
+    // A client that disconnects before the answer stops its run.
+    reply.raw.on('close', () => {
+      if (!reply.raw.writableFinished) abort.abort(new Error('client went away'));
     });
     const res = await d.runner.run({
       code: b.code,

@@ -110,7 +110,7 @@ export function Canvas() {
       >
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} color="#c9d0da" />
         <Controls position="bottom-left" showInteractive={false} />
-        <MiniMap position="bottom-right" style={{ width: 168, height: 112 }} pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,243,246,0.7)" />
+        {state.glyphs.length ? <MiniMap position="bottom-right" style={{ width: 168, height: 112 }} pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,243,246,0.7)" /> : null}
       </ReactFlow>
       {meta.loadError ? (
         <div className="canvas-banner" role="alert">

@@ -15,6 +15,8 @@ export type SaveStatus = 'saved' | 'pending' | 'saving' | 'error';
 export interface PersisterOptions {
   api: PersisterApi;
   delayMs?: number;
+  /** Wait before retrying after a failed save. */
+  retryMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (t: unknown) => void;
   onStatus?: (status: SaveStatus, error?: Error) => void;
@@ -40,11 +42,13 @@ export class CanvasPersister {
   private timer: unknown;
   private failing: Error | undefined;
   private readonly delay: number;
+  private readonly retryMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (t: unknown) => void;
 
   constructor(private readonly opts: PersisterOptions) {
     this.delay = opts.delayMs ?? 400;
+    this.retryMs = opts.retryMs ?? 5000;
     this.setTimer = opts.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>));
   }
@@ -95,7 +99,16 @@ export class CanvasPersister {
     this.opts.onStatus?.('saving');
     await Promise.all(work);
     if (this.isDirty() && !this.failing) this.update(this.latest!);
-    else if (!this.inFlight.size) this.opts.onStatus?.(this.failing ? 'error' : 'saved', this.failing);
+    else if (!this.inFlight.size) {
+      this.opts.onStatus?.(this.failing ? 'error' : 'saved', this.failing);
+      // The server may be back soon (a restart): try again without waiting for the next edit.
+      if (this.failing && this.isDirty() && this.timer === undefined) {
+        this.timer = this.setTimer(() => {
+          this.timer = undefined;
+          void this.flush();
+        }, this.retryMs);
+      }
+    }
   }
 
   private async track(id: string, fn: () => Promise<void>): Promise<void> {

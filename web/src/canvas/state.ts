@@ -45,7 +45,11 @@ export function applyCommand(state: CanvasState, cmd: CanvasCommand): CanvasStat
       if (state.glyphs.some((g) => g.id === cmd.glyph.id)) return state;
       return bump(state, [...state.glyphs, sanitize(cmd.glyph)]);
     case 'move':
-      return updateGlyph(state, cmd.id, (g) => (g.x === cmd.x && g.y === cmd.y ? g : { ...g, x: cmd.x, y: cmd.y }));
+      return updateGlyph(state, cmd.id, (g) => {
+        const x = Math.round(cmd.x);
+        const y = Math.round(cmd.y);
+        return g.x === x && g.y === y ? g : { ...g, x, y };
+      });
     case 'resize':
       return updateGlyph(state, cmd.id, (g) =>
         sanitize({ ...g, x: cmd.x, y: cmd.y, width: cmd.width, height: cmd.height }),

@@ -23,7 +23,7 @@ export const GLYPH_KINDS: Readonly<Record<GlyphKind, GlyphKindInfo>> = {
     label: 'IX glyph',
     description: 'Ingest: run `ix <type>` once or on an interval',
     badge: 'IX',
-    defaultSize: { width: 420, height: 330 },
+    defaultSize: { width: 420, height: 360 },
     minSize: { width: 320, height: 220 },
     defaultData: () => ({ ...ixDefaults }),
   },

@@ -3,7 +3,8 @@ import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 
 import { useReactFlow } from '@xyflow/react';
 import { useCanvasActions, useCanvasState } from '../app/canvas.js';
 import { usePulse } from '../app/pulse.js';
-import { GLYPH_KINDS, KIND_ORDER } from '../glyphs/kinds.js';
+import { GLYPH_KINDS, KIND_ORDER, isGlyphKind } from '../glyphs/kinds.js';
+import { GLYPHS } from '../glyphs/registry.js';
 import { filterPalette, moveHighlight, type PaletteItem } from './palette-model.js';
 
 interface Command extends PaletteItem {
@@ -11,7 +12,7 @@ interface Command extends PaletteItem {
 }
 
 export function CommandPalette({ open, onClose }: { open: boolean; onClose(): void }) {
-  const { spawn, dispatch } = useCanvasActions();
+  const { spawn, dispatch, focus } = useCanvasActions();
   const state = useCanvasState();
   const pulse = usePulse();
   const flow = useReactFlow();
@@ -37,8 +38,13 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
       { id: 'zoom-out', label: 'Zoom out', run: () => void flow.zoomOut({ duration: 200 }) },
       { id: 'zoom-reset', label: 'Reset zoom to 100%', run: () => void flow.zoomTo(1, { duration: 200 }) },
       { id: 'pulse-refresh', label: 'Refresh Pulse schedules', description: 'Reload schedules and executions', run: () => void pulse.actions.refresh() },
+      ...[...state.glyphs].reverse().flatMap((g) =>
+        isGlyphKind(g.kind)
+          ? [{ id: `goto-${g.id}`, label: `Go to ${GLYPHS[g.kind].title(g.data)}`, description: GLYPH_KINDS[g.kind].label, run: () => focus(g.id) }]
+          : [],
+      ),
     ],
-    [dispatch, flow, pulse.actions, spawn, state.closed.length],
+    [dispatch, flow, focus, pulse.actions, spawn, state.closed.length, state.glyphs],
   );
   const shown = useMemo(() => filterPalette(commands, query), [commands, query]);
 
@@ -52,6 +58,16 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
       if (restoreRef.current instanceof HTMLElement) restoreRef.current.focus();
     };
   }, [open]);
+
+  useEffect(() => {
+    if (!open) return;
+    // Escape closes it wherever focus went (the dialog's own handler covers the usual case).
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [open, onClose]);
 
   if (!open) return null;
 

@@ -64,8 +64,10 @@ export function cursorOf(p: Paging): string | null {
   return p.cursors[p.page] ?? null;
 }
 
-/** A short text of an attestation's attributes for a table cell. */
+/** A short text of an attestation's attributes for a table cell: `key: value, …`. */
 export function attributesText(attrs: Record<string, unknown>, max = 160): string {
-  const s = Object.keys(attrs).length ? JSON.stringify(attrs) : '';
+  const s = Object.entries(attrs)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -148,7 +148,7 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
         <div className="ix-runs">
           <h3 className="section-title">Last runs</h3>
           <ul className="run-list">
-            {executions.slice(0, 5).map((x) => (
+            {executions.slice(0, 3).map((x) => (
               <li key={x.id} className="run-row" data-status={x.status}>
                 <StatusPill status={x.status} />
                 <span className="run-time">{formatTimestamp(x.started_at).slice(11)}</span>
