@@ -80,6 +80,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     resolver: opts.resolver ?? ixResolver({ handlers }),
     concurrency: settings.workerConcurrency,
     executionsKept: settings.executionsKept,
+    leaseMs: settings.leaseMs,
     ...opts.pulse,
   });
   let closing: Promise<void> | undefined;

@@ -19,6 +19,8 @@ export const settingsSchema = z.object({
   python: z.string().min(1).optional(),
   workerConcurrency: z.coerce.number().int().min(0).max(64).default(2),
   executionsKept: z.coerce.number().int().min(1).max(100000).default(100),
+  /** A job's lease: a dead worker's job runs again this long after its last heartbeat. */
+  leaseMs: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** On SIGTERM, how long running jobs get to finish before their leases are given back. */
   shutdownGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
 });
@@ -40,6 +42,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     workerConcurrency: env.QNTX_WORKER_CONCURRENCY,
     executionsKept: env.QNTX_EXECUTIONS_KEPT,
     shutdownGraceMs: env.QNTX_SHUTDOWN_GRACE_MS,
+    leaseMs: env.QNTX_LEASE_MS,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

@@ -63,8 +63,11 @@ export interface JobStore {
 
 export class SqlJobStore implements JobStore {
   readonly kind: Dialect;
-  /** PostgreSQL: plain completions share commits (SQLite commits cost no fsync: not needed). */
-  private readonly completions: Batcher<FinishRequest, Settled | null> | null;
+  /**
+   * PostgreSQL: finishes share transactions (group commit), since every commit waits for a WAL
+   * flush. SQLite commits cost no flush (WAL, synchronous=NORMAL): each is written at once.
+   */
+  private readonly finishes: Batcher<FinishRequest, Settled | null> | null;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -72,7 +75,7 @@ export class SqlJobStore implements JobStore {
     private readonly executionsKept: number,
   ) {
     this.kind = runner.dialect;
-    this.completions = this.kind === 'postgres' ? new Batcher((reqs) => this.completeMany(reqs)) : null;
+    this.finishes = this.kind === 'postgres' ? new Batcher((reqs) => this.finishMany(reqs)) : null;
   }
 
   async enqueue(row: JobRow): Promise<{ row: JobRow; created: boolean }> {
@@ -103,20 +106,32 @@ export class SqlJobStore implements JobStore {
   }
 
   finish(f: FinishRequest): Promise<Settled | null> {
-    if (this.completions && !f.executionId && f.outcome.kind === 'completed') return this.completions.submit(f);
+    if (this.finishes) return this.finishes.submit(f);
     const op = () => finishJobOp(this.db, { ...f, keep: this.executionsKept });
     // Without an execution to finish, or on a retry, only the job row changes: one statement.
     const single = !f.executionId || (f.outcome.kind === 'failed' && f.outcome.retryAt !== null);
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
   }
 
-  private async completeMany(reqs: FinishRequest[]): Promise<Array<Settled | null>> {
-    const { rows } = await this.runner.run(completeManyQuery(this.db, reqs));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return reqs.map((r) => {
-      const job = byId.get(r.jobId);
-      return job ? { job, execution: null, schedule: null } : null;
-    });
+  /** A batch of finishes in one commit: plain completions in one statement, the rest one by one. */
+  private finishMany(reqs: FinishRequest[]): Promise<Array<Settled | null>> {
+    const plain = reqs.filter((r) => !r.executionId && r.outcome.kind === 'completed');
+    const rest = reqs.filter((r) => !plain.includes(r));
+    const { db } = this;
+    const keep = this.executionsKept;
+    const op = function* () {
+      const out = new Map<FinishRequest, Settled | null>();
+      if (plain.length) {
+        const byId = new Map((yield* query(completeManyQuery(db, plain))).rows.map((j) => [j.id, j]));
+        for (const r of plain) {
+          const job = byId.get(r.jobId);
+          out.set(r, job ? { job, execution: null, schedule: null } : null);
+        }
+      }
+      for (const r of rest) out.set(r, yield* finishJobOp(db, { ...r, keep }));
+      return reqs.map((r) => out.get(r) ?? null);
+    };
+    return rest.length ? this.runner.transaction(op) : this.runner.autocommit(op);
   }
 
   async release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]> {

@@ -155,6 +155,7 @@ export async function replaceCode(page: Page, scope: string, code: string, typed
 
 /** Drags a glyph by its title bar. */
 export async function dragGlyph(page: Page, selector: string, dx: number, dy: number): Promise<void> {
+  await stable(page, selector);
   const bar = page.locator(`${selector} .glyph-titlebar`);
   const box = (await bar.boundingBox())!;
   const x = box.x + 60;
@@ -168,6 +169,7 @@ export async function dragGlyph(page: Page, selector: string, dx: number, dy: nu
 
 /** Resizes a glyph by dragging its bottom-right handle. */
 export async function resizeGlyph(page: Page, selector: string, dx: number, dy: number): Promise<void> {
+  await stable(page, selector);
   const node = page.locator(`.react-flow__node:has(${selector})`);
   // The handle shows on hover, but takes the pointer even while transparent.
   const handle = node.locator('.react-flow__resize-control.handle.bottom.right');
@@ -179,4 +181,15 @@ export async function resizeGlyph(page: Page, selector: string, dx: number, dy: 
   await page.mouse.move(x + dx / 2, y + dy / 2, { steps: 5 });
   await page.mouse.move(x + dx, y + dy, { steps: 5 });
   await page.mouse.up();
+}
+
+/** Waits until an element stops moving (the canvas pans with an animation after a spawn). */
+export async function stable(page: Page, selector: string): Promise<void> {
+  let last = '';
+  await until(`${selector} to stop moving`, async () => {
+    const box = JSON.stringify(await page.locator(selector).boundingBox());
+    const same = box === last;
+    last = box;
+    return same;
+  }, 5000, 120);
 }
