@@ -1,5 +1,7 @@
 // Python runner benchmark: (a) a trivial run beside a cold interpreter start, (b) attest()
 // throughput, (c) memory of Node and of the warm parent over 1,000 runs. Results: docs/benchmarks.md.
+import { RunWriter } from '../src/ix/run-writer.js';
+import { openTestQntx } from '../test/helpers.js';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -74,6 +76,43 @@ async function throughput(runner: PythonRunner): Promise<void> {
   }
 }
 
+/** (b') attest() into a real SQLite store (validation + batched inserts), beside a raw
+ *  better-sqlite3 prepared insert of the same rows in one transaction per batch. */
+async function intoStore(runner: PythonRunner): Promise<void> {
+  const q = await openTestQntx('sqlite');
+  try {
+    const writer = new RunWriter({ ats: q.ats, source: 'bench', actor: 'bench' });
+    const code = `for i in range(${ATTESTATIONS}):\n    attest('s%d' % i, 'p', 'c', attributes={'i': i})\n`;
+    let t = performance.now();
+    const r = await runner.run({ code, onAttestations: (b) => writer.write(b) });
+    await writer.write(r.pending);
+    const viaAttest = writer.committed / ((performance.now() - t) / 1000);
+    if (!r.success || writer.committed !== ATTESTATIONS) throw new Error(`store run failed: ${r.error}`);
+
+    const raw = q.database.sqlite!;
+    const insA = raw.prepare(`insert into attestations (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
+      values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insF = raw.prepare('insert into attestation_fields (field, value, timestamp, seq) values (?, ?, ?, ?)');
+    const rows = Array.from({ length: ATTESTATIONS }, (_, i) => [q.ats.ids.next(), `r${i}`, i] as const);
+    const tx = raw.transaction((batch: ReadonlyArray<readonly [string, string, number]>) => {
+      for (const [id, subject, i] of batch) {
+        const ts = 1_700_000_000_000 + i;
+        const seq = insA.run(id, JSON.stringify([subject]), '["p"]', '["c"]', '["bench"]', ts, 'bench', JSON.stringify({ i }), ts).lastInsertRowid;
+        insF.run(1, subject, ts, seq);
+        insF.run(2, 'p', ts, seq);
+        insF.run(3, 'c', ts, seq);
+        insF.run(4, 'bench', ts, seq);
+      }
+    });
+    t = performance.now();
+    for (let i = 0; i < rows.length; i += 1000) tx(rows.slice(i, i + 1000));
+    const rawRate = ATTESTATIONS / ((performance.now() - t) / 1000);
+    console.log(`(b') ${ATTESTATIONS} attest() into SQLite: ${Math.round(viaAttest)}/s; raw prepared insert ${Math.round(rawRate)}/s; ratio ${(viaAttest / rawRate).toFixed(2)} (target >= 0.33)`);
+  } finally {
+    await q.cleanup();
+  }
+}
+
 async function memory(runner: PythonRunner): Promise<void> {
   await runner.run({ code: 'pass' });
   const pid = runner.parentPid!;
@@ -102,6 +141,7 @@ async function main(): Promise<void> {
   try {
     await trivial(runner, info.executable);
     await throughput(runner);
+    await intoStore(runner);
     await memory(runner);
   } finally {
     await runner.close();
