@@ -1,6 +1,7 @@
 // Executions: one run of a schedule, created running by the ticker (or a trigger) together with
 // its job, finished with the job's outcome, and pruned to the last N per schedule.
 import { sql, type Kysely } from 'kysely';
+import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
 import type { ErrorRecord } from './job-errors.js';
@@ -83,21 +84,36 @@ export function* finishExecutionOp(
   return rows[0] ?? null;
 }
 
-/** Deletes all but the newest `keep` finished executions of a schedule (ids sort by creation). */
-export function* pruneExecutionsOp(db: Kysely<Schema>, scheduleId: string, keep: number): Op<number> {
-  const boundary = db
-    .selectFrom('pulse_executions')
-    .select('id')
-    .where('schedule_id', '=', scheduleId)
-    .orderBy('id', 'desc')
-    .limit(1)
-    .offset(Math.max(0, keep - 1));
-  const q = db
-    .deleteFrom('pulse_executions')
-    .where('schedule_id', '=', scheduleId)
-    .where('id', '<', boundary)
-    .where('status', '<>', sql.lit('running' as const))
-    .compile();
-  const { changes } = yield* query(q);
-  return changes;
+/**
+ * Deletes all but the newest `keep` executions of each schedule (ids sort by creation; a running
+ * one is never deleted). Run when executions are created, so a schedule holds at most `keep`.
+ */
+export function* pruneExecutionsOp(db: Kysely<Schema>, dialect: Dialect, scheduleIds: readonly string[], keep: number): Op<number> {
+  if (!scheduleIds.length) return 0;
+  if (dialect === 'postgres') {
+    const q = sql`
+      delete from pulse_executions as e using unnest(${[...scheduleIds]}::text[]) as v(sid)
+      where e.schedule_id = v.sid and e.status <> 'running'
+        and e.id < (select e2.id from pulse_executions e2 where e2.schedule_id = v.sid
+                    order by e2.id desc offset ${Math.max(0, keep - 1)} limit 1)`.compile(db);
+    return (yield* query(q)).changes;
+  }
+  let n = 0;
+  for (const id of scheduleIds) {
+    const boundary = db
+      .selectFrom('pulse_executions')
+      .select('id')
+      .where('schedule_id', '=', id)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .offset(Math.max(0, keep - 1));
+    const q = db
+      .deleteFrom('pulse_executions')
+      .where('schedule_id', '=', id)
+      .where('id', '<', boundary)
+      .where('status', '<>', sql.lit('running' as const))
+      .compile();
+    n += (yield* query(q)).changes;
+  }
+  return n;
 }

@@ -4,7 +4,7 @@ import { sql, type Kysely, type UpdateObject } from 'kysely';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
-import { finishExecutionOp, pruneExecutionsOp, type ExecutionEnd } from './executions.js';
+import { finishExecutionOp, type ExecutionEnd } from './executions.js';
 import type { ErrorRecord } from './job-errors.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
 import { query, type Op } from './tx.js';
@@ -211,7 +211,7 @@ export interface FinishRequest extends AttemptRef {
 }
 
 /** Ends an attempt of a job this worker holds; null when the lease was lost meanwhile. */
-export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest & { keep: number }): Op<Settled | null> {
+export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest): Op<Settled | null> {
   const q = db
     .updateTable('pulse_jobs')
     .set(jobSet(f.outcome, f.now))
@@ -223,7 +223,7 @@ export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest & { keep: numb
     .compile();
   const job = (yield* query(q)).rows[0];
   if (!job) return null;
-  return yield* settleOp(db, job, f.outcome, f.now, f.keep);
+  return yield* settleOp(db, job, f.outcome, f.now);
 }
 
 /**
@@ -245,7 +245,7 @@ export function completeManyQuery(db: Kysely<Schema>, reqs: readonly FinishReque
  * After a job reached an end state: finishes its execution with the same outcome and records the
  * result on the schedule (state saved only on success). A requeued job changes nothing here.
  */
-export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now: number, keep: number): Op<Settled> {
+export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now: number): Op<Settled> {
   const none: Settled = { job, execution: null, schedule: null };
   if (job.status === 'queued' || !job.execution_id) return none;
   const end: ExecutionEnd =
@@ -267,7 +267,6 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
     .returningAll()
     .compile();
   const schedule = (yield* query(sq)).rows[0] ?? null;
-  yield* pruneExecutionsOp(db, execution.schedule_id, keep);
   return { job, execution, schedule };
 }
 
@@ -278,7 +277,7 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
 export function* reapOp(
   db: Kysely<Schema>,
   dialect: Dialect,
-  f: { now: number; limit: number; keep: number },
+  f: { now: number; limit: number },
 ): Op<Settled[]> {
   let sel = db
     .selectFrom('pulse_jobs')
@@ -300,7 +299,7 @@ export function* reapOp(
       .returningAll()
       .compile();
     const job = (yield* query(q)).rows[0];
-    if (job) out.push(yield* settleOp(db, job, outcome, f.now, f.keep));
+    if (job) out.push(yield* settleOp(db, job, outcome, f.now));
   }
   return out;
 }
@@ -333,7 +332,7 @@ export interface CancelResult extends Settled {
 }
 
 /** A queued job is cancelled at once; a running one gets cancel_requested for its owner. */
-export function* cancelOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string; now: number; keep: number }): Op<CancelResult | null> {
+export function* cancelOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string; now: number }): Op<CancelResult | null> {
   let sel = db.selectFrom('pulse_jobs').selectAll().where('id', '=', f.id);
   if (dialect === 'postgres') sel = sel.forUpdate();
   const row = (yield* query(sel.compile())).rows[0];
@@ -342,7 +341,7 @@ export function* cancelOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string;
     const outcome: Outcome = { kind: 'cancelled', error: cancelledError() };
     const q = db.updateTable('pulse_jobs').set(jobSet(outcome, f.now)).where('id', '=', f.id).returningAll().compile();
     const job = (yield* query(q)).rows[0]!;
-    return { ...(yield* settleOp(db, job, outcome, f.now, f.keep)), requested: false, changed: true };
+    return { ...(yield* settleOp(db, job, outcome, f.now)), requested: false, changed: true };
   }
   if (row.status === 'running' && row.cancel_requested === 0) {
     const q = db

@@ -72,7 +72,6 @@ export class SqlJobStore implements JobStore {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly runner: TxRunner,
-    private readonly executionsKept: number,
   ) {
     this.kind = runner.dialect;
     this.finishes = this.kind === 'postgres' ? new Batcher((reqs) => this.finishMany(reqs)) : null;
@@ -107,7 +106,7 @@ export class SqlJobStore implements JobStore {
 
   finish(f: FinishRequest): Promise<Settled | null> {
     if (this.finishes) return this.finishes.submit(f);
-    const op = () => finishJobOp(this.db, { ...f, keep: this.executionsKept });
+    const op = () => finishJobOp(this.db, f);
     // Without an execution to finish, or on a retry, only the job row changes: one statement.
     const single = !f.executionId || (f.outcome.kind === 'failed' && f.outcome.retryAt !== null);
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
@@ -118,7 +117,6 @@ export class SqlJobStore implements JobStore {
     const plain = reqs.filter((r) => !r.executionId && r.outcome.kind === 'completed');
     const rest = reqs.filter((r) => !plain.includes(r));
     const { db } = this;
-    const keep = this.executionsKept;
     const op = function* () {
       const out = new Map<FinishRequest, Settled | null>();
       if (plain.length) {
@@ -128,7 +126,7 @@ export class SqlJobStore implements JobStore {
           out.set(r, job ? { job, execution: null, schedule: null } : null);
         }
       }
-      for (const r of rest) out.set(r, yield* finishJobOp(db, { ...r, keep }));
+      for (const r of rest) out.set(r, yield* finishJobOp(db, r));
       return reqs.map((r) => out.get(r) ?? null);
     };
     return rest.length ? this.runner.transaction(op) : this.runner.autocommit(op);
@@ -140,11 +138,11 @@ export class SqlJobStore implements JobStore {
   }
 
   reapExpired(now: number, limit = 100): Promise<Settled[]> {
-    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit, keep: this.executionsKept }));
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit }));
   }
 
   cancel(id: string, now: number): Promise<CancelResult | null> {
-    return this.runner.transaction(() => cancelOp(this.db, this.kind, { id, now, keep: this.executionsKept }));
+    return this.runner.transaction(() => cancelOp(this.db, this.kind, { id, now }));
   }
 
   async nextRunAt(): Promise<number | null> {

@@ -93,8 +93,8 @@ export class Pulse {
     this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const sqlite = database.sqlite ? new SqliteRunner(database.sqlite) : undefined;
     const runner: TxRunner = sqlite ?? new PostgresRunner(database.db);
-    this.jobStore = new SqlJobStore(database.db, runner, o.executionsKept ?? 100);
-    this.scheduleStore = new SqlScheduleStore(database.db, runner);
+    this.jobStore = new SqlJobStore(database.db, runner);
+    this.scheduleStore = new SqlScheduleStore(database.db, runner, o.executionsKept ?? 100);
     this.stateStore = new ScheduleStateStore(database.db, sqlite);
     const jobDefaults: JobDefaults = (name) => {
       const def = catalog.get(name);

@@ -3,7 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
-import { newExecutionRow } from './executions.js';
+import { newExecutionRow, pruneExecutionsOp } from './executions.js';
 import { nextGridPoint } from './grid.js';
 import type { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
@@ -16,6 +16,8 @@ export interface RunSpec {
   now: number;
   ids: PulseIds;
   jobDefaults: JobDefaults;
+  /** Executions kept per schedule: older ones are pruned when a new one is created. */
+  keep: number;
 }
 
 export interface Fired {
@@ -97,6 +99,7 @@ export function* tickOp(db: Kysely<Schema>, dialect: Dialect, spec: RunSpec & { 
   } else {
     for (const s of updated) yield* query(scheduleUpdate(db, s));
   }
+  yield* pruneExecutionsOp(db, dialect, result.fired.map((f) => f.schedule.id), spec.keep);
   return result;
 }
 
@@ -151,6 +154,7 @@ export function* triggerOp(db: Kysely<Schema>, dialect: Dialect, spec: RunSpec &
     .returningAll()
     .compile();
   const schedule = (yield* query(q)).rows[0]!;
+  yield* pruneExecutionsOp(db, dialect, [s.id], spec.keep);
   return { kind: 'fired', fired: { schedule, execution, job } };
 }
 

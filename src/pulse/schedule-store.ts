@@ -31,8 +31,8 @@ export interface ScheduleStore {
   /** Locks the row, asks `change` what to set (null: nothing), returns the row after. */
   patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null): Promise<ScheduleRow | null>;
   delete(id: string, now: number): Promise<DeleteResult | null>;
-  tick(spec: RunSpec & { limit: number }): Promise<TickResult>;
-  trigger(spec: RunSpec & { id: string }): Promise<TriggerResult>;
+  tick(spec: Omit<RunSpec, 'keep'> & { limit: number }): Promise<TickResult>;
+  trigger(spec: Omit<RunSpec, 'keep'> & { id: string }): Promise<TriggerResult>;
   /** The earliest next_run_at of an active schedule. */
   nextDueAt(): Promise<number | null>;
   getExecution(id: string): Promise<ExecutionRow | undefined>;
@@ -45,6 +45,7 @@ export class SqlScheduleStore implements ScheduleStore {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly runner: TxRunner,
+    private readonly executionsKept: number,
   ) {
     this.kind = runner.dialect;
   }
@@ -76,12 +77,12 @@ export class SqlScheduleStore implements ScheduleStore {
     return this.runner.transaction(() => deleteScheduleOp(this.db, { id, now }));
   }
 
-  tick(spec: RunSpec & { limit: number }): Promise<TickResult> {
-    return this.runner.transaction(() => tickOp(this.db, this.kind, spec));
+  tick(spec: Omit<RunSpec, 'keep'> & { limit: number }): Promise<TickResult> {
+    return this.runner.transaction(() => tickOp(this.db, this.kind, { ...spec, keep: this.executionsKept }));
   }
 
-  trigger(spec: RunSpec & { id: string }): Promise<TriggerResult> {
-    return this.runner.transaction(() => triggerOp(this.db, this.kind, spec));
+  trigger(spec: Omit<RunSpec, 'keep'> & { id: string }): Promise<TriggerResult> {
+    return this.runner.transaction(() => triggerOp(this.db, this.kind, { ...spec, keep: this.executionsKept }));
   }
 
   async nextDueAt(): Promise<number | null> {

@@ -1,0 +1,151 @@
+// Fan-out of events between processes on one PostgreSQL (LISTEN/NOTIFY): every local event is
+// NOTIFYed; events of other processes arrive here and reach this process's listeners (its
+// WebSocket clients) and wake its worker when a job was queued. A payload over PostgreSQL's
+// 8000-byte limit travels as a reference (ids) and is read back from the database.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+import type { ServerEvent } from '../protocol.js';
+import type { PulseEvents } from './events.js';
+
+export const CHANNEL = 'qntx_events';
+/** NOTIFY payloads must stay under 8000 bytes; keep a margin for the envelope. */
+const MAX_INLINE = 7000;
+
+type Envelope = { o: string; e: ServerEvent } | { o: string; ref: 'execution' | 'schedule'; type: ServerEvent['type']; id: string };
+
+export interface EventLookup {
+  /** Rebuilds an event that was too large to send inline. */
+  resolve(ref: 'execution' | 'schedule', type: ServerEvent['type'], id: string): Promise<ServerEvent | null>;
+}
+
+export interface PgEventBridgeOptions {
+  config: pg.ClientConfig;
+  local: PulseEvents;
+  lookup: EventLookup;
+  logger: Logger;
+  /** Called when another process queued a job (wakes this process's worker). */
+  onRemoteJob?: () => void;
+  /** Reconnect backoff bounds, ms. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export class PgEventBridge {
+  readonly origin = randomBytes(6).toString('hex');
+  private listener: pg.Client | null = null;
+  private notifier: pg.Client | null = null;
+  private readonly remote = new Set<(e: ServerEvent) => void>();
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private backoff: number;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private sending: Promise<void> = Promise.resolve();
+
+  constructor(private readonly o: PgEventBridgeOptions) {
+    this.backoff = o.minBackoffMs ?? 250;
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.o.local.onAny((e) => this.forward(e));
+    await this.connect();
+  }
+
+  /** Local and remote events together: what a WebSocket layer subscribes to. */
+  onAny(listener: (e: ServerEvent) => void): () => void {
+    const offLocal = this.o.local.onAny(listener);
+    this.remote.add(listener);
+    return () => {
+      offLocal();
+      this.remote.delete(listener);
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    await this.sending.catch(() => {});
+    for (const c of [this.listener, this.notifier]) await c?.end().catch(() => {});
+    this.listener = this.notifier = null;
+  }
+
+  private forward(e: ServerEvent): void {
+    let text = JSON.stringify({ o: this.origin, e } satisfies Envelope);
+    if (Buffer.byteLength(text) > MAX_INLINE) {
+      const ref = referenceOf(e);
+      if (!ref) {
+        this.o.logger.warn({ type: e.type }, 'event too large to fan out');
+        return;
+      }
+      text = JSON.stringify({ o: this.origin, ...ref } satisfies Envelope);
+    }
+    // In order, one at a time, on the notifier connection; failures are logged, never thrown.
+    this.sending = this.sending.then(async () => {
+      if (!this.notifier) return;
+      try {
+        await this.notifier.query('select pg_notify($1, $2)', [CHANNEL, text]);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'event NOTIFY failed');
+      }
+    });
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      const listener = new pg.Client(this.o.config);
+      const notifier = new pg.Client(this.o.config);
+      for (const c of [listener, notifier]) c.on('error', (err) => this.lost(err));
+      await listener.connect();
+      await notifier.connect();
+      listener.on('notification', (n) => void this.receive(n.payload ?? ''));
+      await listener.query(`listen ${CHANNEL}`);
+      this.listener = listener;
+      this.notifier = notifier;
+      this.backoff = this.o.minBackoffMs ?? 250;
+    } catch (err) {
+      this.lost(err);
+    }
+  }
+
+  private lost(err: unknown): void {
+    if (this.stopped || this.reconnectTimer) return;
+    this.o.logger.warn({ err, retryInMs: this.backoff }, 'event bridge connection lost; reconnecting');
+    for (const c of [this.listener, this.notifier]) c?.end().catch(() => {});
+    this.listener = this.notifier = null;
+    const wait = this.backoff * (0.5 + Math.random());
+    this.backoff = Math.min(this.backoff * 2, this.o.maxBackoffMs ?? 10_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, wait);
+    this.reconnectTimer.unref();
+  }
+
+  private async receive(payload: string): Promise<void> {
+    let env: Envelope;
+    try {
+      env = JSON.parse(payload) as Envelope;
+    } catch {
+      return;
+    }
+    if (env.o === this.origin) return;
+    let event: ServerEvent | null = 'e' in env ? env.e : null;
+    if (!event && 'ref' in env) event = await this.o.lookup.resolve(env.ref, env.type, env.id).catch(() => null);
+    if (!event) return;
+    if (event.type === 'job_update' && event.status === 'queued') this.o.onRemoteJob?.();
+    for (const l of this.remote) {
+      try {
+        l(event);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'event listener failed');
+      }
+    }
+  }
+}
+
+function referenceOf(e: ServerEvent): { ref: 'execution' | 'schedule'; type: ServerEvent['type']; id: string } | null {
+  if ('execution_id' in e && e.execution_id) return { ref: 'execution', type: e.type, id: e.execution_id };
+  if (e.type === 'schedule_update') return { ref: 'schedule', type: e.type, id: e.schedule_id };
+  return null;
+}
