@@ -12,9 +12,12 @@ import { pythonScriptJob } from './ix/python-script-job.js';
 import { ixResolver } from './ix/router.js';
 import { createLogger, type Logger } from './logger.js';
 import { Catalog, type HandlerDef } from './pulse/catalog.js';
+import { pulseEventLookup } from './pulse/event-lookup.js';
 import { PulseEvents } from './pulse/events.js';
+import { PgEventBridge } from './pulse/pg-event-bridge.js';
 import { Pulse, type PulseOptions } from './pulse/pulse.js';
 import type { ScheduleResolver } from './pulse/schedules.js';
+import type { ServerEvent } from './protocol.js';
 import { PythonRunner } from './python/runner.js';
 
 export interface QntxOptions {
@@ -30,6 +33,10 @@ export interface QntxOptions {
   pulse?: Partial<Omit<PulseOptions, 'database' | 'clock' | 'logger' | 'catalog' | 'resolver' | 'events'>>;
 }
 
+export interface EventSource {
+  onAny(listener: (event: ServerEvent) => void): () => void;
+}
+
 export interface Qntx {
   readonly settings: Settings;
   readonly clock: Clock;
@@ -43,7 +50,11 @@ export interface Qntx {
   readonly pulse: Pulse;
   readonly runner: PythonRunner;
   readonly handlers: HandlerRegistry;
+  /** Events of this process and, on PostgreSQL, of every other process on the database. */
+  readonly allEvents: EventSource;
   readonly startedAt: number;
+  /** Starts the long-running parts: Pulse's worker and ticker, and the cross-process event fan-out. */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,6 +94,16 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     leaseMs: settings.leaseMs,
     ...opts.pulse,
   });
+  const fanout =
+    database.kind === 'postgres' && database.pgConfig
+      ? new PgEventBridge({
+          config: database.pgConfig as object,
+          local: events,
+          lookup: pulseEventLookup(pulse),
+          logger: logger.child({ component: 'event-fanout' }),
+          onRemoteJob: () => pulse.wake(),
+        })
+      : undefined;
   let closing: Promise<void> | undefined;
   return {
     settings,
@@ -96,10 +117,16 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     pulse,
     runner,
     handlers,
+    allEvents: fanout ?? events,
     startedAt: Date.now(),
+    async start() {
+      await fanout?.start();
+      await pulse.start();
+    },
     close: () =>
       (closing ??= (async () => {
         await pulse.stop();
+        await fanout?.stop();
         await runner.close();
         await database.close();
       })()),

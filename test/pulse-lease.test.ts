@@ -45,11 +45,20 @@ for (const { kind, skip } of DB_KINDS) {
       assert.equal(late, null);
     });
 
-    it('recovers the scheduled job of a worker process killed with SIGKILL', { timeout: 60_000 }, async () => {
-      const s = await h.pulse.createSchedule({ ats_code: 'gate k9', interval_seconds: 3600 });
+    /** Runs the doomed worker process until its job's handler hangs, then kills it with SIGKILL. */
+    async function killedMidJob(scheduleId: string, defaultId = false) {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', path.join(here, 'fixtures/pulse-claim-and-hang.ts'), h.dataDir, h.pgSchema ?? '-', String(h.clock.now()), String(LEASE)],
+        [
+          '--import',
+          'tsx',
+          path.join(here, 'fixtures/pulse-claim-and-hang.ts'),
+          h.dataDir,
+          h.pgSchema ?? '-',
+          String(h.clock.now()),
+          String(LEASE),
+          ...(defaultId ? ['default-id'] : []),
+        ],
         { stdio: ['ignore', 'pipe', 'inherit'], env: process.env },
       );
       const exited = new Promise((r) => child.once('exit', r));
@@ -57,10 +66,16 @@ for (const { kind, skip } of DB_KINDS) {
         child.stdout.on('data', (b: Buffer) => b.toString().includes('started') && resolve());
         child.once('exit', (code) => reject(new Error(`child exited early (${code})`)));
       });
-      const [running] = (await h.pulse.listJobs({ schedule_id: s.id })).items;
+      const [running] = (await h.pulse.listJobs({ schedule_id: scheduleId })).items;
       assert.equal(running?.status, 'running');
       child.kill('SIGKILL');
       await exited;
+      return running;
+    }
+
+    it('recovers the scheduled job of a worker process killed with SIGKILL', { timeout: 60_000 }, async () => {
+      const s = await h.pulse.createSchedule({ ats_code: 'gate k9', interval_seconds: 3600 });
+      const running = await killedMidJob(s.id);
 
       void h.fx.whenStarted('k9').then(() => h.fx.open('k9'));
       const rerun = h.pulse.events.waitFor('job_update', (e) => e.job_id === running.id && e.status === 'running');
@@ -80,6 +95,20 @@ for (const { kind, skip } of DB_KINDS) {
       const sched = await h.pulse.getSchedule(s.id);
       assert.equal(sched.state, 'active');
       assert.equal(sched.last_status, 'completed');
+    });
+
+    it('recovers at once the job of a killed process of this host (SQLite)', { timeout: 60_000, skip: kind !== 'sqlite' }, async () => {
+      const s = await h.pulse.createSchedule({ ats_code: 'gate k9', interval_seconds: 3600 });
+      const running = await killedMidJob(s.id, true);
+      void h.fx.whenStarted('k9').then(() => h.fx.open('k9'));
+      const restarted = h.another(); // default worker id: host:pid:random
+      const done = restarted.events.waitFor('pulse_execution_completed', (e) => e.schedule_id === s.id);
+      await restarted.start();
+      await done; // the clock never moved: no lease had to run out
+      const job = await restarted.getJob(running.id);
+      assert.equal(job.status, 'completed');
+      assert.equal(job.retry_count, 1);
+      assert.equal(h.fx.runs.get('k9'), 1);
     });
 
     it('gives leases back on stop after the grace period, without counting an attempt', T, async () => {

@@ -26,7 +26,13 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<st
   // Kysely looks for its own tables in every schema unless told which: name ours explicitly, so
   // another schema's kysely tables (another app, another test) are never mistaken for ours.
   const schema =
-    dialect === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+    dialect === 'postgres' ? (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  if (schema === null) {
+    throw new QntxError('config', 500, 'PostgreSQL has no schema to create the tables in', {
+      details: ['current_schema=null'],
+      hint: 'create the schema named in search_path (or the connection options) first',
+    });
+  }
   const migrator = new Migrator({
     db,
     provider: new Provider(dialect),

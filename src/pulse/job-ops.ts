@@ -171,6 +171,10 @@ export function releaseQuery(db: Kysely<Schema>, workerId: string, ids: readonly
     .compile();
 }
 
+export function runningOwnersQuery(db: Kysely<Schema>) {
+  return db.selectFrom('pulse_jobs').select('lease_owner').distinct().where('status', '=', RUNNING).compile();
+}
+
 export function nextRunAtQuery(db: Kysely<Schema>) {
   return db
     .selectFrom('pulse_jobs')
@@ -277,15 +281,11 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
 export function* reapOp(
   db: Kysely<Schema>,
   dialect: Dialect,
-  f: { now: number; limit: number },
+  f: { now: number; limit: number; /** Reap these owners' leases now, expired or not. */ owners?: readonly string[] },
 ): Op<Settled[]> {
-  let sel = db
-    .selectFrom('pulse_jobs')
-    .selectAll()
-    .where('status', '=', RUNNING)
-    .where('lease_expires_at', '<', f.now)
-    .orderBy('lease_expires_at')
-    .limit(f.limit);
+  let sel = db.selectFrom('pulse_jobs').selectAll().where('status', '=', RUNNING);
+  sel = f.owners ? sel.where('lease_owner', 'in', [...f.owners, '']) : sel.where('lease_expires_at', '<', f.now);
+  sel = sel.orderBy('lease_expires_at').limit(f.limit);
   if (dialect === 'postgres') sel = sel.forUpdate().skipLocked();
   const out: Settled[] = [];
   for (const row of (yield* query(sel.compile())).rows) {
@@ -312,8 +312,8 @@ export const LOST_LEASE_RETRIES = 3;
 
 function lostOutcome(row: JobRow, now: number): Outcome {
   const error: ErrorRecord = {
-    error: `lease expired: worker ${row.lease_owner ?? '?'} stopped heartbeating`,
-    error_details: [`worker=${row.lease_owner ?? ''}`, 'reason=lease_expired'],
+    error: `lease lost: worker ${row.lease_owner ?? '?'} stopped`,
+    error_details: [`worker=${row.lease_owner ?? ''}`, 'reason=lease_lost'],
   };
   if (row.cancel_requested === 1) return { kind: 'cancelled', error: cancelledError() };
   const budget = Math.max(row.max_retries, LOST_LEASE_RETRIES);

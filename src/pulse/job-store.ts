@@ -8,7 +8,6 @@ import {
   activeBySourceQuery,
   cancelOp,
   claimQuery,
-  completeManyQuery,
   finishJobOp,
   heartbeatQuery,
   insertJobQuery,
@@ -16,6 +15,7 @@ import {
   progressQuery,
   reapOp,
   releaseQuery,
+  runningOwnersQuery,
   type CancelResult,
   type ClaimRequest,
   type FinishRequest,
@@ -24,6 +24,7 @@ import {
 } from './job-ops.js';
 import type { JobRow, Page } from './rows.js';
 import { Batcher } from './batcher.js';
+import { completeManyOp } from './complete-many.js';
 import { query, type TxRunner } from './tx.js';
 
 export interface JobFilter {
@@ -54,6 +55,10 @@ export interface JobStore {
   finish(f: FinishRequest): Promise<Settled | null>;
   release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]>;
   reapExpired(now: number, limit?: number): Promise<Settled[]>;
+  /** Treats these workers as dead: their jobs go back to the queue (counting an attempt) now. */
+  reapOwners(owners: readonly string[], now: number): Promise<Settled[]>;
+  /** Lease owners of running jobs. */
+  runningOwners(): Promise<string[]>;
   cancel(id: string, now: number): Promise<CancelResult | null>;
   /** The earliest run_at of a queued job. */
   nextRunAt(): Promise<number | null>;
@@ -112,24 +117,18 @@ export class SqlJobStore implements JobStore {
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
   }
 
-  /** A batch of finishes in one commit: plain completions in one statement, the rest one by one. */
+  /** A batch of finishes in one commit: completions in three statements, the rest one by one. */
   private finishMany(reqs: FinishRequest[]): Promise<Array<Settled | null>> {
-    const plain = reqs.filter((r) => !r.executionId && r.outcome.kind === 'completed');
-    const rest = reqs.filter((r) => !plain.includes(r));
+    const completed = reqs.filter((r) => r.outcome.kind === 'completed');
+    const rest = reqs.filter((r) => r.outcome.kind !== 'completed');
     const { db } = this;
     const op = function* () {
-      const out = new Map<FinishRequest, Settled | null>();
-      if (plain.length) {
-        const byId = new Map((yield* query(completeManyQuery(db, plain))).rows.map((j) => [j.id, j]));
-        for (const r of plain) {
-          const job = byId.get(r.jobId);
-          out.set(r, job ? { job, execution: null, schedule: null } : null);
-        }
-      }
+      const out = completed.length ? yield* completeManyOp(db, completed) : new Map<FinishRequest, Settled | null>();
       for (const r of rest) out.set(r, yield* finishJobOp(db, r));
       return reqs.map((r) => out.get(r) ?? null);
     };
-    return rest.length ? this.runner.transaction(op) : this.runner.autocommit(op);
+    const single = !rest.length && completed.every((r) => !r.executionId);
+    return single ? this.runner.autocommit(op) : this.runner.transaction(op);
   }
 
   async release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]> {
@@ -139,6 +138,16 @@ export class SqlJobStore implements JobStore {
 
   reapExpired(now: number, limit = 100): Promise<Settled[]> {
     return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit }));
+  }
+
+  reapOwners(owners: readonly string[], now: number): Promise<Settled[]> {
+    if (!owners.length) return Promise.resolve([]);
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit: 1000, owners }));
+  }
+
+  async runningOwners(): Promise<string[]> {
+    const { rows } = await this.runner.run(runningOwnersQuery(this.db));
+    return rows.map((r) => r.lease_owner).filter((o): o is string => o !== null);
   }
 
   cancel(id: string, now: number): Promise<CancelResult | null> {

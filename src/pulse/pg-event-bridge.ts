@@ -2,13 +2,16 @@
 // NOTIFYed; events of other processes arrive here and reach this process's listeners (its
 // WebSocket clients) and wake its worker when a job was queued. A payload over PostgreSQL's
 // 8000-byte limit travels as a reference (ids) and is read back from the database.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import type { ServerEvent } from '../protocol.js';
 import type { PulseEvents } from './events.js';
 
-export const CHANNEL = 'qntx_events';
+/** One channel per schema: NOTIFY is database-wide, and several qntx (or tests) may share a database. */
+export function channelFor(schema: string): string {
+  return `qntx_events_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`;
+}
 /** NOTIFY payloads must stay under 8000 bytes; keep a margin for the envelope. */
 const MAX_INLINE = 7000;
 
@@ -41,6 +44,7 @@ export class PgEventBridge {
   private backoff: number;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
+  private channel: string | null = null;
 
   constructor(private readonly o: PgEventBridgeOptions) {
     this.backoff = o.minBackoffMs ?? 250;
@@ -72,6 +76,7 @@ export class PgEventBridge {
 
   private forward(e: ServerEvent): void {
     let text = JSON.stringify({ o: this.origin, e } satisfies Envelope);
+    if (Buffer.byteLength(text) > MAX_INLINE) text = JSON.stringify({ o: this.origin, e: shrink(e) } satisfies Envelope);
     if (Buffer.byteLength(text) > MAX_INLINE) {
       const ref = referenceOf(e);
       if (!ref) {
@@ -84,7 +89,7 @@ export class PgEventBridge {
     this.sending = this.sending.then(async () => {
       if (!this.notifier) return;
       try {
-        await this.notifier.query('select pg_notify($1, $2)', [CHANNEL, text]);
+        await this.notifier.query('select pg_notify($1, $2)', [this.channel, text]);
       } catch (err) {
         this.o.logger.warn({ err }, 'event NOTIFY failed');
       }
@@ -98,8 +103,12 @@ export class PgEventBridge {
       for (const c of [listener, notifier]) c.on('error', (err) => this.lost(err));
       await listener.connect();
       await notifier.connect();
-      listener.on('notification', (n) => void this.receive(n.payload ?? ''));
-      await listener.query(`listen ${CHANNEL}`);
+      const { rows } = await listener.query<{ s: string }>('select current_schema() as s');
+      this.channel = channelFor(rows[0]?.s ?? 'public');
+      listener.on('notification', (n) => {
+        if (n.channel === this.channel) void this.receive(n.payload ?? '');
+      });
+      await listener.query(`listen ${this.channel}`);
       this.listener = listener;
       this.notifier = notifier;
       this.backoff = this.o.minBackoffMs ?? 250;
@@ -148,4 +157,12 @@ function referenceOf(e: ServerEvent): { ref: 'execution' | 'schedule'; type: Ser
   if ('execution_id' in e && e.execution_id) return { ref: 'execution', type: e.type, id: e.execution_id };
   if (e.type === 'schedule_update') return { ref: 'schedule', type: e.type, id: e.schedule_id };
   return null;
+}
+
+/** Cuts long error texts (the usual reason an event is large) before falling back to a reference. */
+function shrink(e: ServerEvent): ServerEvent {
+  const out = { ...e } as Record<string, unknown>;
+  if (typeof out.error === 'string' && out.error.length > 1000) out.error = out.error.slice(0, 1000) + '…';
+  if (Array.isArray(out.error_details)) out.error_details = (out.error_details as string[]).slice(0, 20).map((d) => d.slice(0, 200));
+  return out as ServerEvent;
 }

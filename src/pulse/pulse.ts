@@ -45,7 +45,7 @@ export interface PulseOptions {
   /** Only run these handlers (default all). */
   handlers?: readonly string[];
   pollMs?: number;
-  /** Jobs claimed ahead of free slots while jobs are short (default: the concurrency; 0 = never). */
+  /** Jobs claimed ahead of free slots while jobs are short (default: max(8, concurrency); 0 = never). */
   prefetch?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
@@ -90,6 +90,7 @@ export class Pulse {
     const { database, clock, logger, catalog } = o;
     this.events = o.events ?? new PulseEvents(logger);
     this.ids = new PulseIds(() => clock.now());
+    // host:pid:random — the worker recovers leases of dead processes of its host (SQLite) by it.
     this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const sqlite = database.sqlite ? new SqliteRunner(database.sqlite) : undefined;
     const runner: TxRunner = sqlite ?? new PostgresRunner(database.db);
@@ -118,6 +119,8 @@ export class Pulse {
             ...(o.backoff === undefined ? {} : { backoff: o.backoff }),
             ...(o.random === undefined ? {} : { random: o.random }),
             ...(o.handlers === undefined ? {} : { handlers: o.handlers }),
+            // A SQLite file is shared by processes of one host only: a dead one can be told from its pid.
+            ...(database.kind === 'sqlite' && !o.workerId ? { localHost: os.hostname() } : {}),
           })
         : null;
     const lock =
@@ -167,6 +170,21 @@ export class Pulse {
     this.started = false;
     await this.ticker?.stop();
     await this.worker?.stop(graceMs);
+  }
+
+  /** Wakes this process's worker (a job was queued elsewhere: NOTIFY from another process). */
+  wake(): void {
+    this.worker?.wake();
+  }
+
+  /** Whether this process's ticker holds the one-ticker lock (false without a ticker). */
+  get tickerActive(): boolean {
+    return this.ticker?.holding ?? false;
+  }
+
+  /** Whether this process claims and runs jobs. */
+  get workerEnabled(): boolean {
+    return this.worker !== null;
   }
 
   /** Number of jobs this process runs right now. */

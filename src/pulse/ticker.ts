@@ -28,6 +28,8 @@ export interface TickerOptions {
 }
 
 export class Ticker {
+  /** Whether this process held the ticker lock at its last attempt. */
+  holding = false;
   private readonly waker: Waker;
   private stopped = false;
   private loop: Promise<void> | null = null;
@@ -61,7 +63,8 @@ export class Ticker {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        if (!(await this.o.lock.acquire())) {
+        this.holding = await this.o.lock.acquire();
+        if (!this.holding) {
           await this.waker.wait(this.lockRetryMs);
           continue;
         }

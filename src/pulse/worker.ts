@@ -26,7 +26,7 @@ export interface WorkerOptions {
   leaseMs: number;
   /** Longest idle sleep between claims when nothing wakes the worker, ms (default 1000). */
   pollMs?: number;
-  /** Jobs claimed ahead of free slots while jobs are short (default: the concurrency). */
+  /** Jobs claimed ahead of free slots while jobs are short (default: max(8, concurrency)). */
   prefetch?: number;
   /** Jobs count as short below this average duration, wall ms (default 50). */
   prefetchBelowMs?: number;
@@ -40,10 +40,16 @@ export interface WorkerOptions {
   abortGraceMs?: number;
   /** Minimum time between two progress writes of one job, ms (default 250: ≤ 4/s). */
   progressEveryMs?: number;
+  /**
+   * SQLite (one host): this host's name. Worker ids are "host:pid:…"; at start, running jobs of a
+   * worker of this host whose process is gone (kill -9, then restart) go back to the queue at once
+   * instead of after their lease.
+   */
+  localHost?: string;
 }
 
 export class Worker {
-  private readonly o: Required<Omit<WorkerOptions, 'handlers'>> & { handlers: readonly string[] | undefined };
+  private readonly o: Required<Omit<WorkerOptions, 'handlers' | 'localHost'>> & Pick<WorkerOptions, 'handlers' | 'localHost'>;
   private readonly deps: RunDeps;
   private readonly running = new Map<string, JobRun>();
   /** Claimed ahead, not started yet: leased (heartbeats cover them), started as slots free up. */
@@ -62,7 +68,7 @@ export class Worker {
   constructor(opts: WorkerOptions) {
     this.o = {
       pollMs: 1000,
-      prefetch: opts.concurrency,
+      prefetch: Math.max(8, opts.concurrency),
       prefetchBelowMs: 50,
       bufferMaxMs: 1000,
       backoff: DEFAULT_BACKOFF,
@@ -70,7 +76,6 @@ export class Worker {
       abortGraceMs: 10_000,
       progressEveryMs: 250,
       ...opts,
-      handlers: opts.handlers,
     };
     const { jobs, catalog, stateStore, events, clock, logger, workerId, backoff, random, abortGraceMs, progressEveryMs } = this.o;
     this.deps = { jobs, catalog, stateStore, events, clock, logger, workerId, backoff, random, abortGraceMs, progressEveryMs };
@@ -141,6 +146,7 @@ export class Worker {
   }
 
   private async claimLoop(): Promise<void> {
+    await this.recoverLocal().catch((err: unknown) => this.o.logger.warn({ err }, 'could not recover local leases'));
     while (!this.stopping) {
       try {
         if (await this.claimOnce()) continue;
@@ -150,6 +156,19 @@ export class Worker {
         await this.waker.wait(this.o.pollMs);
       }
     }
+  }
+
+  /** Jobs held by dead processes of this host go back to the queue now (see localHost). */
+  private async recoverLocal(): Promise<void> {
+    const host = this.o.localHost;
+    if (!host) return;
+    const dead = (await this.o.jobs.runningOwners()).filter((owner) => {
+      const [h, pid] = owner.split(':');
+      return h === host && Number(pid) > 0 && Number(pid) !== process.pid && !processAlive(Number(pid));
+    });
+    if (!dead.length) return;
+    this.o.logger.warn({ workers: dead }, 'recovering the jobs of dead workers of this host');
+    for (const s of await this.o.jobs.reapOwners(dead, this.o.clock.now())) publishSettled(this.o.events, s);
   }
 
   /** Reaps when due, starts buffered jobs, claims when the buffer ran dry; true: claim again now. */
@@ -174,7 +193,7 @@ export class Worker {
 
   /** Slots are held while handlers run; a finished job's write does not hold one, up to a bound. */
   private hasSlot(): boolean {
-    return this.running.size < this.o.concurrency && this.tasks.size < 2 * this.o.concurrency;
+    return this.running.size < this.o.concurrency && this.tasks.size < this.o.concurrency + Math.max(this.o.concurrency, this.o.prefetch);
   }
 
   private startBuffered(): void {
@@ -305,5 +324,14 @@ export class Worker {
       });
       if (settled) publishSettled(this.o.events, settled);
     }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
   }
 }

@@ -38,9 +38,9 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
       webDir: WEB_DIST,
       publish: (e) => qntx.events.emit(e),
     });
-    detachWs = attachWebSocket(app, { events: qntx.events, token: settings.token, logger: qntx.logger });
+    detachWs = attachWebSocket(app, { events: qntx.allEvents, token: settings.token, logger: qntx.logger });
     await app.listen({ host: settings.host, port: settings.port });
-    await qntx.pulse.start();
+    await qntx.start();
   } catch (err) {
     await qntx.close();
     throw err;

@@ -20,7 +20,7 @@ export function registerWorker(program: Command): void {
         logger,
         pulse: { ticker: false, concurrency: Math.max(1, settings.workerConcurrency), ...(handlers?.length ? { handlers } : {}) },
       });
-      await qntx.pulse.start();
+      await qntx.start();
       process.stdout.write(`qntx worker ${qntx.pulse.workerId} running (${qntx.database.kind}, concurrency ${Math.max(1, settings.workerConcurrency)})\n`);
       let stopping = false;
       const stop = (signal: string) => {

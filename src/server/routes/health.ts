@@ -8,5 +8,11 @@ export function healthRoutes(app: FastifyInstance, deps: ServerDeps): void {
     version: deps.version,
     database: deps.qntx.database.kind,
     uptime_s: Math.round((Date.now() - deps.qntx.startedAt) / 1000),
+    pulse: {
+      worker: deps.qntx.pulse.workerEnabled,
+      ticker: deps.qntx.pulse.tickerActive,
+      running_jobs: deps.qntx.pulse.runningJobs,
+      worker_id: deps.qntx.pulse.workerId,
+    },
   }));
 }
