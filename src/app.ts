@@ -12,6 +12,7 @@ import { pythonScriptJob } from './ix/python-script-job.js';
 import { ixResolver } from './ix/router.js';
 import { createLogger, type Logger } from './logger.js';
 import { Catalog, type HandlerDef } from './pulse/catalog.js';
+import { noopHandler, sleepHandler } from './pulse/builtin-handlers.js';
 import { pulseEventLookup } from './pulse/event-lookup.js';
 import { PulseEvents } from './pulse/events.js';
 import { PgEventBridge } from './pulse/pg-event-bridge.js';
@@ -80,7 +81,9 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const publish = (e: Parameters<PulseEvents['emit']>[0]) => events.emit(e);
   const catalog = new Catalog()
     .register(pythonScriptJob({ ats, handlers, runner, publish }))
-    .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }));
+    .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }))
+    .register(noopHandler())
+    .register(sleepHandler(clock));
   for (const h of opts.handlers ?? []) catalog.register(h);
   const pulse = new Pulse({
     database,

@@ -145,6 +145,10 @@ for (const { kind, skip } of DB_KINDS) {
       const after = await restarted.getSchedule(s.id);
       assert.equal(after.next_run_at, s.created_at + 110 * S);
       assert.equal(h.fx.runs.get('down'), 2);
+      // The run is for the latest grid point that came; the 9 before it are counted as skipped.
+      const caughtUp = await restarted.getExecution(after.last_execution_id!);
+      assert.equal(caughtUp.due_at, s.created_at + 100 * S);
+      assert.equal(after.skipped_count, 9);
       const done = restarted.events.waitFor('pulse_execution_completed');
       h.clock.set(s.created_at + 110 * S);
       const x = await restarted.getExecution((await done).execution_id);

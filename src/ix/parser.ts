@@ -1,121 +1,66 @@
-// The `ix` command grammar (SPEC §4): `ix <type> [args...] [--flag value] [--flag=value] [--bool]`.
-// Quotes group words, backslash escapes, `--` ends flags; a first word that looks like a git
-// repository means type `git`. Words are data: nothing here is ever given to a shell.
-import fs from 'node:fs';
-import path from 'node:path';
+// The `ix` command grammar (SPEC §4, docs/ix.md "Grammar"):
+// `ix <type> [args...] [--flag value] [--flag=value] [--bool-flag] [-- args...]`.
 import { ValidationError } from '../errors.js';
+import { isGitRepoPath, isGitUrl, looksLikeGitRepo } from './git-detect.js';
+import { TYPE_NAME } from './handler-registry.js';
+import { ixSyntaxError, splitWords, type Word } from './words.js';
+
+export { splitWords } from './words.js';
 
 export interface IxCommand {
   type: string;
   args: string[];
   flags: Record<string, string | true>;
-  /** Set when the type was inferred from a repository-looking first word. */
+  /** The repository, when the type is `git` (inferred from the first word, or `ix git <repo>`). */
   gitSource?: string;
 }
 
 export interface ParseIxOptions {
+  /** Whether a path-like first word is a repository; the default looks at the file system. */
   isGitRepoPath?: (p: string) => boolean;
 }
 
-export const MAX_IX_LENGTH = 8192;
-const TYPE_NAME = /^[a-z0-9_-]{1,64}$/;
+/** Longest command, in UTF-8 bytes. */
+export const MAX_IX_BYTES = 8192;
+/** @deprecated the limit is in bytes: MAX_IX_BYTES. */
+export const MAX_IX_LENGTH = MAX_IX_BYTES;
+
 const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HINT = 'write it as: ix <type> [args...] [--flag value]';
+const TYPE_HINT =
+  'a type is 1-64 lowercase letters, digits, - or _; a repository is a URL ending in .git, ' +
+  'https://github.com/…, git@host:path, or a local path holding .git';
 
-interface Word {
-  text: string;
-  quoted: boolean;
-  column: number;
-}
+/** A URL form `ix git <url>` accepts without looking at the file system. */
+export const looksLikeGitUrl = isGitUrl;
+export const defaultIsGitRepoPath = isGitRepoPath;
 
-function fail(message: string, column: number, hint = HINT): never {
-  throw new ValidationError(`${message} at column ${column}`, { details: [`column=${column}`], hint });
-}
-
-/** Splits into words: double quotes (with \ escapes), single quotes (literal), bare words. */
-export function splitWords(input: string): Word[] {
-  const words: Word[] = [];
-  let i = 0;
-  while (i < input.length) {
-    if (/\s/.test(input[i]!)) {
-      i++;
-      continue;
-    }
-    const column = i + 1;
-    let text = '';
-    let quoted = false;
-    while (i < input.length && !/\s/.test(input[i]!)) {
-      const ch = input[i]!;
-      if (ch === '"' || ch === "'") {
-        const open = i + 1;
-        quoted = true;
-        i++;
-        while (i < input.length && input[i] !== ch) {
-          if (ch === '"' && input[i] === '\\' && i + 1 < input.length) i++;
-          text += input[i++];
-        }
-        if (i >= input.length) fail(`unterminated ${ch === '"' ? 'double' : 'single'} quote`, open, `close the quote opened at column ${open}`);
-        i++;
-      } else if (ch === '\\' && i + 1 < input.length) {
-        text += input[i + 1];
-        i += 2;
-      } else {
-        text += ch;
-        i++;
-      }
-    }
-    words.push({ text, quoted, column });
-  }
-  return words;
-}
-
-const GIT_URL = [/^https?:\/\/\S+\.git\/?$/i, /^https?:\/\/(www\.)?github\.com\/[^/\s]+\/[^/\s]+/i, /^git@[^:\s]+:\S+/, /^ssh:\/\/\S+/, /^git:\/\/\S+/, /^file:\/\/\S+/];
-
-export function looksLikeGitUrl(word: string): boolean {
-  return GIT_URL.some((re) => re.test(word)) || (/\.git\/?$/.test(word) && word.length > 4);
-}
-
-export function defaultIsGitRepoPath(p: string): boolean {
-  if (!/^(\.{1,2}(\/|$)|\/|~\/)/.test(p)) return false;
-  try {
-    return fs.existsSync(path.join(path.resolve(p), '.git'));
-  } catch {
-    return false;
-  }
-}
-
-export function parseIx(input: string, opts: ParseIxOptions = {}): IxCommand {
-  if (input.length > MAX_IX_LENGTH) {
-    throw new ValidationError(`ix command is longer than ${MAX_IX_LENGTH} characters`, {
-      details: [`length=${input.length}`, `max=${MAX_IX_LENGTH}`],
-      hint: 'pass large data through a file or the handler state',
+function checkSize(input: string): void {
+  // A UTF-16 unit is at least one UTF-8 byte, so a long string is rejected before it is measured.
+  const bytes = input.length > MAX_IX_BYTES ? input.length : Buffer.byteLength(input, 'utf8');
+  if (bytes > MAX_IX_BYTES) {
+    throw new ValidationError(`ix command is longer than ${MAX_IX_BYTES} bytes`, {
+      details: [`length=${bytes}`, `max=${MAX_IX_BYTES}`],
+      hint: 'pass large data through a file, a URL or the handler state, not the command',
     });
   }
-  const words = splitWords(input);
-  if (words.length === 0) fail('empty ix command', 1);
-  if (words[0]!.quoted || words[0]!.text !== 'ix') fail("an ix command starts with 'ix'", words[0]!.column);
-  const first = words[1];
-  if (!first) fail("'ix' needs a type", input.length + 1, "e.g. 'ix webhook' or 'ix git ./repo'");
-  const isRepo = opts.isGitRepoPath ?? defaultIsGitRepoPath;
-  const rest = words.slice(2);
-  let type: string;
-  const cmd: IxCommand = { type: '', args: [], flags: {} };
-  if (!first.quoted && first.text !== 'git' && (looksLikeGitUrl(first.text) || isRepo(first.text))) {
-    type = 'git';
-    cmd.gitSource = first.text;
-    cmd.args.push(first.text);
-  } else {
-    type = first.text;
-    if (first.quoted || !TYPE_NAME.test(type)) {
-      fail(`invalid type '${type.slice(0, 64)}'`, first.column, 'a type is 1-64 lowercase letters, digits, - or _');
-    }
-  }
-  cmd.type = type;
+}
+
+const isFlag = (w: Word) => !w.quoted && w.text.startsWith('--');
+
+/** Column just after the last non-space character: where a missing word would go. */
+function endColumn(input: string): number {
+  return [...input.trimEnd()].length + 1;
+}
+
+function argsAndFlags(words: Word[]): Pick<IxCommand, 'args' | 'flags'> {
+  const args: string[] = [];
+  const flags: Record<string, string | true> = {};
   let flagsDone = false;
-  for (let i = 0; i < rest.length; i++) {
-    const w = rest[i]!;
-    if (flagsDone || w.quoted || !w.text.startsWith('--')) {
-      cmd.args.push(w.text);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (flagsDone || !isFlag(w)) {
+      args.push(w.text);
       continue;
     }
     if (w.text === '--') {
@@ -125,17 +70,37 @@ export function parseIx(input: string, opts: ParseIxOptions = {}): IxCommand {
     const body = w.text.slice(2);
     const eq = body.indexOf('=');
     const name = eq >= 0 ? body.slice(0, eq) : body;
-    if (!FLAG_NAME.test(name)) fail(`invalid flag '--${name.slice(0, 64)}'`, w.column, 'flags are --name, --name value or --name=value');
-    if (eq >= 0) {
-      cmd.flags[name] = body.slice(eq + 1);
-      continue;
+    if (!FLAG_NAME.test(name)) {
+      throw ixSyntaxError(`invalid flag '--${name.slice(0, 64)}'`, w.column, 'flags are --name, --name value or --name=value; put arguments that start with -- after a lone --, or quote them');
     }
-    const next = rest[i + 1];
-    if (next && (next.quoted || !next.text.startsWith('--'))) {
-      cmd.flags[name] = next.text;
+    const next = words[i + 1];
+    if (eq >= 0) flags[name] = body.slice(eq + 1);
+    else if (next && !isFlag(next)) {
+      flags[name] = next.text;
       i++;
-    } else cmd.flags[name] = true;
+    } else flags[name] = true;
   }
-  if (type === 'git' && !cmd.gitSource && cmd.args[0]) cmd.gitSource = cmd.args[0];
-  return cmd;
+  return { args, flags };
+}
+
+/** Parses an `ix` command. Errors are ValidationErrors whose message and details name the column. */
+export function parseIx(input: string, opts: ParseIxOptions = {}): IxCommand {
+  checkSize(input);
+  const words = splitWords(input);
+  const head = words[0];
+  if (!head) throw ixSyntaxError('empty ix command', 1, HINT);
+  if (head.quoted || head.text !== 'ix') throw ixSyntaxError("an ix command starts with 'ix'", head.column, HINT);
+  const first = words[1];
+  if (!first) throw ixSyntaxError("'ix' needs a type", endColumn(input), "e.g. 'ix webhook' or 'ix git ./repo'");
+  if (isFlag(first)) throw ixSyntaxError(`expected a type before '${first.text.slice(0, 64)}'`, first.column, HINT);
+  const { args, flags } = argsAndFlags(words.slice(2));
+  if (looksLikeGitRepo(first.text, opts.isGitRepoPath ?? isGitRepoPath)) {
+    return { type: 'git', args: [first.text, ...args], flags, gitSource: first.text };
+  }
+  if (!TYPE_NAME.test(first.text)) {
+    throw ixSyntaxError(`invalid type '${first.text.slice(0, 64)}'`, first.column, TYPE_HINT, [`type=${first.text.slice(0, 64)}`]);
+  }
+  // `ix git` without a repository is left to routing: a user's own `git` handler may take none.
+  if (first.text === 'git' && args[0] !== undefined) return { type: 'git', args, flags, gitSource: args[0] };
+  return { type: first.text, args, flags };
 }

@@ -54,16 +54,29 @@ function newRun(s: ScheduleRow, spec: RunSpec, trigger: 'schedule' | 'manual', d
   return { execution, job };
 }
 
-/** What a tick does to one due schedule. Pure. */
-export function planTick(s: ScheduleRow, now: number): { fire: boolean; next: number | null; state: ScheduleRow['state'] } {
+export interface TickPlan {
+  fire: boolean;
+  /** The grid point the run is for: the latest one that has come (the schedule's due time for interval 0). */
+  dueAt: number;
+  next: number | null;
+  state: ScheduleRow['state'];
+  /** Grid points that come and go without a run: missed ones (downtime, a late tick) and a skipped one. */
+  skipped: number;
+}
+
+/**
+ * What a tick does to one due schedule. Pure. Every grid point from the due one up to now is
+ * either run (the latest, once) or counted in skipped_count, so that none is lost unrecorded.
+ */
+export function planTick(s: ScheduleRow, now: number): TickPlan {
   const due = s.next_run_at ?? now;
-  const once = s.interval_seconds === 0;
-  return {
-    // The skip rule: never two executions of one schedule at once; the tick is counted as skipped.
-    fire: s.last_status !== 'running',
-    next: once ? null : nextGridPoint(due, s.interval_seconds * 1000, now),
-    state: once ? 'inactive' : 'active',
-  };
+  // The skip rule: never two executions of one schedule at once.
+  const fire = s.last_status !== 'running';
+  if (s.interval_seconds === 0) return { fire, dueAt: due, next: null, state: 'inactive', skipped: fire ? 0 : 1 };
+  const interval = s.interval_seconds * 1000;
+  const next = nextGridPoint(due, interval, now);
+  const points = Math.round((next - due) / interval);
+  return { fire, dueAt: next - interval, next, state: 'active', skipped: fire ? points - 1 : points };
 }
 
 export function* tickOp(db: Kysely<Schema>, dialect: Dialect, spec: RunSpec & { limit: number }): Op<TickResult> {
@@ -80,12 +93,13 @@ export function* tickOp(db: Kysely<Schema>, dialect: Dialect, spec: RunSpec & { 
   const result: TickResult = { claimed: due.length, fired: [], skipped: [] };
   for (const s of due) {
     const plan = planTick(s, spec.now);
-    const base = { ...s, next_run_at: plan.next, state: plan.state, updated_at: spec.now };
+    const base: ScheduleRow = { ...s, next_run_at: plan.next, state: plan.state, updated_at: spec.now };
+    if (plan.skipped) Object.assign(base, { skipped_count: s.skipped_count + plan.skipped, last_skipped_at: spec.now });
     if (!plan.fire) {
-      result.skipped.push({ ...base, skipped_count: s.skipped_count + 1, last_skipped_at: spec.now });
+      result.skipped.push(base);
       continue;
     }
-    const { execution, job } = newRun(s, spec, 'schedule', s.next_run_at);
+    const { execution, job } = newRun(s, spec, 'schedule', plan.dueAt);
     const schedule: ScheduleRow = { ...base, last_run_at: spec.now, last_execution_id: execution.id, last_status: 'running' };
     result.fired.push({ schedule, execution, job });
   }

@@ -59,6 +59,8 @@ export class Worker {
   private readonly beat: Waker;
   private stopping = false;
   private beating = true;
+  /** When a heartbeat last reached the database (null: none needed yet). */
+  private lastBeatOk: number | null = null;
   private loops: Promise<void>[] = [];
   private lastReap = Number.NEGATIVE_INFINITY;
   private dueMisses = 0;
@@ -223,6 +225,8 @@ export class Worker {
   }
 
   private begin(job: JobRow): void {
+    // The lease was taken (or renewed) no earlier than now: the outage clock starts here at worst.
+    this.lastBeatOk ??= this.o.clock.now();
     const run = new JobRun(job, this.deps);
     // Our own earlier attempt may still be stuck in its handler after its lease was lost.
     this.running.get(job.id)?.abort('lost');
@@ -282,13 +286,34 @@ export class Worker {
   private async heartbeatLoop(): Promise<void> {
     while (this.beating) {
       await this.beat.wait(this.o.leaseMs / 3);
-      if (!this.beating || (!this.running.size && !this.buffer.length)) continue;
+      if (!this.beating || (!this.running.size && !this.buffer.length)) {
+        this.lastBeatOk = null;
+        continue;
+      }
       try {
         await this.heartbeat();
+        this.lastBeatOk = this.o.clock.now();
       } catch (err) {
         this.o.logger.warn({ err }, 'heartbeat failed');
+        this.abandonIfLeaseAtRisk();
       }
     }
+  }
+
+  /**
+   * The database cannot be reached: before our leases can have run out (and another worker may
+   * take the jobs), stop running them, so that no job ever runs twice at once. Buffered jobs are
+   * dropped from the buffer; their leases expire and they run elsewhere.
+   */
+  private abandonIfLeaseAtRisk(): void {
+    const since = this.lastBeatOk ?? this.o.clock.now();
+    if (this.o.clock.now() - since < this.o.leaseMs * 0.6) return;
+    for (const run of this.running.values()) {
+      if (run.finishing) continue;
+      this.o.logger.warn({ job_id: run.job.id }, 'database unreachable: abandoning the job before its lease runs out');
+      run.abort('lost');
+    }
+    this.buffer = [];
   }
 
   /** Renews every lease; a job no longer ours is abandoned, a requested cancel aborts it. */

@@ -1,0 +1,161 @@
+// Runs the system `git`: never through a shell (arguments are an array), never prompting, killed
+// when the signal aborts, with its stderr (capped) in the error when it fails.
+import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { QntxError } from '../errors.js';
+import { GIT_URL_SCHEMES } from './git-detect.js';
+
+export type SpawnFn = typeof nodeSpawn;
+
+export interface GitRunner {
+  spawn: SpawnFn;
+  signal?: AbortSignal | undefined;
+}
+
+export interface GitCall {
+  args: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface GitOutput {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const STDOUT_CAP = 1024 * 1024;
+const STDERR_CAP = 16 * 1024;
+
+/** Variables that would point git at another repository than the one we name. */
+const REPO_LOCATING = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_ALTERNATE_OBJECT_DIRECTORIES', 'GIT_COMMON_DIR', 'GIT_NAMESPACE', 'GIT_CEILING_DIRECTORIES'];
+
+/** A git command that failed (exit code, or git missing). Retryable: the network may come back. */
+export class GitError extends QntxError {
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  constructor(command: string, exitCode: number | null, stderr: string) {
+    const line = firstLine(stderr);
+    super('git_failed', 502, `git ${command} failed: ${line || `exit code ${exitCode}`}`, {
+      details: [`git_command=${command}`, `exit_code=${exitCode}`],
+      hint: 'check that the repository is reachable from this machine without a password prompt',
+    });
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+export function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() && !/^(warning|hint):/i.test(l.trim())) ?? '';
+  return line.replace(/^(fatal|error):\s*/i, '').trim().slice(0, 300);
+}
+
+/**
+ * The environment of every git we run. The server's environment is passed through on purpose:
+ * PATH, HOME (the user's git config and credential helpers), proxies and the SSH agent.
+ */
+export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REPO_LOCATING) delete env[name];
+  return {
+    ...env,
+    GIT_TERMINAL_PROMPT: '0',
+    GCM_INTERACTIVE: 'never',
+    GIT_SSH_COMMAND: env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes',
+    GIT_ALLOW_PROTOCOL: GIT_URL_SCHEMES.join(':'),
+    GIT_OPTIONAL_LOCKS: '0',
+    GIT_PAGER: 'cat',
+    LC_ALL: 'C',
+    ...extra,
+  };
+}
+
+function start(call: GitCall, r: GitRunner): ChildProcess {
+  r.signal?.throwIfAborted();
+  return r.spawn('git', call.args, {
+    cwd: call.cwd,
+    env: gitEnv(call.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    shell: false,
+    windowsHide: true,
+  });
+}
+
+function exited(child: ChildProcess, command: string): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => reject(new GitError(command, null, `cannot run git: ${err.message}`)));
+    child.once('close', (code: number | null) => resolve(code));
+  });
+}
+
+function killOnAbort(child: ChildProcess, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => {};
+  const kill = () => child.kill('SIGTERM');
+  if (signal.aborted) kill();
+  else signal.addEventListener('abort', kill, { once: true });
+  return () => signal.removeEventListener('abort', kill);
+}
+
+function collect(stream: Readable | null, cap: number): () => string {
+  const parts: Buffer[] = [];
+  let size = 0;
+  stream?.on('data', (d: Buffer) => {
+    if (size < cap) parts.push(d.subarray(0, cap - size));
+    size += d.length;
+  });
+  return () => Buffer.concat(parts).toString('utf8');
+}
+
+/** The git subcommand, for messages: the first argument that is not an option. */
+export function commandName(args: string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-c' || args[i] === '-C') i++;
+    else if (!args[i]!.startsWith('-')) return args[i]!;
+  }
+  return 'git';
+}
+
+/** Runs git to the end; the exit code is the caller's to judge. */
+export async function runGit(call: GitCall, r: GitRunner): Promise<GitOutput> {
+  const child = start(call, r);
+  const done = exited(child, commandName(call.args));
+  const unhook = killOnAbort(child, r.signal);
+  const stdout = collect(child.stdout, STDOUT_CAP);
+  const stderr = collect(child.stderr, STDERR_CAP);
+  try {
+    const code = await done;
+    r.signal?.throwIfAborted();
+    return { code, stdout: stdout(), stderr: stderr() };
+  } finally {
+    unhook();
+  }
+}
+
+/** Runs git; its stdout, or a GitError when it exits non-zero. */
+export async function gitOk(call: GitCall, r: GitRunner): Promise<string> {
+  const out = await runGit(call, r);
+  if (out.code !== 0) throw new GitError(commandName(call.args), out.code, out.stderr);
+  return out.stdout;
+}
+
+/**
+ * Streams git's stdout. Backpressure holds git while the consumer is busy; leaving the loop
+ * early, or an abort, kills git. A non-zero exit is a GitError after the last chunk.
+ */
+export async function* streamGit(call: GitCall, r: GitRunner): AsyncGenerator<Buffer> {
+  const child = start(call, r);
+  const command = commandName(call.args);
+  const done = exited(child, command);
+  done.catch(() => {}); // awaited below; this only keeps a spawn failure from being unhandled meanwhile
+  const unhook = killOnAbort(child, r.signal);
+  const stderr = collect(child.stderr, STDERR_CAP);
+  try {
+    if (child.stdout) for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await done;
+    r.signal?.throwIfAborted();
+    if (code !== 0) throw new GitError(command, code, stderr());
+  } finally {
+    unhook();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+}
