@@ -37,10 +37,10 @@ async function lookupAt(n: number): Promise<{ lookups: number; seed: number }> {
       await q.store.insertMany(Array.from({ length: Math.min(10_000, n - i) }, (_, k) => synthetic(i + k)));
     }
     const raw = q.database.sqlite!;
-    raw.exec('analyze');
     let found = 0;
+    // Only types that have a handler at both sizes (200 at 10k): every lookup is a hit.
     const lookups = await opsPerSecond(async (i) => {
-      if (await q.store.newest('ix_handler', `type-${(i * 7919) % TYPES}`)) found++;
+      if (await q.store.newest('ix_handler', `type-${(i * 7919) % 200}`)) found++;
     });
     if (found === 0) throw new Error('lookups found nothing');
 
@@ -50,7 +50,7 @@ async function lookupAt(n: number): Promise<{ lookups: number; seed: number }> {
       where exists (select 1 from json_each(seed_attestations.predicates) where value = ?)
         and exists (select 1 from json_each(seed_attestations.contexts) where value = ?)
       order by timestamp desc limit 1`);
-    const seed = await opsPerSecond((i) => seedStmt.get('ix_handler', `type-${(i * 7919) % TYPES}`), 1500);
+    const seed = await opsPerSecond((i) => seedStmt.get('ix_handler', `type-${(i * 7919) % 200}`), 1500);
     return { lookups, seed };
   } finally {
     await q.cleanup();

@@ -827,7 +827,8 @@ class Server(object):
 
     # -- ending a run -------------------------------------------------------------------------
     def kill(self, run, reason):
-        if run.status is None and run.reason is None:
+        # A protocol violation found while draining after the exit still decides the outcome.
+        if run.reason is None and (run.status is None or reason == 'protocol'):
             run.reason = reason
         if reason in ('cancelled', 'protocol'):
             run.discard_proto = True

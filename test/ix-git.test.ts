@@ -1,10 +1,14 @@
-// The built-in git ingester, through the real HTTP API and Pulse: a repository the test makes,
-// an incremental run with --since last_run, a file:// clone, and a path that is no repository.
+// The built-in git ingester: ingestGit itself (attestations, batches, --since, --no-deps, file://
+// clones, errors, no shell, abort, 10k commits), then through the real HTTP API and Pulse.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { ValidationError } from '../src/errors.js';
+import { ingestGit, type GitAttestation, type GitBatchInfo, type GitIngestOptions } from '../src/ix/git-ingest.js';
+import { LogRecordReader } from '../src/ix/git-log.js';
+import { redactUrl } from '../src/ix/git-source.js';
 import { tempDir } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 import { WsClient } from './ws-helpers.js';
@@ -23,7 +27,298 @@ function commit(repo: string, file: string, i: number, when: number): void {
   });
 }
 
-describe('ixgest.git', () => {
+/** Commits everything in the work tree as `who` at `when` (seconds). */
+function commitAll(repo: string, message: string, when: number, who = 'Ada <ada@example.com>'): string {
+  const [, name, email] = /^(.*) <(.*)>$/.exec(who)!;
+  const date = new Date(when * 1000).toISOString();
+  execFileSync('git', ['-c', `user.name=${name}`, '-c', `user.email=${email}`, 'add', '-A'], { cwd: repo });
+  execFileSync('git', ['-c', `user.name=${name}`, '-c', `user.email=${email}`, 'commit', '-q', '--allow-empty', '-m', message], {
+    cwd: repo,
+    env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+  });
+  return git(repo, 'rev-parse', 'HEAD').trim();
+}
+
+function write(repo: string, file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.join(repo, file)), { recursive: true });
+  fs.writeFileSync(path.join(repo, file), text);
+}
+
+/** A repository of `n` linear commits made with git fast-import (fast), at t0+1 … t0+n seconds. */
+function fastImportRepo(dir: string, n: number, t0: number): void {
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  const parts: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const msg = `commit ${i}`;
+    const body = `${i}\n`;
+    parts.push(`commit refs/heads/main\ncommitter Bot <bot@example.com> ${t0 + i} +0000\ndata ${msg.length}\n${msg}\n`);
+    parts.push(`M 100644 inline f${i % 100}.txt\ndata ${body.length}\n${body}\n`);
+  }
+  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: parts.join(''), maxBuffer: 1 << 26 });
+}
+
+interface Run {
+  batches: GitAttestation[][];
+  infos: GitBatchInfo[];
+  progress: Array<[number, number | null]>;
+  all: GitAttestation[];
+}
+
+async function ingest(o: Partial<GitIngestOptions> & Pick<GitIngestOptions, 'source' | 'cacheDir'>): Promise<Run & Awaited<ReturnType<typeof ingestGit>>> {
+  const run: Run = { batches: [], infos: [], progress: [], all: [] };
+  const res = await ingestGit({
+    ...o,
+    onBatch: async (b, info) => {
+      run.batches.push(b);
+      run.infos.push(info);
+      run.all.push(...b);
+    },
+    onProgress: (c, t) => run.progress.push([c, t]),
+  });
+  return { ...run, ...res };
+}
+
+const about = (all: GitAttestation[], sha: string, predicate: string) => all.filter((a) => a.subjects[0] === sha && a.predicates[0] === predicate);
+
+describe('ingestGit', () => {
+  const root = tempDir('qntx-ingest-');
+  const cacheDir = path.join(root, 'cache');
+  const repo = path.join(root, 'repo');
+  const T = 1_750_000_000;
+  const sha: Record<string, string> = {};
+  before(() => {
+    git(root, 'init', '-q', '-b', 'main', repo);
+    write(repo, 'README.md', 'hi');
+    write(repo, 'dir/ü b.txt', 'unicode and a space');
+    sha.root = commitAll(repo, 'root commit', T + 10);
+    write(repo, 'README.md', 'hello');
+    sha.second = commitAll(repo, 'second\n\nwith a body', T + 20, 'Bob Müller <Bob@Example.COM>');
+    git(repo, 'checkout', '-q', '-b', 'side');
+    write(repo, 'side.txt', 's');
+    sha.side = commitAll(repo, 'on the side', T + 30);
+    git(repo, 'checkout', '-q', 'main');
+    write(repo, 'main.txt', 'm');
+    sha.main = commitAll(repo, 'on main', T + 40);
+    execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', 'merge', '-q', '--no-edit', 'side'], {
+      cwd: repo,
+      env: { ...process.env, GIT_AUTHOR_DATE: `${T + 50} +0000`, GIT_COMMITTER_DATE: `${T + 50} +0000` },
+    });
+    sha.merge = git(repo, 'rev-parse', 'HEAD').trim();
+  });
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('says commit, authored_by, child_of and modifies of each commit, at its commit time', async () => {
+    const r = await ingest({ source: repo, cacheDir });
+    assert.equal(r.repo, repo);
+    assert.equal(r.commits, 5);
+    assert.equal(r.newest, (T + 50) * 1000);
+    assert.equal(r.attestations, r.all.length);
+    for (const a of r.all) assert.deepEqual(a.actors, ['ixgest.git']);
+    const [c] = about(r.all, sha.second!, 'commit');
+    assert.deepEqual(c, {
+      subjects: [sha.second],
+      predicates: ['commit'],
+      contexts: [repo],
+      actors: ['ixgest.git'],
+      timestamp: (T + 20) * 1000,
+      attributes: {
+        message: 'second',
+        author_name: 'Bob Müller',
+        author_email: 'Bob@Example.COM',
+        authored_at: (T + 20) * 1000,
+        committed_at: (T + 20) * 1000,
+        parents: [sha.root],
+        files_changed: 1,
+      },
+    });
+    assert.deepEqual(about(r.all, sha.second!, 'authored_by')[0]!.contexts, ['bob@example.com']);
+    assert.deepEqual(about(r.all, sha.second!, 'child_of')[0]!.contexts, [sha.root]);
+    assert.deepEqual(about(r.all, sha.second!, 'modifies')[0]!.contexts, ['README.md']);
+    assert.deepEqual(about(r.all, sha.root!, 'modifies')[0]!.contexts, ['README.md', 'dir/ü b.txt']);
+    assert.deepEqual(about(r.all, sha.root!, 'child_of'), []);
+    assert.deepEqual(about(r.all, sha.merge!, 'child_of')[0]!.contexts, [sha.main, sha.side]);
+    assert.deepEqual(about(r.all, sha.merge!, 'modifies'), [], 'a merge lists no paths');
+  });
+
+  it('goes oldest first, parents before children', async () => {
+    const r = await ingest({ source: repo, cacheDir });
+    const order = r.all.filter((a) => a.predicates[0] === 'commit').map((a) => a.subjects[0]);
+    assert.equal(order[0], sha.root);
+    assert.equal(order.at(-1), sha.merge);
+    assert.ok(order.indexOf(sha.second) < order.indexOf(sha.side!));
+  });
+
+  it('hands over batches that never split a commit, with progress and where it stands', async () => {
+    const r = await ingest({ source: repo, cacheDir, batchSize: 3 });
+    assert.ok(r.batches.length >= 3);
+    const batchOf = new Map<string, number>();
+    r.batches.forEach((b, i) => {
+      for (const a of b) {
+        assert.equal(batchOf.get(a.subjects[0]!) ?? i, i, 'all of a commit in one batch');
+        batchOf.set(a.subjects[0]!, i);
+      }
+    });
+    const counts = r.infos.map((i) => i.commits);
+    assert.deepEqual(counts, [...counts].sort((x, y) => x - y));
+    assert.deepEqual(r.infos.at(-1), { commits: 5, newest: (T + 50) * 1000 });
+    assert.deepEqual(r.progress[0], [0, 5]);
+    assert.deepEqual(r.progress.at(-1), [5, 5]);
+  });
+
+  it("takes only commits after since: a second run from the first run's newest", async () => {
+    const first = await ingest({ source: repo, cacheDir });
+    write(repo, 'later.txt', 'l');
+    const later = commitAll(repo, 'later', T + 60);
+    commitAll(repo, 'same second as later', T + 60);
+    const second = await ingest({ source: repo, cacheDir, since: first.newest });
+    assert.equal(second.commits, 2);
+    assert.ok(about(second.all, later, 'commit').length === 1);
+    assert.deepEqual(second.progress.at(-1), [2, 2]);
+    const third = await ingest({ source: repo, cacheDir, since: second.newest });
+    assert.equal(third.commits, 0);
+    assert.equal(third.newest, null);
+    assert.equal(third.batches.length, 0);
+    const fromDate = await ingest({ source: repo, cacheDir, since: (T + 35) * 1000 });
+    assert.equal(fromDate.commits, 4, 'main, merge and the two later ones');
+  });
+
+  it('leaves out child_of and parents with noDeps', async () => {
+    const r = await ingest({ source: repo, cacheDir, noDeps: true });
+    assert.equal(r.all.filter((a) => a.predicates[0] === 'child_of').length, 0);
+    const [c] = about(r.all, sha.second!, 'commit');
+    assert.equal('parents' in c!.attributes, false);
+    assert.equal(about(r.all, sha.second!, 'modifies').length, 1);
+  });
+
+  it('clones a file:// URL into the cache once and fetches it on later runs', async () => {
+    const cache = path.join(root, 'clone-cache');
+    const url = `file://${repo}`;
+    const first = await ingest({ source: url, cacheDir: cache });
+    assert.equal(first.repo, url);
+    assert.equal(first.commits, Number(git(repo, 'rev-list', '--count', '--all').trim()));
+    assert.equal(fs.readdirSync(cache).length, 1, 'one clone, no temporary left');
+    assert.deepEqual(about(first.all, sha.root!, 'commit')[0]!.contexts, [url]);
+    const added = commitAll(repo, 'after the clone', T + 70);
+    const second = await ingest({ source: url, cacheDir: cache, since: first.newest });
+    assert.equal(second.commits, 1);
+    assert.equal(second.all[0]!.subjects[0], added);
+    assert.equal(fs.readdirSync(cache).length, 1);
+  });
+
+  it('names a URL without its credentials', () => {
+    assert.equal(redactUrl('https://user:s3cret@example.com/r.git'), 'https://example.com/r.git');
+    assert.equal(redactUrl('https://token@example.com/r.git'), 'https://example.com/r.git');
+    assert.equal(redactUrl('https://example.com/r.git'), 'https://example.com/r.git');
+    assert.equal(redactUrl('git@github.com:o/r.git'), 'git@github.com:o/r.git');
+  });
+
+  it('answers a source that is no repository with a ValidationError naming it', async () => {
+    const plain = tempDir('qntx-plain-');
+    fs.mkdirSync(path.join(repo, 'inside'), { recursive: true });
+    fs.writeFileSync(path.join(plain, 'file'), 'x');
+    const marker = path.join(plain, 'pwned');
+    const sources = [plain, path.join(plain, 'missing'), path.join(plain, 'file'), path.join(repo, 'inside'), `ext::sh -c touch% ${marker}`];
+    for (const source of sources) {
+      await assert.rejects(ingest({ source, cacheDir }), (err: unknown) => {
+        assert.ok(err instanceof ValidationError, `${source}: ${String(err)}`);
+        assert.equal(err.status, 400);
+        assert.equal(err.message, `not a git repository: ${source}`);
+        assert.equal(err.details[0], `source=${source}`);
+        assert.match(err.hint ?? '', /working tree/);
+        return true;
+      });
+    }
+    await assert.rejects(ingest({ source: `file://${plain}`, cacheDir }), (err: ValidationError) => err.status === 400 && /not a git repository/.test(err.message));
+    await assert.rejects(ingest({ source: 'ftp://example.com/r.git', cacheDir }), /unsupported repository URL/);
+    assert.equal(fs.existsSync(marker), false);
+    fs.rmSync(plain, { recursive: true, force: true });
+  });
+
+  it('finds no commits in an empty repository', async () => {
+    const empty = path.join(root, 'empty');
+    git(root, 'init', '-q', empty);
+    const r = await ingest({ source: empty, cacheDir });
+    assert.deepEqual([r.commits, r.attestations, r.newest, r.batches.length], [0, 0, null, 0]);
+  });
+
+  it('splits more than 256 paths of one commit over several modifies', async () => {
+    const wide = path.join(root, 'wide');
+    git(root, 'init', '-q', '-b', 'main', wide);
+    for (let i = 0; i < 300; i++) write(wide, `f/${String(i).padStart(3, '0')}`, String(i));
+    const c = commitAll(wide, 'wide', T);
+    const r = await ingest({ source: wide, cacheDir });
+    const mods = about(r.all, c, 'modifies');
+    assert.deepEqual(mods.map((m) => m.contexts.length), [256, 44]);
+    assert.equal(about(r.all, c, 'commit')[0]!.attributes.files_changed, 300);
+  });
+
+  it('runs git without a shell: arguments as an array, no prompts, `--` before paths', async () => {
+    const calls: Array<{ cmd: string; args: string[]; opts: any }> = [];
+    const spy = ((cmd: string, args: string[], opts: any) => {
+      calls.push({ cmd, args, opts });
+      return spawn(cmd, args, opts);
+    }) as unknown as typeof spawn;
+    await ingestGit({ source: repo, cacheDir, spawn: spy, onBatch: async () => {} });
+    assert.ok(calls.length >= 3);
+    for (const c of calls) {
+      assert.equal(c.cmd, 'git');
+      assert.ok(Array.isArray(c.args));
+      assert.ok(!c.opts.shell, 'no shell');
+      assert.equal(c.opts.env.GIT_TERMINAL_PROMPT, '0');
+    }
+    const log = calls.find((c) => c.args.includes('log'))!;
+    assert.equal(log.args.at(-1), '--');
+    assert.ok(log.args.includes('-z'));
+  });
+
+  it('kills git and rejects with the reason when the signal aborts', async () => {
+    const big = path.join(root, 'big');
+    fastImportRepo(big, 3000, T);
+    const children: ChildProcess[] = [];
+    const spy = ((cmd: string, args: string[], opts: any) => {
+      const c = spawn(cmd, args, opts);
+      children.push(c);
+      return c;
+    }) as unknown as typeof spawn;
+    const ac = new AbortController();
+    const reason = new Error('cancelled by the test');
+    let batches = 0;
+    await assert.rejects(
+      ingestGit({ source: big, cacheDir, spawn: spy, signal: ac.signal, batchSize: 10, onBatch: async () => void (++batches === 2 && ac.abort(reason)) }),
+      (err) => err === reason,
+    );
+    assert.equal(batches, 2);
+    await new Promise((r) => setTimeout(r, 50));
+    for (const c of children) assert.ok(c.exitCode !== null || c.signalCode !== null, 'git has exited');
+  });
+
+  it('ingests 10,000 commits in seconds', async (t) => {
+    const big = path.join(root, 'ten-k');
+    fastImportRepo(big, 10_000, T);
+    const start = performance.now();
+    let n = 0;
+    const res = await ingestGit({ source: big, cacheDir, onBatch: async (b) => void (n += b.length) });
+    const ms = performance.now() - start;
+    t.diagnostic(`10,000 commits, ${n} attestations in ${Math.round(ms)} ms`);
+    assert.equal(res.commits, 10_000);
+    assert.equal(res.newest, (T + 10_000) * 1000);
+    assert.equal(n, 10_000 * 4 - 1);
+    assert.ok(ms < 20_000, `took ${ms} ms`);
+  });
+
+  it('parses a log record whose subject holds the field separator', () => {
+    const r = new LogRecordReader();
+    const sha = 'a'.repeat(40);
+    assert.equal(r.push(`\x1e${sha}\x1f\x1f1\x1f2\x1fe@x\x1fE\x1fsub\x1fject`), null);
+    assert.equal(r.push('\npath one'), null);
+    assert.equal(r.push('\nsecond'), null);
+    assert.deepEqual(r.end(), {
+      sha, parents: [], authoredAt: 1000, committedAt: 2000, authorEmail: 'e@x', authorName: 'E', subject: 'sub\x1fject', paths: ['path one', '\nsecond'],
+    });
+  });
+});
+
+describe('ixgest.git through the HTTP API and Pulse', () => {
   let s: TestServer;
   let ws: WsClient;
   let repo: string;

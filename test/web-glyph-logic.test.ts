@@ -119,6 +119,7 @@ describe('IX glyph', () => {
   it('turns what the user typed into an ats code and an interval', () => {
     assert.equal(toAtsCode('  webhook  '), 'ix webhook');
     assert.equal(toAtsCode('ix git ./repo'), 'ix git ./repo');
+    assert.equal(toAtsCode('webhook "a  b"'), 'ix webhook "a  b"');
     assert.equal(intervalSeconds({ repeat: false, every: 5, unit: 'm' }), 0);
     assert.equal(intervalSeconds({ repeat: true, every: 2, unit: 's' }), 2);
     assert.equal(intervalSeconds({ repeat: true, every: 1.5, unit: 'h' }), 5400);

@@ -5,15 +5,11 @@ import type { DbTx } from '../db/db-tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
+import { SqliteBatchInsert } from './sqlite-batch-insert.js';
 import { buildAttestationQuery, type AttestationRowOut } from './query.js';
 import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
-import { FIELD_CODE, FIELD_NAMES, type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
-
-const INSERT_ATTESTATION = `insert into attestations
-  (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const INSERT_FIELD = 'insert into attestation_fields (field, value, timestamp, seq) values (?, ?, ?, ?)';
+import { type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
 
 export class SqliteAttestationStore implements AttestationStore {
   readonly kind = 'sqlite' as const;
@@ -26,27 +22,10 @@ export class SqliteAttestationStore implements AttestationStore {
     raw: BetterSqlite3.Database,
   ) {
     this.st = new SqliteStatements(raw);
-    const insA = raw.prepare(INSERT_ATTESTATION);
-    const insF = raw.prepare(INSERT_FIELD);
-    this.insertTx = raw.transaction((items: readonly NewAttestation[]) => {
-      for (const a of items) {
-        const seq = insA.run(
-          a.id,
-          JSON.stringify(a.subjects),
-          JSON.stringify(a.predicates),
-          JSON.stringify(a.contexts),
-          JSON.stringify(a.actors),
-          a.timestamp,
-          a.source,
-          JSON.stringify(a.attributes),
-          a.created_at,
-        ).lastInsertRowid;
-        for (const name of FIELD_NAMES) {
-          const code = FIELD_CODE[name];
-          for (const v of a[name]) insF.run(code, v, a.timestamp, seq);
-        }
-      }
-    });
+    const batch = new SqliteBatchInsert(raw);
+    const tx = raw.transaction((items: readonly NewAttestation[]) => batch.insert(items));
+    // IMMEDIATE: the write lock from the start, as the batch assigns seq itself.
+    this.insertTx = (items) => (raw.inTransaction ? tx(items) : tx.immediate(items));
     this.newestSql = compileNewest(db);
   }
 

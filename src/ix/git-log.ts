@@ -19,6 +19,7 @@ export interface GitCommit {
 
 // Record separator, then fields split by unit separators; free text (name, subject) comes last.
 const FORMAT = '%x1e%H%x1f%P%x1f%at%x1f%ct%x1f%ae%x1f%an%x1f%s';
+// eslint-disable-next-line no-control-regex -- the separators are control characters on purpose
 const HEADER = /^\x1e([0-9a-f]{40}|[0-9a-f]{64})\x1f/;
 
 /** `git log` arguments: oldest first, so a run that fails part-way has ingested a prefix. */
@@ -26,7 +27,7 @@ export function logArgs(gitDir: string, revs: string[], since: number | null): s
   return [
     '-c', 'diff.relative=false',
     `--git-dir=${gitDir}`,
-    'log', '--reverse', '--root', '--no-renames', '--no-color', '--no-ext-diff', '--no-textconv', '--no-show-signature',
+    'log', '--date-order', '--reverse', '--root', '--no-renames', '--no-color', '--no-ext-diff', '--no-textconv', '--no-show-signature',
     '-z', '--name-only', '--encoding=UTF-8', `--format=${FORMAT}`,
     ...(since === null ? [] : [`--max-age=${Math.floor(since / 1000) + 1}`]),
     ...revs,

@@ -1,6 +1,6 @@
 // Runs the system `git`: never through a shell (arguments are an array), never prompting, killed
 // when the signal aborts, with its stderr (capped) in the error when it fails.
-import { spawn as nodeSpawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess, spawn as nodeSpawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { QntxError } from '../errors.js';
 import { GIT_URL_SCHEMES } from './git-detect.js';

@@ -71,7 +71,7 @@ function argsAndFlags(words: Word[]): Pick<IxCommand, 'args' | 'flags'> {
     const eq = body.indexOf('=');
     const name = eq >= 0 ? body.slice(0, eq) : body;
     if (!FLAG_NAME.test(name)) {
-      throw ixSyntaxError(`invalid flag '--${name.slice(0, 64)}'`, w.column, 'flags are --name, --name value or --name=value; put arguments that start with -- after a lone --, or quote them');
+      throw ixSyntaxError(`invalid flag '${w.text.slice(0, 64)}'`, w.column, 'flags are --name, --name value or --name=value; put arguments that start with -- after a lone --, or quote them');
     }
     const next = words[i + 1];
     if (eq >= 0) flags[name] = body.slice(eq + 1);

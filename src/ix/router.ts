@@ -7,8 +7,7 @@ import type { ScheduleResolver } from '../pulse/schedules.js';
 import { NoIngestScriptError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { looksLikeGitUrl, parseIx, type IxCommand } from './parser.js';
-import fs from 'node:fs';
-import path from 'node:path';
+import { isGitRepoPath } from './git-detect.js';
 
 export interface Route {
   handler_name: string;
@@ -22,13 +21,13 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     const repo = cmd.args[0];
     if (!repo) {
       throw new ValidationError('ix git needs a repository', {
-        details: ['script_type=git', 'args=missing repository'],
+        details: ['args=missing repository'],
         hint: 'ix git <path-or-url> [--since <date|last_run>] [--no-deps]',
       });
     }
-    if (!looksLikeGitUrl(repo) && !isLocalRepo(repo)) {
+    if (!looksLikeGitUrl(repo) && !isGitRepoPath(repo)) {
       throw new ValidationError(`not a git repository: ${repo}`, {
-        details: ['script_type=git', `source=${repo}`],
+        details: [`source=${repo}`],
         hint: 'give a local path that holds a .git directory, or a repository URL',
       });
     }
@@ -43,12 +42,6 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     };
   },
 };
-
-/** A working tree (holds .git) or a bare repository (HEAD and objects/). */
-export function isLocalRepo(p: string): boolean {
-  const abs = path.resolve(p);
-  return fs.existsSync(path.join(abs, '.git')) || (fs.existsSync(path.join(abs, 'HEAD')) && fs.existsSync(path.join(abs, 'objects')));
-}
 
 export interface RouterOptions {
   handlers: HandlerRegistry;

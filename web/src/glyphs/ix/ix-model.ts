@@ -38,7 +38,8 @@ export function intervalSeconds(d: Pick<IxData, 'repeat' | 'every' | 'unit'>): n
 
 /** What the user typed, as the ats code Pulse expects: `webhook` → `ix webhook`. */
 export function toAtsCode(command: string): string {
-  const c = command.trim().replace(/\s+/g, ' ');
+  // Trim only: whitespace inside quotes is the user's data (the server's parser splits words).
+  const c = command.trim();
   return /^ix(\s|$)/.test(c) ? c : `ix ${c}`;
 }
 
