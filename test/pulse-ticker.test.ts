@@ -91,6 +91,10 @@ for (const { kind, skip } of DB_KINDS) {
       // One bus for both, as the LISTEN/NOTIFY fan-out of the scale-out issue will give.
       const second = h.another({ workerId: 'w-second', events: h.pulse.events });
       await h.pulse.start();
+      // The first instance takes the one-ticker lock before the second competes for it: on the
+      // manual clock only the instance whose schedule service is used here is woken at once.
+      for (let i = 0; i < 5000 && !h.pulse.tickerActive; i++) await new Promise((r) => setTimeout(r, 1));
+      assert.equal(h.pulse.tickerActive, true);
       await second.start();
       let fired = 0;
       h.pulse.events.on('pulse_execution_started', () => fired++);

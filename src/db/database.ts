@@ -41,13 +41,28 @@ const pgTypes = {
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const database = opts.databaseUrl ? await openPostgres(opts) : openSqlite(opts);
   try {
-    const applied = await migrate(database.db as Kysely<unknown>, database.kind);
+    const applied = await migrateWithRetry(database);
     if (applied.length) opts.logger?.info({ applied }, 'migrations applied');
   } catch (err) {
     await database.close();
     throw err;
   }
   return database;
+}
+
+/**
+ * Kysely's Migrator introspects every schema of the database; a schema dropped by someone else
+ * at that moment (tests, other apps) fails the run harmlessly: try again.
+ */
+async function migrateWithRetry(database: Database): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrate(database.db as Kysely<unknown>, database.kind);
+    } catch (err) {
+      const text = String((err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message);
+      if (database.kind !== 'postgres' || attempt >= 4 || !/does not exist/.test(text) || /kysely_migration/.test(text)) throw err;
+    }
+  }
 }
 
 export function sqlitePath(dataDir: string): string {
