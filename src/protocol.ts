@@ -23,6 +23,21 @@ export interface AttestationDto {
   created_at: number;
 }
 
+/** A glyph of the canvas: a small window with a position, a size and JSON contents. */
+export interface GlyphDto {
+  id: string;
+  kind: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  data: Record<string, unknown>;
+  /** 1 after the first write, bumped by each later one. */
+  version: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface JobDto {
   id: string;
   handler_name: string;

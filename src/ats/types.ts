@@ -1,19 +1,8 @@
 // The attestation data model of SPEC §2: "as SUBJECT is PREDICATE of CONTEXT by ACTOR at TIME".
+import type { AttestationDto } from '../protocol.js';
 
-export interface Attestation {
-  id: string;
-  subjects: string[];
-  predicates: string[];
-  contexts: string[];
-  actors: string[];
-  /** When the claim was made, ms since the epoch. */
-  timestamp: number;
-  /** What produced it: api, cli, import, ix:<type>, an execution id. */
-  source: string;
-  attributes: Record<string, unknown>;
-  /** When it was stored, ms since the epoch. */
-  created_at: number;
-}
+/** Also the wire shape (src/protocol.ts): the API returns attestations as they are stored. */
+export type Attestation = AttestationDto;
 
 /** An attestation ready to be stored: validated and complete (see input.ts). */
 export type NewAttestation = Attestation;

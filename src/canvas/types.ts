@@ -1,19 +1,8 @@
 // What the canvas stores: glyphs (small windows) with a position, a size and JSON contents.
 import { ConflictError } from '../errors.js';
+import type { GlyphDto } from '../protocol.js';
 
-export interface Glyph {
-  id: string;
-  kind: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  data: Record<string, unknown>;
-  /** 1 after the first write, bumped by each later one. */
-  version: number;
-  created_at: number;
-  updated_at: number;
-}
+export type Glyph = GlyphDto;
 
 export type GlyphWrite = Pick<Glyph, 'kind' | 'x' | 'y' | 'width' | 'height' | 'data'>;
 

@@ -1,18 +1,7 @@
 // Shapes of the API answers the canvas reads that the shared protocol module does not name.
-import type { AttestationDto } from '../../../src/protocol.js';
+import type { AttestationDto, GlyphDto } from '../../../src/protocol.js';
 
-export interface CanvasGlyphDto {
-  id: string;
-  kind: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  data: Record<string, unknown>;
-  version: number;
-  created_at: number;
-  updated_at: number;
-}
+export type CanvasGlyphDto = GlyphDto;
 
 export interface GlyphPut {
   kind: string;
