@@ -275,3 +275,11 @@ describe('formatting, backoff and the palette', () => {
     assert.equal(moveHighlight(2, 1, 3), 0);
   });
 });
+
+describe('live socket URL', () => {
+  it('follows the page, and carries its token as a query parameter', async () => {
+    const { wsUrl } = await import('../web/src/live/socket.js');
+    assert.equal(wsUrl({ protocol: 'http:', host: '127.0.0.1:8770', search: '' }), 'ws://127.0.0.1:8770/ws');
+    assert.equal(wsUrl({ protocol: 'https:', host: 'q.example', search: '?token=a b' }), 'wss://q.example/ws?token=a%20b');
+  });
+});

@@ -78,6 +78,9 @@ export class LiveSocket {
   }
 }
 
-export function wsUrl(loc: { protocol: string; host: string }): string {
-  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+/** The page's `?token=` goes along as a query parameter: a browser cannot set WebSocket headers. */
+export function wsUrl(loc: { protocol: string; host: string; search?: string }): string {
+  const token = new URLSearchParams(loc.search ?? '').get('token');
+  const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
+  return token ? `${base}?token=${encodeURIComponent(token)}` : base;
 }
