@@ -70,7 +70,7 @@ function blockingHandler(who: string, log: Event[], onEvent: () => void): Handle
 describe('losing the database connection', { skip: PG_SKIP }, () => {
   const schema = uniqueSchema();
   const log: Event[] = [];
-  let waiters: Array<() => void> = [];
+  const waiters: Array<() => void> = [];
   const changed = () => {
     for (const w of waiters.splice(0)) w();
   };
