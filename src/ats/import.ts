@@ -25,7 +25,12 @@ export interface ImportResult extends ImportProgress {
 }
 
 export async function importJsonl(ats: AttestationService, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const batchSize = opts.batchSize ?? 5000;
+  return ats.store.bulk(() => importLines(ats, file, opts));
+}
+
+async function importLines(ats: AttestationService, file: string, opts: ImportOptions): Promise<ImportResult> {
+  // Large transactions: index pages touched by many rows are written once per batch.
+  const batchSize = opts.batchSize ?? 20_000;
   const input = fs.createReadStream(file);
   const stat = await fs.promises.stat(file);
   const rl = readline.createInterface({ input, crlfDelay: Infinity });

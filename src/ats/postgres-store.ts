@@ -75,6 +75,10 @@ export class PostgresAttestationStore implements AttestationStore {
     return rows.map((r) => r['QUERY PLAN']);
   }
 
+  bulk<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   async count(): Promise<number> {
     const r = await this.db.selectFrom('attestations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     return Number(r.n);

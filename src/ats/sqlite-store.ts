@@ -79,6 +79,18 @@ export class SqliteAttestationStore implements AttestationStore {
     return duplicateIdError(ids, existing.map((r) => r.id), err);
   }
 
+  async bulk<T>(fn: () => Promise<T>): Promise<T> {
+    const raw = this.st.raw;
+    const previous = raw.pragma('wal_autocheckpoint', { simple: true }) as number;
+    raw.pragma('wal_autocheckpoint = 0');
+    try {
+      return await fn();
+    } finally {
+      // The next commit (or closing the connection) checkpoints what piled up.
+      raw.pragma(`wal_autocheckpoint = ${Number(previous) || 1000}`);
+    }
+  }
+
   async count(): Promise<number> {
     return (this.st.raw.prepare('select count(*) as n from attestations').get() as { n: number }).n;
   }

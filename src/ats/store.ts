@@ -21,4 +21,9 @@ export interface AttestationStore {
   /** The database's plan for a query, one line per step (used by tests and diagnostics). */
   explain(filter: AttestationFilter): Promise<string[]>;
   count(): Promise<number>;
+  /**
+   * Runs a bulk load (import). SQLite: automatic WAL checkpoints are held back while it runs (each
+   * one would copy freshly written index pages again); the next commit or close checkpoints.
+   */
+  bulk<T>(fn: () => Promise<T>): Promise<T>;
 }

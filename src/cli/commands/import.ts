@@ -10,7 +10,7 @@ export function registerImport(program: Command): void {
     .description('import attestations from a JSON-lines file (one attestation per line)')
     .argument('<file>', 'the .jsonl file')
     .option('--skip-invalid', 'skip bad lines (reported) instead of stopping at the first one')
-    .option('--batch-size <n>', 'attestations per transaction', '5000')
+    .option('--batch-size <n>', 'attestations per transaction', '20000')
     .option('--data-dir <dir>', 'data directory (SQLite)')
     .option('--database-url <url>', 'PostgreSQL URL')
     .option('--json', 'print JSON')
@@ -30,7 +30,7 @@ export function registerImport(program: Command): void {
       const res = await withQntx(opts, (q) =>
         importJsonl(q.ats, file, {
           skipInvalid: opts.skipInvalid ?? false,
-          batchSize: Math.max(1, Number(opts.batchSize) || 5000),
+          batchSize: Math.max(1, Number(opts.batchSize) || 20_000),
           ...(tty ? { onProgress: (p: ImportProgress) => bar(p, size) } : {}),
         }),
       );
