@@ -2,7 +2,6 @@
 // transactions. A bad line either stops the import (nothing of its batch is written; earlier
 // batches stay) or, with skipInvalid, is reported and skipped.
 import fs from 'node:fs';
-import readline from 'node:readline';
 import { QntxError, ValidationError } from '../errors.js';
 import type { AttestationService } from './service.js';
 import type { NewAttestation } from './types.js';
@@ -31,9 +30,8 @@ export async function importJsonl(ats: AttestationService, file: string, opts: I
 async function importLines(ats: AttestationService, file: string, opts: ImportOptions): Promise<ImportResult> {
   // Large transactions: index pages touched by many rows are written once per batch.
   const batchSize = opts.batchSize ?? 20_000;
-  const input = fs.createReadStream(file);
+  const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const stat = await fs.promises.stat(file);
-  const rl = readline.createInterface({ input, crlfDelay: Infinity });
   const res: ImportResult = { lines: 0, imported: 0, skipped: 0, bytes: 0, errors: [] };
   let batch: NewAttestation[] = [];
   const flush = async () => {
@@ -44,30 +42,38 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
     res.bytes = Math.min(stat.size, input.bytesRead);
     opts.onProgress?.(res);
   };
-  try {
-    for await (const line of rl) {
-      res.lines++;
-      if (line.trim() === '') continue;
-      try {
-        batch.push(ats.prepare(parseLine(line, res.lines), { source: 'import', actor: 'import' }, `line=${res.lines}`));
-      } catch (err) {
-        if (!(err instanceof QntxError)) throw err;
-        const details = err.details.includes(`line=${res.lines}`) ? err.details : [`line=${res.lines}`, ...err.details];
-        if (!opts.skipInvalid) {
-          throw new ValidationError(`line ${res.lines}: ${err.message}`, {
-            details,
-            hint: `nothing of the batch holding line ${res.lines} was written (${res.imported} imported before it); fix the line or pass --skip-invalid`,
-          });
-        }
-        res.skipped++;
-        if (res.errors.length < 100) res.errors.push({ line: res.lines, error: err.message, details });
-        continue;
+  const take = (line: string) => {
+    res.lines++;
+    if (line.trim() === '') return;
+    try {
+      batch.push(ats.prepare(parseLine(line, res.lines), { source: 'import', actor: 'import' }, `line=${res.lines}`));
+    } catch (err) {
+      if (!(err instanceof QntxError)) throw err;
+      const details = err.details.includes(`line=${res.lines}`) ? err.details : [`line=${res.lines}`, ...err.details];
+      if (!opts.skipInvalid) {
+        throw new ValidationError(`line ${res.lines}: ${err.message}`, {
+          details,
+          hint: `nothing of the batch holding line ${res.lines} was written (${res.imported} imported before it); fix the line or pass --skip-invalid`,
+        });
       }
-      if (batch.length >= batchSize) await flush();
+      res.skipped++;
+      if (res.errors.length < 100) res.errors.push({ line: res.lines, error: err.message, details });
     }
+  };
+  try {
+    // Whole chunks are split and validated synchronously: no await per line.
+    let carry = '';
+    for await (const chunk of input as AsyncIterable<string>) {
+      const parts = (carry + chunk).split('\n');
+      carry = parts.pop()!;
+      for (const line of parts) {
+        take(line.endsWith('\r') ? line.slice(0, -1) : line);
+        if (batch.length >= batchSize) await flush();
+      }
+    }
+    if (carry) take(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
     await flush();
   } finally {
-    rl.close();
     input.destroy();
   }
   res.bytes = stat.size;
@@ -81,3 +87,4 @@ function parseLine(line: string, n: number): unknown {
     throw new ValidationError(`invalid JSON: ${(err as Error).message}`, { details: [`line=${n}`] });
   }
 }
+
