@@ -3,15 +3,7 @@ import type { AttestationDto, GlyphDto } from '../../../src/protocol.js';
 
 export type CanvasGlyphDto = GlyphDto;
 
-export interface GlyphPut {
-  kind: string;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  data: Record<string, unknown>;
-  version: number;
-}
+export type GlyphPut = Pick<GlyphDto, 'kind' | 'x' | 'y' | 'width' | 'height' | 'data' | 'version'>;
 
 export interface ExecuteResult {
   success: boolean;
