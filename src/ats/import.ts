@@ -2,12 +2,15 @@
 // transactions. A bad line either stops the import (nothing of its batch is written; earlier
 // batches stay) or, with skipInvalid, is reported and skipped.
 import fs from 'node:fs';
-import { QntxError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import { inlineParser, threadsAvailable, workerParser, type ParsedEntry } from './import-parse.js';
 import type { AttestationService } from './service.js';
 import type { NewAttestation } from './types.js';
 
 export interface ImportOptions {
   skipInvalid?: boolean;
+  /** Parse in a worker thread while inserting (default true). */
+  threads?: boolean;
   batchSize?: number;
   onProgress?: (p: ImportProgress) => void;
 }
@@ -27,12 +30,15 @@ export async function importJsonl(ats: AttestationService, file: string, opts: I
   return ats.store.bulk(() => importLines(ats, file, opts));
 }
 
+const CHUNK_LINES = 2000;
+
 async function importLines(ats: AttestationService, file: string, opts: ImportOptions): Promise<ImportResult> {
   // Large transactions: index pages touched by many rows are written once per batch.
   const batchSize = opts.batchSize ?? 20_000;
   const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const stat = await fs.promises.stat(file);
   const res: ImportResult = { lines: 0, imported: 0, skipped: 0, bytes: 0, errors: [] };
+  const parser = opts.threads === false || !threadsAvailable() ? inlineParser(ats.ids) : workerParser();
   let batch: NewAttestation[] = [];
   const flush = async () => {
     if (!batch.length) return;
@@ -42,49 +48,52 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
     res.bytes = Math.min(stat.size, input.bytesRead);
     opts.onProgress?.(res);
   };
-  const take = (line: string) => {
-    res.lines++;
-    if (line.trim() === '') return;
-    try {
-      batch.push(ats.prepare(parseLine(line, res.lines), { source: 'import', actor: 'import' }, `line=${res.lines}`));
-    } catch (err) {
-      if (!(err instanceof QntxError)) throw err;
-      const details = err.details.includes(`line=${res.lines}`) ? err.details : [`line=${res.lines}`, ...err.details];
+  const take = async (entries: ParsedEntry[]) => {
+    for (const e of entries) {
+      if ('ok' in e) {
+        batch.push(e.ok);
+        if (batch.length >= batchSize) await flush();
+        continue;
+      }
       if (!opts.skipInvalid) {
-        throw new ValidationError(`line ${res.lines}: ${err.message}`, {
-          details,
-          hint: `nothing of the batch holding line ${res.lines} was written (${res.imported} imported before it); fix the line or pass --skip-invalid`,
+        throw new ValidationError(`line ${e.line}: ${e.error}`, {
+          details: e.details,
+          hint: `nothing of the batch holding line ${e.line} was written (${res.imported} imported before it); fix the line or pass --skip-invalid`,
         });
       }
       res.skipped++;
-      if (res.errors.length < 100) res.errors.push({ line: res.lines, error: err.message, details });
+      if (res.errors.length < 100) res.errors.push({ line: e.line, error: e.error, details: e.details });
     }
   };
+  // One chunk is parsed (in the worker) while the one before it is inserted.
+  let inFlight: Promise<ParsedEntry[]> | null = null;
+  const send = async (lines: string[]) => {
+    const first = res.lines + 1;
+    res.lines += lines.length;
+    const next = parser.parse(lines, first, ats.now());
+    if (inFlight) await take(await inFlight);
+    inFlight = next;
+  };
   try {
-    // Whole chunks are split and validated synchronously: no await per line.
     let carry = '';
+    let pendingLines: string[] = [];
     for await (const chunk of input as AsyncIterable<string>) {
       const parts = (carry + chunk).split('\n');
       carry = parts.pop()!;
-      for (const line of parts) {
-        take(line.endsWith('\r') ? line.slice(0, -1) : line);
-        if (batch.length >= batchSize) await flush();
+      for (const line of parts) pendingLines.push(line.endsWith('\r') ? line.slice(0, -1) : line);
+      if (pendingLines.length >= CHUNK_LINES) {
+        await send(pendingLines);
+        pendingLines = [];
       }
     }
-    if (carry) take(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
+    if (carry) pendingLines.push(carry.endsWith('\r') ? carry.slice(0, -1) : carry);
+    if (pendingLines.length) await send(pendingLines);
+    if (inFlight) await take(await inFlight);
     await flush();
   } finally {
     input.destroy();
+    await parser.close();
   }
   res.bytes = stat.size;
   return res;
 }
-
-function parseLine(line: string, n: number): unknown {
-  try {
-    return JSON.parse(line);
-  } catch (err) {
-    throw new ValidationError(`invalid JSON: ${(err as Error).message}`, { details: [`line=${n}`] });
-  }
-}
-

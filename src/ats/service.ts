@@ -22,6 +22,11 @@ export class AttestationService {
     this.ids = new AsidFactory(() => clock.now());
   }
 
+  /** The current time of the injected clock, ms. */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** Validates raw input (an object, or `{text}`) into an attestation ready to store. */
   prepare(raw: unknown, origin: AttestOrigin, where?: string): NewAttestation {
     if (raw && typeof raw === 'object' && 'text' in raw) {
