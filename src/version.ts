@@ -11,4 +11,3 @@ export const VERSION: string = (
 ).version;
 
 export const WEB_DIST = path.join(PACKAGE_ROOT, 'web', 'dist');
-export const PYTHON_RUNNER = path.join(PACKAGE_ROOT, 'python', 'qntx_runner.py');

@@ -1,11 +1,10 @@
 // The `ix` command grammar (SPEC §4, docs/ix.md "Grammar"):
 // `ix <type> [args...] [--flag value] [--flag=value] [--bool-flag] [-- args...]`.
 import { ValidationError } from '../errors.js';
-import { isGitRepoPath, isGitUrl, looksLikeGitRepo } from './git-detect.js';
+import { isGitRepoPath, looksLikeGitRepo } from './git-detect.js';
 import { TYPE_NAME } from './handler-registry.js';
 import { ixSyntaxError, splitWords, type Word } from './words.js';
 
-export { splitWords } from './words.js';
 
 export interface IxCommand {
   type: string;
@@ -22,18 +21,12 @@ export interface ParseIxOptions {
 
 /** Longest command, in UTF-8 bytes. */
 export const MAX_IX_BYTES = 8192;
-/** @deprecated the limit is in bytes: MAX_IX_BYTES. */
-export const MAX_IX_LENGTH = MAX_IX_BYTES;
 
 const FLAG_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const HINT = 'write it as: ix <type> [args...] [--flag value]';
 const TYPE_HINT =
   'a type is 1-64 lowercase letters, digits, - or _; a repository is a URL ending in .git, ' +
   'https://github.com/…, git@host:path, or a local path holding .git';
-
-/** A URL form `ix git <url>` accepts without looking at the file system. */
-export const looksLikeGitUrl = isGitUrl;
-export const defaultIsGitRepoPath = isGitRepoPath;
 
 function checkSize(input: string): void {
   // A UTF-16 unit is at least one UTF-8 byte, so a long string is rejected before it is measured.

@@ -6,8 +6,8 @@ import { ValidationError } from '../errors.js';
 import type { ScheduleResolver } from '../pulse/schedules.js';
 import { NoIngestScriptError } from './errors.js';
 import type { HandlerRegistry } from './handler-registry.js';
-import { looksLikeGitUrl, parseIx, type IxCommand } from './parser.js';
-import { isGitRepoPath } from './git-detect.js';
+import { parseIx, type IxCommand } from './parser.js';
+import { isGitRepoPath, isGitUrl } from './git-detect.js';
 
 export interface Route {
   handler_name: string;
@@ -25,7 +25,7 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
         hint: 'ix git <path-or-url> [--since <date|last_run>] [--no-deps]',
       });
     }
-    if (!looksLikeGitUrl(repo) && !isGitRepoPath(repo)) {
+    if (!isGitUrl(repo) && !isGitRepoPath(repo)) {
       throw new ValidationError(`not a git repository: ${repo}`, {
         details: [`source=${repo}`],
         hint: 'give a local path that holds a .git directory, or a repository URL',
