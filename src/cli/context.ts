@@ -1,5 +1,6 @@
 // Opens qntx for a CLI command from its --data-dir / --database-url flags (the CLI talks to the
 // database directly; SQLite's WAL lets it do so while a server runs on the same data dir).
+import type { Command } from 'commander';
 import { createQntx, type Qntx } from '../app.js';
 import { loadSettings, type Settings, type SettingsInput } from '../config.js';
 import { createLogger } from '../logger.js';
@@ -8,6 +9,14 @@ export interface DbFlags {
   dataDir?: string;
   databaseUrl?: string;
   json?: boolean;
+}
+
+/** The flags every database command takes: --data-dir, --database-url, --json. */
+export function dbOptions(c: Command): Command {
+  return c
+    .option('--data-dir <dir>', 'data directory (SQLite)')
+    .option('--database-url <url>', 'PostgreSQL URL')
+    .option('--json', 'print JSON');
 }
 
 export function cliSettings(flags: SettingsInput): Settings {

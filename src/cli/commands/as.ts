@@ -1,17 +1,16 @@
 // `qntx as <words...>`: makes one attestation from the textual form.
 import type { Command } from 'commander';
 import { parseAttestationText, parseAttestationWords } from '../../ats/text.js';
-import { withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { formatTime, printJson } from '../output.js';
 
 export function registerAs(program: Command): void {
-  program
-    .command('as')
-    .description('make an attestation: qntx as alice is engineer of acme [by hr] [at 2026-01-29]')
-    .argument('<words...>', 'SUBJECT... is PREDICATE... of CONTEXT... [by ACTOR...] [at TIME]')
-    .option('--data-dir <dir>', 'data directory (SQLite)')
-    .option('--database-url <url>', 'PostgreSQL URL')
-    .option('--json', 'print JSON')
+  dbOptions(
+    program
+      .command('as')
+      .description('make an attestation: qntx as alice is engineer of acme [by hr] [at 2026-01-29]')
+      .argument('<words...>', 'SUBJECT... is PREDICATE... of CONTEXT... [by ACTOR...] [at TIME]')
+  )
     .action(async (words: string[], opts: DbFlags) => {
       const parsed = words.length === 1 ? parseAttestationText(words[0]!) : parseAttestationWords(words);
       const a = await withQntx(opts, (q) => q.ats.attest(parsed, { source: 'cli', actor: 'cli' }));

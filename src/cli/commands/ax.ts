@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { timestampSchema } from '../../ats/input.js';
 import { parseInput } from '../../server/validate.js';
-import { withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { formatTime, printJson, printTable } from '../output.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -21,21 +21,20 @@ const optsSchema = z.object({
 });
 
 export function registerAx(program: Command): void {
-  program
-    .command('ax')
-    .description('query attestations (each option repeatable; values of one field are OR-ed, fields AND-ed)')
-    .option('--subject <value>', 'subject', collect)
-    .option('--predicate <value>', 'predicate', collect)
-    .option('--context <value>', 'context', collect)
-    .option('--actor <value>', 'actor', collect)
-    .option('--since <time>', 'timestamp >= (ms or ISO 8601)')
-    .option('--until <time>', 'timestamp <= (ms or ISO 8601)')
-    .option('--limit <n>', 'page size (max 1000)', '50')
-    .option('--order <order>', 'desc (newest first) or asc')
-    .option('--cursor <cursor>', 'next page cursor')
-    .option('--data-dir <dir>', 'data directory (SQLite)')
-    .option('--database-url <url>', 'PostgreSQL URL')
-    .option('--json', 'print JSON')
+  dbOptions(
+    program
+      .command('ax')
+      .description('query attestations (each option repeatable; values of one field are OR-ed, fields AND-ed)')
+      .option('--subject <value>', 'subject', collect)
+      .option('--predicate <value>', 'predicate', collect)
+      .option('--context <value>', 'context', collect)
+      .option('--actor <value>', 'actor', collect)
+      .option('--since <time>', 'timestamp >= (ms or ISO 8601)')
+      .option('--until <time>', 'timestamp <= (ms or ISO 8601)')
+      .option('--limit <n>', 'page size (max 1000)', '50')
+      .option('--order <order>', 'desc (newest first) or asc')
+      .option('--cursor <cursor>', 'next page cursor')
+  )
     .action(async (raw: Record<string, unknown> & DbFlags) => {
       const o = parseInput(optsSchema, raw, 'options');
       const page = await withQntx(raw, (q) =>

@@ -2,12 +2,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { formatTime, printJson, printTable } from '../output.js';
-
-function dbOptions(c: Command): Command {
-  return c.option('--data-dir <dir>', 'data directory (SQLite)').option('--database-url <url>', 'PostgreSQL URL').option('--json', 'print JSON');
-}
 
 export function registerHandlers(program: Command): void {
   const h = program.command('handlers').description('ix handlers: Python scripts stored as attestations');

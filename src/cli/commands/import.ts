@@ -1,19 +1,18 @@
 // `qntx import <file.jsonl>`: one attestation per line, with a progress bar on a terminal.
 import type { Command } from 'commander';
 import { importJsonl, type ImportProgress } from '../../ats/import.js';
-import { withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { printJson } from '../output.js';
 
 export function registerImport(program: Command): void {
-  program
-    .command('import')
-    .description('import attestations from a JSON-lines file (one attestation per line)')
-    .argument('<file>', 'the .jsonl file')
-    .option('--skip-invalid', 'skip bad lines (reported) instead of stopping at the first one')
-    .option('--batch-size <n>', 'attestations per transaction', '20000')
-    .option('--data-dir <dir>', 'data directory (SQLite)')
-    .option('--database-url <url>', 'PostgreSQL URL')
-    .option('--json', 'print JSON')
+  dbOptions(
+    program
+      .command('import')
+      .description('import attestations from a JSON-lines file (one attestation per line)')
+      .argument('<file>', 'the .jsonl file')
+      .option('--skip-invalid', 'skip bad lines (reported) instead of stopping at the first one')
+      .option('--batch-size <n>', 'attestations per transaction', '20000')
+  )
     .action(async (file: string, opts: DbFlags & { skipInvalid?: boolean; batchSize: string }) => {
       const started = Date.now();
       const tty = process.stderr.isTTY && !opts.json;

@@ -1,13 +1,9 @@
 // `qntx pulse ls | runs <id> | trigger <id> | pause <id> | resume <id> | rm <id> | jobs`.
 import type { Command } from 'commander';
 import type { ExecutionDto, ScheduleDto } from '../../protocol.js';
-import { withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { formatInterval } from '../interval.js';
 import { formatTime, printJson, printTable } from '../output.js';
-
-function dbOptions(c: Command): Command {
-  return c.option('--data-dir <dir>', 'data directory (SQLite)').option('--database-url <url>', 'PostgreSQL URL').option('--json', 'print JSON');
-}
 
 export function printSchedule(s: ScheduleDto): void {
   process.stdout.write(

@@ -4,20 +4,19 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { ValidationError } from '../../errors.js';
 import { RunWriter } from '../../ix/run-writer.js';
-import { withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { printJson } from '../output.js';
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
-    .description('run a Python handler script locally: qntx run handler.py [args...]')
-    .argument('<file>', 'the .py file')
-    .argument('[args...]', 'ix.args of the run')
-    .option('--type <type>', 'ix.script_type of the run')
-    .option('--timeout <seconds>', 'wall-clock limit', '60')
-    .option('--data-dir <dir>', 'data directory (SQLite)')
-    .option('--database-url <url>', 'PostgreSQL URL')
-    .option('--json', 'print JSON')
+  dbOptions(
+    program
+      .command('run')
+      .description('run a Python handler script locally: qntx run handler.py [args...]')
+      .argument('<file>', 'the .py file')
+      .argument('[args...]', 'ix.args of the run')
+      .option('--type <type>', 'ix.script_type of the run')
+      .option('--timeout <seconds>', 'wall-clock limit', '60')
+  )
     .action(async (file: string, args: string[], o: DbFlags & { type?: string; timeout: string }) => {
       let code: string;
       try {
