@@ -1,28 +1,16 @@
 // kill -9 of a real `qntx serve` mid-job, then a restart on the same data dir: the job runs again
 // after its lease, completes once, no execution stays running, and the schedule survives.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { BIN } from './cli-helpers.js';
 import { tempDir } from './helpers.js';
+import { startProcess, type QntxProcess } from './process-helpers.js';
 import { WsClient } from './ws-helpers.js';
 
-function serve(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, QNTX_LOG_LEVEL: 'warn', QNTX_LEASE_MS: '1500' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = out.match(/http:\/\/127\.0\.0\.1:\d+/);
-      if (m) resolve({ child, url: m[0] });
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-  });
-}
+const serve = async (dir: string) => {
+  const p = await startProcess(['serve', '--port', '0', '--data-dir', dir], { QNTX_LEASE_MS: '1500' });
+  return { ...p, url: p.url! };
+};
 
 async function json(url: string, init?: RequestInit): Promise<any> {
   const r = await fetch(url, { ...init, headers: { 'content-type': 'application/json' } });
@@ -31,15 +19,15 @@ async function json(url: string, init?: RequestInit): Promise<any> {
 
 describe('crash recovery of a real server', () => {
   const dir = tempDir();
-  const children: ChildProcess[] = [];
-  after(() => {
-    for (const c of children) c.kill('SIGKILL');
+  const children: QntxProcess[] = [];
+  after(async () => {
+    await Promise.all(children.map((c) => c.kill('SIGKILL')));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('completes the job once after kill -9 and a restart', async () => {
     const a = await serve(dir);
-    children.push(a.child);
+    children.push(a);
     // How long to sleep is read from a file, so the test can make the retried attempt quick.
     const sleepFile = `${dir}/sleep-seconds`;
     fs.writeFileSync(sleepFile, '30');
@@ -50,15 +38,13 @@ describe('crash recovery of a real server', () => {
     assert.ok(sch.id, JSON.stringify(sch));
     const started = await ws.next((m) => m.type === 'pulse_execution_started' && m.schedule_id === sch.id);
     ws.close();
-    const dead = new Promise((r) => a.child.once('exit', r));
-    a.child.kill('SIGKILL');
-    await dead;
+    await a.kill('SIGKILL');
 
     // The restarted server holds the same data; the dead worker's job goes back to the queue
     // (at once: its owner process is gone) and runs again, this time without the long sleep.
     fs.writeFileSync(sleepFile, '0');
     const b = await serve(dir);
-    children.push(b.child);
+    children.push(b);
     const ws2 = await WsClient.connect(b.url);
     const exec0 = await json(`${b.url}/api/pulse/executions/${started.execution_id}`);
     if (exec0.status !== 'completed') {
@@ -76,6 +62,6 @@ describe('crash recovery of a real server', () => {
     assert.equal(job.status, 'completed');
     assert.ok(job.retry_count >= 1, 'the lost attempt was counted');
     ws2.close();
-    b.child.kill('SIGTERM');
+    await b.kill('SIGTERM');
   });
 });
