@@ -15,7 +15,7 @@ import { silentLogger } from '../src/logger.js';
 import { Catalog } from '../src/pulse/catalog.js';
 import { PulseIds } from '../src/pulse/ids.js';
 import { Pulse } from '../src/pulse/pulse.js';
-import type { ScheduleRow } from '../src/pulse/rows.js';
+import { newScheduleRow, type ScheduleRow } from '../src/pulse/rows.js';
 import { openTestDatabase, prepareSchema } from '../test/fixtures/pulse-db.js';
 import { fmt, machine, percentile } from './util.js';
 
@@ -107,25 +107,18 @@ async function seedSchedules(pulse: Pulse, now: number, firstRunAfterMs: (interv
     const rows: ScheduleRow[] = [];
     for (let k = i; k < Math.min(SCHEDULES, i + 500); k++) {
       const interval = INTERVALS_S[k % INTERVALS_S.length]!;
-      rows.push({
-        id: ids.next('SC'),
-        ats_code: 'noop',
-        handler_name: 'noop',
-        payload: '{}',
-        interval_seconds: interval,
-        state: 'active',
-        next_run_at: now + firstRunAfterMs(interval, k),
-        last_run_at: null,
-        last_execution_id: null,
-        last_status: null,
-        skipped_count: 0,
-        last_skipped_at: null,
-        handler_state: null,
-        last_success_at: null,
-        created_from: 'bench',
-        created_at: now,
-        updated_at: now,
-      });
+      rows.push(
+        newScheduleRow({
+          id: ids.next('SC'),
+          ats_code: 'noop',
+          handler_name: 'noop',
+          payload: {},
+          interval_seconds: interval,
+          next_run_at: now + firstRunAfterMs(interval, k),
+          created_from: 'bench',
+          now,
+        }),
+      );
     }
     await Promise.all(rows.map((r) => pulse.scheduleStore.insert(r)));
   }

@@ -45,6 +45,41 @@ export function jobToDto(r: JobRow): JobDto {
   };
 }
 
+export interface NewSchedule {
+  id: string;
+  ats_code: string;
+  handler_name: string;
+  payload: unknown;
+  interval_seconds: number;
+  /** The first run; the grid is next_run_at + k * interval from there. */
+  next_run_at: number;
+  created_from: string | null;
+  now: number;
+}
+
+/** An active schedule that has never run. */
+export function newScheduleRow(s: NewSchedule): ScheduleRow {
+  return {
+    id: s.id,
+    ats_code: s.ats_code,
+    handler_name: s.handler_name,
+    payload: JSON.stringify(s.payload ?? null),
+    interval_seconds: s.interval_seconds,
+    state: 'active',
+    next_run_at: s.next_run_at,
+    last_run_at: null,
+    last_execution_id: null,
+    last_status: null,
+    skipped_count: 0,
+    last_skipped_at: null,
+    handler_state: null,
+    last_success_at: null,
+    created_from: s.created_from,
+    created_at: s.now,
+    updated_at: s.now,
+  };
+}
+
 export function scheduleToDto(r: ScheduleRow): ScheduleDto {
   return {
     id: r.id,

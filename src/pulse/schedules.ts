@@ -9,7 +9,7 @@ import { jobUpdate, scheduleUpdate, type PulseEvents } from './events.js';
 import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
-import { executionToDto, scheduleToDto, type Page, type ScheduleRow } from './rows.js';
+import { executionToDto, newScheduleRow, scheduleToDto, type Page, type ScheduleRow } from './rows.js';
 import type { JobDefaults } from './schedule-ops.js';
 import type { ScheduleFilter, ScheduleStore } from './schedule-store.js';
 
@@ -59,26 +59,17 @@ export class ScheduleService {
     const routed = await this.o.resolver(v.ats_code);
     this.o.catalog.parse(routed.handler_name, routed.payload);
     const now = this.o.clock.now();
-    const row: ScheduleRow = {
+    const row = newScheduleRow({
       id: this.o.ids.next('SC'),
       ats_code: v.ats_code,
       handler_name: routed.handler_name,
-      payload: JSON.stringify(routed.payload ?? null),
+      payload: routed.payload,
       interval_seconds: v.interval_seconds,
-      state: 'active',
       // The first run is now; the grid is created_at + k * interval from there.
       next_run_at: now,
-      last_run_at: null,
-      last_execution_id: null,
-      last_status: null,
-      skipped_count: 0,
-      last_skipped_at: null,
-      handler_state: null,
-      last_success_at: null,
       created_from: v.created_from ?? null,
-      created_at: now,
-      updated_at: now,
-    };
+      now,
+    });
     const saved = await this.o.schedules.insert(row);
     this.changed(saved);
     return scheduleToDto(saved);
