@@ -1,27 +1,16 @@
 // The worker: claims due jobs up to its concurrency (and, while jobs are short, a few ahead),
 // runs them under a lease that one heartbeat renews, reaps leases of dead workers, stops cleanly.
-import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
-import type { Catalog } from './catalog.js';
-import { jobUpdate, publishSettled, type PulseEvents } from './events.js';
+import { jobUpdate, publishSettled } from './events.js';
 import { cancelledError } from './job-ops.js';
 import { JobRun, type AbortReason, type RunDeps } from './job-run.js';
-import type { JobStore } from './job-store.js';
 import type { JobRow } from './rows.js';
-import type { ScheduleStateStore } from './state-store.js';
 import { Waker, realDelay } from './waker.js';
 
 export type { AbortReason } from './job-run.js';
 
-export interface WorkerOptions {
-  jobs: JobStore;
-  catalog: Catalog;
-  stateStore: ScheduleStateStore;
-  events: PulseEvents;
-  clock: Clock;
-  logger: Logger;
-  workerId: string;
+export interface WorkerOptions
+  extends Pick<RunDeps, 'jobs' | 'catalog' | 'stateStore' | 'events' | 'clock' | 'logger' | 'workerId'> {
   concurrency: number;
   leaseMs: number;
   /** Longest idle sleep between claims when nothing wakes the worker, ms (default 1000). */

@@ -1,7 +1,7 @@
 // The framed protocol between Node and the warm parent: one JSON object per line each way.
 // Node sends commands; the parent answers with the messages below (it validated the child's).
 import type { RunLimits } from './limits.js';
-import type { RawAttestation, RunContext } from './types.js';
+import type { RawAttestation, RunContext, RunResult } from './types.js';
 
 export type Command =
   | { op: 'run'; id: number; code: string; ctx: RunContext; limits: RunLimits }
@@ -21,17 +21,10 @@ export type WireAttestation = [
   number | null,
 ];
 
-export interface DoneMessage {
+export interface DoneMessage
+  extends Pick<RunResult, 'success' | 'stdout' | 'stderr' | 'stdoutTruncated' | 'stderrTruncated' | 'error' | 'details' | 'state'> {
   t: 'done';
   id: number;
-  success: boolean;
-  stdout: string;
-  stderr: string;
-  stdoutTruncated: boolean;
-  stderrTruncated: boolean;
-  error: string | null;
-  details: string[];
-  state: Record<string, unknown> | null;
   pending: WireAttestation[];
 }
 
