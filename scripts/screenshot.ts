@@ -60,9 +60,10 @@ async function main(): Promise<void> {
   const browser = await launchBrowser();
   try {
     for (const text of ['as alice is engineer of acme by hr-system', 'as bob is engineer of acme by hr-system', 'as carol is manager of acme by ceo']) {
-      await fetch(`${server.url}/api/as`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+      await fetch(`${server.url}/api/as`, { method: 'POST', headers: { 'content-type': 'application/json', ...server.auth }, body: JSON.stringify({ text }) });
     }
-    const { page } = await openCanvas(browser, server.url, { width: 1600, height: 1000 });
+    // The browser opens the URL `qntx serve` printed, token and all, as a user would.
+    const { page } = await openCanvas(browser, server, { width: 1600, height: 1000 });
     await shot('00-empty-canvas.png', async () => page);
 
     await page.click('[data-spawn=ix]');

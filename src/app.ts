@@ -95,6 +95,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     concurrency: settings.workerConcurrency,
     executionsKept: settings.executionsKept,
     leaseMs: settings.leaseMs,
+    maxActiveSchedules: settings.maxActiveSchedules,
     ...opts.pulse,
   });
   const fanout =

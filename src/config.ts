@@ -6,6 +6,14 @@ import { ConfigError, issuesToDetails } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** A comma-separated list (from a variable) or a list (repeated flags), trimmed, empties dropped. */
+const nameList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/, 'a host name, optionally with :port')));
+
+const flag = z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')]);
+
 export const settingsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8770),
@@ -14,7 +22,21 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
-  token: z.string().min(16, 'must be at least 16 characters').optional(),
+  token: z.string().min(16, 'must be at least 16 characters').max(512).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  /** Serve without a token (loopback only; serve.ts refuses it elsewhere). */
+  noToken: flag.default(false),
+  /** Where a generated token is kept (default <data-dir>/token). */
+  tokenFile: z.string().min(1).optional(),
+  /** Host names (or name:port) served besides the bound address and loopback names: a reverse proxy's. */
+  allowedHosts: nameList.default([]),
+  /** A request (headers and body) must have arrived within this time, ms. */
+  requestTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** A connection idle this long is closed, ms (a running execute extends its own). */
+  connectionTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+  /** Responses of list routes stop near this many bytes and continue with next_cursor. */
+  responseBudgetBytes: z.coerce.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Active schedules at most; creating or resuming one more is a 409. */
+  maxActiveSchedules: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   python: z.string().min(1).optional(),
   workerConcurrency: z.coerce.number().int().min(0).max(64).default(2),
@@ -43,6 +65,12 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     executionsKept: env.QNTX_EXECUTIONS_KEPT,
     shutdownGraceMs: env.QNTX_SHUTDOWN_GRACE_MS,
     leaseMs: env.QNTX_LEASE_MS,
+    tokenFile: env.QNTX_TOKEN_FILE,
+    allowedHosts: env.QNTX_ALLOWED_HOSTS,
+    requestTimeoutMs: env.QNTX_REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: env.QNTX_CONNECTION_TIMEOUT_MS,
+    responseBudgetBytes: env.QNTX_RESPONSE_BUDGET_BYTES,
+    maxActiveSchedules: env.QNTX_MAX_ACTIVE_SCHEDULES,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {
@@ -53,8 +81,4 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     throw new ConfigError('invalid settings', { details: issuesToDetails(parsed.error.issues) });
   }
   return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
 }

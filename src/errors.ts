@@ -60,6 +60,19 @@ export class UnauthorizedError extends QntxError {
   }
 }
 
+/** A request the server will not serve whoever sends it: a foreign Host or Origin. */
+export class ForbiddenError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('forbidden', 403, message, opts);
+  }
+}
+
+export class UnsupportedMediaTypeError extends QntxError {
+  constructor(message: string, opts: Opts = {}) {
+    super('unsupported_media_type', 415, message, opts);
+  }
+}
+
 /** Configuration that cannot work (for example a public bind without a token). */
 export class ConfigError extends QntxError {
   constructor(message: string, opts: Opts = {}) {

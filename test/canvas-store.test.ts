@@ -82,7 +82,16 @@ for (const { kind, skip } of DB_KINDS) {
 
     before(async () => {
       q = await openTestQntx(kind);
-      app = await buildServer({ qntx: q, version: 'test', actor: 'api' });
+      // inject() sends Host: localhost:80 to a server that does not listen: allow that name.
+      app = await buildServer({
+        qntx: q,
+        version: 'test',
+        actor: 'api',
+        token: undefined,
+        bindHost: '127.0.0.1',
+        allowedHosts: ['localhost'],
+        limits: { requestTimeoutMs: 30_000, connectionTimeoutMs: 120_000, responseBudgetBytes: 8 << 20 },
+      });
     });
     after(async () => {
       await app.close();

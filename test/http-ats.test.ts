@@ -115,14 +115,14 @@ describe('attestation HTTP API', () => {
 });
 
 describe('access token', () => {
-  it('refuses to bind a public address without a token', async () => {
-    await assert.rejects(startTestServer('sqlite', { host: '0.0.0.0' }), /refusing to listen on 0\.0\.0\.0 without an access token/);
+  it('refuses --no-token on a public address', async () => {
+    await assert.rejects(startTestServer('sqlite', { host: '0.0.0.0', noToken: true }), /refusing --no-token on 0\.0\.0\.0/);
   });
 
   it('requires the bearer token on /api when one is set', async () => {
     const s = await startTestServer('sqlite', { token: 'a-very-secret-token-123' });
     try {
-      const denied = await s.request('GET', '/api/attestations');
+      const denied = await s.request('GET', '/api/attestations', undefined, { authorization: '' });
       assert.equal(denied.status, 401);
       assertErrorShape(denied.body, 401, 'no token');
       const wrong = await s.request('GET', '/api/attestations', undefined, { authorization: 'Bearer nope' });

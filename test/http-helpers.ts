@@ -4,9 +4,13 @@ import { loadSettings, type SettingsInput } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { dropSchema, PG_URL, tempDir, uniqueSchema, type DbKind } from './helpers.js';
+import { rememberToken } from './test-tokens.js';
 
 export interface TestServer extends RunningServer {
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /**
+   * A request with the server's token; `headers.authorization` replaces it (an empty string sends none).
+   */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
@@ -18,12 +22,18 @@ export async function startTestServer(kind: DbKind = 'sqlite', flags: SettingsIn
     {},
   );
   const server = await startServer(settings, { logger: silentLogger(), ...(pgSchema ? { pgSchema } : {}) });
+  rememberToken(server.url, server.token);
   return Object.assign(server, {
     async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const init: RequestInit = { method, headers: { ...headers } };
+      const all: Record<string, string> = { ...(server.token ? { authorization: `Bearer ${server.token}` } : {}), ...headers };
+      if (all.authorization === '') delete all.authorization;
+      const init: RequestInit = { method, headers: all };
       if (body !== undefined) {
         init.body = typeof body === 'string' ? body : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
+      } else if (['POST', 'PUT', 'PATCH'].includes(method)) {
+        // Every POST is JSON, body-less ones too (the server refuses others: cross-site simple requests).
+        all['content-type'] ??= 'application/json';
       }
       const res = await fetch(server.url + path, init);
       const text = await res.text();
@@ -33,7 +43,7 @@ export async function startTestServer(kind: DbKind = 'sqlite', flags: SettingsIn
       } catch {
         // not JSON: keep the text
       }
-      return { status: res.status, body: parsed };
+      return { status: res.status, body: parsed, headers: res.headers };
     },
     async stop() {
       await server.close();

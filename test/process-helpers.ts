@@ -1,10 +1,13 @@
 // Real qntx processes spawned from the bin (servers and workers), killed when the test ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { BIN } from './cli-helpers.js';
+import { authHeader, rememberToken } from './test-tokens.js';
 
 export interface QntxProcess {
   child: ChildProcess;
+  /** The server's base URL (the printed one without its `/?token=…`). */
   url: string | null;
+  token: string | null;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -14,7 +17,7 @@ process.on('exit', () => {
 });
 
 /** Starts `qntx <args>` and resolves once it printed `ready` (a URL for serve, a line for worker). */
-export function startProcess(args: string[], env: Record<string, string> = {}, ready = /http:\/\/127\.0\.0\.1:\d+|worker \S+ running/): Promise<QntxProcess> {
+export function startProcess(args: string[], env: Record<string, string> = {}, ready = /http:\/\/127\.0\.0\.1:\d+\/(\?token=[\w-]+)?\s|worker \S+ running/): Promise<QntxProcess> {
   const child = spawn(process.execPath, [BIN, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, QNTX_LOG_LEVEL: 'warn', ...env },
@@ -29,10 +32,14 @@ export function startProcess(args: string[], env: Record<string, string> = {}, r
       out += d.toString();
       const m = out.match(ready);
       if (m) {
-        const url = m[0].startsWith('http') ? m[0] : null;
+        const printed = m[0].startsWith('http') ? new URL(m[0].trim()) : null;
+        const url = printed ? printed.origin : null;
+        const token = printed?.searchParams.get('token') ?? null;
+        if (url) rememberToken(url, token ?? undefined);
         resolve({
           child,
           url,
+          token,
           kill: (signal = 'SIGKILL') =>
             new Promise<void>((done) => {
               if (child.exitCode !== null || child.signalCode !== null) return done();
@@ -49,7 +56,8 @@ export function startProcess(args: string[], env: Record<string, string> = {}, r
 export async function api(url: string, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(url + path, {
     method,
-    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    headers: { ...authHeader(url), ...(body === undefined && !['POST', 'PUT', 'PATCH'].includes(method) ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = await res.json();
   if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);

@@ -68,7 +68,7 @@ describe('handler registration, versions and removal over HTTP', () => {
       [{ script_type: 'x'.repeat(65), code: 'pass' }, /invalid handler type/],
       [{ script_type: 'ok', code: '   ' }, /empty/],
       [{ script_type: 'ok', code: 'pass', language: 'ruby' }, /unsupported language/],
-      [{ script_type: 'ok' }, /invalid handler/],
+      [{ script_type: 'ok' }, /invalid body: code=/],
     ];
     for (const [body, msg] of cases) {
       const r = await s.request('POST', '/api/python/register-handler', body);

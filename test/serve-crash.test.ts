@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { tempDir } from './helpers.js';
 import { startProcess, type QntxProcess } from './process-helpers.js';
+import { authHeader } from './test-tokens.js';
 import { WsClient } from './ws-helpers.js';
 
 const serve = async (dir: string) => {
@@ -13,7 +14,7 @@ const serve = async (dir: string) => {
 };
 
 async function json(url: string, init?: RequestInit): Promise<any> {
-  const r = await fetch(url, { ...init, headers: { 'content-type': 'application/json' } });
+  const r = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...authHeader(url) } });
   return r.json();
 }
 

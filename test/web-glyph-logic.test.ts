@@ -277,9 +277,38 @@ describe('formatting, backoff and the palette', () => {
 });
 
 describe('live socket URL', () => {
-  it('follows the page, and carries its token as a query parameter', async () => {
+  it('follows the page, with no token in it (the upgrade carries the cookie)', async () => {
     const { wsUrl } = await import('../web/src/live/socket.js');
-    assert.equal(wsUrl({ protocol: 'http:', host: '127.0.0.1:8770', search: '' }), 'ws://127.0.0.1:8770/ws');
-    assert.equal(wsUrl({ protocol: 'https:', host: 'q.example', search: '?token=a b' }), 'wss://q.example/ws?token=a%20b');
+    assert.equal(wsUrl({ protocol: 'http:', host: '127.0.0.1:8770' }), 'ws://127.0.0.1:8770/ws');
+    assert.equal(wsUrl({ protocol: 'https:', host: 'q.example' }), 'wss://q.example/ws');
+  });
+});
+
+describe('page bootstrap: the URL token becomes the cookie', () => {
+  it('posts the token as a Bearer header once, then takes it out of the address bar', async () => {
+    const { startSession } = await import('../web/src/api/session.js');
+    const posts: Array<{ url: string; headers: Record<string, string> }> = [];
+    const replaced: string[] = [];
+    const ok = await startSession({
+      location: { pathname: '/', search: '?token=abc_DEF-123&x=1', hash: '#g1' },
+      replaceUrl: (u) => replaced.push(u),
+      post: async (url, init) => {
+        posts.push({ url, headers: init.headers });
+        return { ok: true, status: 204 };
+      },
+    });
+    assert.equal(ok, true);
+    assert.deepEqual(posts, [{ url: '/api/session', headers: { authorization: 'Bearer abc_DEF-123', 'content-type': 'application/json' } }]);
+    assert.deepEqual(replaced, ['/?x=1#g1']);
+  });
+
+  it('does nothing without a token, and still clears a refused one', async () => {
+    const { startSession } = await import('../web/src/api/session.js');
+    const replaced: string[] = [];
+    const post = async (): Promise<{ ok: boolean; status: number }> => ({ ok: false, status: 401 });
+    assert.equal(await startSession({ location: { pathname: '/', search: '', hash: '' }, replaceUrl: (u) => replaced.push(u), post }), false);
+    assert.equal(replaced.length, 0);
+    assert.equal(await startSession({ location: { pathname: '/', search: '?token=bad', hash: '' }, replaceUrl: (u) => replaced.push(u), post }), false);
+    assert.deepEqual(replaced, ['/']);
   });
 });

@@ -1,5 +1,6 @@
 // A WebSocket test client that queues messages and lets a test await the next matching one.
 import WebSocket from 'ws';
+import { authHeader } from './test-tokens.js';
 
 export class WsClient {
   readonly socket: WebSocket;
@@ -20,9 +21,12 @@ export class WsClient {
     });
   }
 
+  /** Connects with the server's token unless `headers.authorization` is given ('' sends none). */
   static connect(url: string, headers: Record<string, string> = {}): Promise<WsClient> {
+    const all: Record<string, string> = { ...authHeader(url), ...headers };
+    if (all.authorization === '') delete all.authorization;
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url.replace(/^http/, 'ws') + '/ws', { headers });
+      const socket = new WebSocket(url.replace(/^http/, 'ws') + '/ws', { headers: all });
       const c = new WsClient(socket);
       socket.once('open', () => resolve(c));
       socket.once('error', reject);

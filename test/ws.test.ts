@@ -50,7 +50,7 @@ describe('WebSocket /ws', () => {
   it('requires the token when one is set', async () => {
     const t = await startTestServer('sqlite', { token: 'another-secret-token-456' });
     try {
-      await assert.rejects(WsClient.connect(t.url), /HTTP 401/);
+      await assert.rejects(WsClient.connect(t.url, { authorization: '' }), /HTTP 401/);
       const ok = await WsClient.connect(t.url + '', { authorization: 'Bearer another-secret-token-456' });
       assert.equal((await ok.next()).type, 'hello');
       ok.close();

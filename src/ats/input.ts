@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { ValidationError, issuesToDetails } from '../errors.js';
 import type { AsidFactory } from './asid.js';
+import { MAX_JSON_DEPTH, MAX_TIMESTAMP_MS, hasNul, tooDeepAt } from './json-depth.js';
+import { checkReserved, type ReservedWrite } from './reserved.js';
 import {
   MAX_ATTRIBUTES_BYTES,
   MAX_VALUES_PER_FIELD,
@@ -13,6 +15,7 @@ const value = z
   .string()
   .min(1, 'must not be empty')
   .refine((s) => s.trim().length > 0, 'must not be blank')
+  .refine((s) => !hasNul(s), 'must not contain NUL (\\u0000)')
   .refine((s) => Buffer.byteLength(s) <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes`);
 
 /** A string or a non-empty list of strings; duplicates are dropped, order kept. */
@@ -20,25 +23,33 @@ const values = z
   .union([value.transform((v) => [v]), z.array(value).min(1, 'must not be empty').max(MAX_VALUES_PER_FIELD)])
   .transform((vs) => [...new Set(vs)]);
 
-/** ms since the epoch, or an ISO 8601 date/time. */
+/** ms since the epoch, or an ISO 8601 date/time; in any form at most MAX_TIMESTAMP_MS (year 275760). */
 export const timestampSchema = z.union([
-  z.number().int().nonnegative().max(8.64e15),
+  z.number().int().nonnegative().max(MAX_TIMESTAMP_MS),
   z
     .string()
     .min(1)
+    .max(100)
     .transform((s, ctx) => {
       const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
       if (!Number.isFinite(ms) || ms < 0) {
         ctx.addIssue({ code: 'custom', message: 'must be ms since the epoch or an ISO 8601 date' });
         return z.NEVER;
       }
+      if (ms > MAX_TIMESTAMP_MS) {
+        ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_TIMESTAMP_MS} ms since the epoch` });
+        return z.NEVER;
+      }
       return ms;
     }),
 ]);
 
-const attributes = z
-  .record(z.string(), z.unknown())
-  .refine((a) => JSON.stringify(a).length <= MAX_ATTRIBUTES_BYTES, 'must serialise to at most 1 MiB');
+// Depth first: serialising a value nested thousands deep would overflow the stack.
+const attributes = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
+  const deep = tooDeepAt(a, MAX_JSON_DEPTH - 1);
+  if (deep) ctx.addIssue({ code: 'custom', message: `nested deeper than ${MAX_JSON_DEPTH} levels at ${deep}` });
+  else if (JSON.stringify(a).length > MAX_ATTRIBUTES_BYTES) ctx.addIssue({ code: 'custom', message: 'must serialise to at most 1 MiB' });
+});
 
 export const attestationInputSchema = z.strictObject({
   id: z
@@ -50,7 +61,7 @@ export const attestationInputSchema = z.strictObject({
   contexts: values,
   actors: values.optional(),
   timestamp: timestampSchema.optional(),
-  source: z.string().min(1).max(200).optional(),
+  source: z.string().min(1).max(200).refine((s) => !hasNul(s), 'must not contain NUL (\\u0000)').optional(),
   attributes: attributes.optional(),
   created_at: timestampSchema.optional(),
 });
@@ -62,6 +73,8 @@ export interface InputDefaults {
   actor: string;
   now: number;
   ids: AsidFactory;
+  /** The capability to write reserved predicates (only the handler registry holds it). */
+  reserved?: ReservedWrite;
 }
 
 /** Validates one input; throws ValidationError whose details name each bad field. */
@@ -75,6 +88,7 @@ export function toNewAttestation(raw: unknown, d: InputDefaults, where?: string)
     });
   }
   const a = parsed.data;
+  checkReserved(a.predicates, d.reserved, where);
   return {
     id: a.id ?? d.ids.next(),
     subjects: a.subjects,

@@ -1,11 +1,11 @@
 // The attestation store on PostgreSQL: batched inserts through unnest() arrays in one transaction.
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { DbTx } from '../db/db-tx.js';
 import type pg from 'pg';
 import type { Schema } from '../db/schema.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
-import { buildAttestationQuery, type AttestationRowOut } from './query.js';
-import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
+import { buildAttestationQuery, buildAttestationSizesQuery, type AttestationRowOut } from './query.js';
+import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import { FIELD_CODE, FIELD_NAMES, type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
 
@@ -47,9 +47,16 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async query(filter: AttestationFilter) {
-    const { compiled, limit } = buildAttestationQuery(this.db, filter);
-    const { rows } = await this.db.executeQuery(compiled);
-    return toPage(rows, limit);
+    if (filter.maxBytes === undefined) {
+      const { compiled, limit } = buildAttestationQuery(this.db, filter);
+      const { rows } = await this.db.executeQuery(compiled);
+      return toPage(rows, limit);
+    }
+    // Sizes first (octet_length reads no TOASTed value), then only the rows that fit.
+    const { compiled, limit } = buildAttestationSizesQuery(this.db, filter);
+    const { seqs, next_cursor } = pickWithinBudget((await this.db.executeQuery(compiled)).rows, limit, filter.maxBytes);
+    const rows = seqs.length ? await this.db.selectFrom('attestations').selectAll().where('seq', 'in', seqs).execute() : [];
+    return { items: inOrder(seqs, rows as AttestationRowOut[]).map(rowToAttestation), next_cursor };
   }
 
   async get(id: string): Promise<Attestation | undefined> {
@@ -64,6 +71,17 @@ export class PostgresAttestationStore implements AttestationStore {
       values: this.newestSql.params(predicate, context),
     });
     return rows[0] ? rowToAttestation(rows[0]) : undefined;
+  }
+
+  async insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation> {
+    return this.db.transaction().execute(async (trx) => {
+      // Writers of one predicate and context queue here until the holder commits.
+      await sql`select pg_advisory_xact_lock(hashtext(${`qntx:newest:${predicate}:${context}`}))`.execute(trx);
+      const { rows } = await trx.executeQuery(CompiledQuery.raw(this.newestSql.sql, this.newestSql.params(predicate, context)));
+      const next = make(rows[0] ? rowToAttestation(rows[0] as AttestationRowOut) : undefined);
+      await insertRows(trx, [next]);
+      return next;
+    });
   }
 
   async explain(filter: AttestationFilter): Promise<string[]> {

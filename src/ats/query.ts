@@ -1,7 +1,7 @@
 // Builds the SQL of an attestation query with Kysely (shared by both dialects).
 // One field drives the query through the (field, value, timestamp, seq) index; every other
 // given field is an EXISTS probe on the same primary key; no table is scanned.
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Schema } from '../db/schema.js';
 import { decodeCursor } from './cursor.js';
 import {
@@ -38,10 +38,43 @@ export function effectiveLimit(limit: number | undefined): number {
   return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
 }
 
+/** What a sizes query returns per row: its key and roughly how many bytes it serialises to. */
+export interface AttestationSizeRow {
+  seq: number;
+  timestamp: number;
+  bytes: number;
+}
+
+/**
+ * The same query selecting only each row's key and the bytes of its stored text (for a page held
+ * to a byte budget): octet_length() reads the record header, so large values are not loaded.
+ */
+export function buildAttestationSizesQuery(db: Kysely<Schema>, f: AttestationFilter): { compiled: CompiledQuery<AttestationSizeRow>; limit: number } {
+  const { compiled, limit } = buildAttestationQuery(db, f, (q) =>
+    q
+      .clearSelect()
+      .select(['a.seq', 'a.timestamp'])
+      .select(
+        sql<number>`octet_length(a.id) + octet_length(a.subjects) + octet_length(a.predicates) + octet_length(a.contexts)
+          + octet_length(a.actors) + octet_length(a.source) + octet_length(a.attributes)`.as('bytes'),
+      )
+      .compile(),
+  );
+  return { compiled: compiled as unknown as CompiledQuery<AttestationSizeRow>, limit };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- either of the two query shapes below
+type AnySelect = SelectQueryBuilder<any, 'a', AttestationRowOut>;
+
 /** Builds the query; it asks for limit + 1 rows so the caller knows whether a next page exists. */
 // The limit is inlined as a literal (a validated integer): with a bound LIMIT, SQLite cannot stop
 // the ordered index walk early and the handler lookup gets 5× slower.
-export function buildAttestationQuery(db: Kysely<Schema>, f: AttestationFilter): BuiltQuery {
+export function buildAttestationQuery(
+  db: Kysely<Schema>,
+  f: AttestationFilter,
+  compile: (q: AnySelect) => CompiledQuery<unknown> = (q) => q.compile(),
+): BuiltQuery {
+  const done = (q: AnySelect) => compile(q) as CompiledQuery<AttestationRowOut>;
   const limit = effectiveLimit(f.limit);
   const desc = (f.order ?? 'desc') === 'desc';
   const dir = desc ? 'desc' : 'asc';
@@ -56,7 +89,7 @@ export function buildAttestationQuery(db: Kysely<Schema>, f: AttestationFilter):
     if (cursor) {
       q = q.where((eb) => eb(eb.refTuple('a.timestamp', 'a.seq'), cmp, eb.tuple(cursor.t, cursor.s)));
     }
-    return { compiled: q.orderBy('a.timestamp', dir).orderBy('a.seq', dir).limit(sql.lit(limit + 1)).compile(), limit };
+    return { compiled: done(q.orderBy('a.timestamp', dir).orderBy('a.seq', dir).limit(sql.lit(limit + 1)) as unknown as AnySelect), limit };
   }
 
   const [drive, ...probes] = given as [FieldName, ...FieldName[]];
@@ -89,9 +122,9 @@ export function buildAttestationQuery(db: Kysely<Schema>, f: AttestationFilter):
   if (driveValues.length > 1) {
     // One attestation can hold several of the driving values: keep it once.
     return {
-      compiled: q.distinct().orderBy('a.timestamp', dir).orderBy('a.seq', dir).limit(sql.lit(limit + 1)).compile(),
+      compiled: done(q.distinct().orderBy('a.timestamp', dir).orderBy('a.seq', dir).limit(sql.lit(limit + 1)) as unknown as AnySelect),
       limit,
     };
   }
-  return { compiled: q.orderBy('d.timestamp', dir).orderBy('d.seq', dir).limit(sql.lit(limit + 1)).compile(), limit };
+  return { compiled: done(q.orderBy('d.timestamp', dir).orderBy('d.seq', dir).limit(sql.lit(limit + 1)) as unknown as AnySelect), limit };
 }

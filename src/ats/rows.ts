@@ -1,7 +1,7 @@
 // Conversions between stored rows and attestations, and page assembly (shared by both stores).
 import { ConflictError } from '../errors.js';
 import { encodeCursor } from './cursor.js';
-import type { AttestationRowOut } from './query.js';
+import type { AttestationRowOut, AttestationSizeRow } from './query.js';
 import type { Attestation, AttestationPage } from './types.js';
 
 export function rowToAttestation(r: AttestationRowOut): Attestation {
@@ -26,6 +26,33 @@ export function toPage(rows: AttestationRowOut[], limit: number): AttestationPag
     items: page.map(rowToAttestation),
     next_cursor: more && last ? encodeCursor({ t: Number(last.timestamp), s: Number(last.seq) }) : null,
   };
+}
+
+/** JSON punctuation and keys of one serialised attestation, beyond its stored text. */
+const ROW_OVERHEAD = 160;
+
+/**
+ * Which rows (of a sizes query asked for limit + 1) fit a page of `maxBytes`: the first always,
+ * then as long as the total stays within it. The cursor continues after the last row taken.
+ */
+export function pickWithinBudget(rows: AttestationSizeRow[], limit: number, maxBytes: number): { seqs: number[]; next_cursor: string | null } {
+  const seqs: number[] = [];
+  let total = 0;
+  for (const r of rows.slice(0, limit)) {
+    const bytes = Number(r.bytes) + ROW_OVERHEAD;
+    if (seqs.length > 0 && total + bytes > maxBytes) break;
+    total += bytes;
+    seqs.push(Number(r.seq));
+  }
+  const last = rows[seqs.length - 1];
+  const more = rows.length > seqs.length;
+  return { seqs, next_cursor: more && last ? encodeCursor({ t: Number(last.timestamp), s: Number(last.seq) }) : null };
+}
+
+/** Rows fetched by seq, put back in the order of `seqs`. */
+export function inOrder(seqs: number[], rows: AttestationRowOut[]): AttestationRowOut[] {
+  const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));
+  return seqs.map((s) => bySeq.get(s)).filter((r): r is AttestationRowOut => r !== undefined);
 }
 
 /** A unique-id violation, naming the ids that were already stored or repeated in the batch. */

@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { AsidFactory } from './asid.js';
 import { toNewAttestation } from './input.js';
+import type { ReservedWrite } from './reserved.js';
 import type { AttestationStore } from './store.js';
 import { parseAttestationText } from './text.js';
 import type { Attestation, NewAttestation } from './types.js';
@@ -10,6 +11,8 @@ import type { Attestation, NewAttestation } from './types.js';
 export interface AttestOrigin {
   source: string;
   actor: string;
+  /** Only the handler registry passes it: the right to write reserved predicates. */
+  reserved?: ReservedWrite;
 }
 
 export class AttestationService {

@@ -6,8 +6,8 @@ import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
-import { buildAttestationQuery, type AttestationRowOut } from './query.js';
-import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
+import { buildAttestationQuery, buildAttestationSizesQuery, type AttestationRowOut } from './query.js';
+import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import { type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
 
@@ -16,6 +16,7 @@ export class SqliteAttestationStore implements AttestationStore {
   private readonly st: SqliteStatements;
   private readonly insertTx: (items: readonly NewAttestation[]) => void;
   private readonly newestSql: CompiledNewest;
+  private readonly afterNewestTx: (p: string, c: string, make: (n: Attestation | undefined) => NewAttestation) => NewAttestation;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -27,6 +28,18 @@ export class SqliteAttestationStore implements AttestationStore {
     // IMMEDIATE: the write lock from the start, as the batch assigns seq itself.
     this.insertTx = (items) => (raw.inTransaction ? tx(items) : tx.immediate(items));
     this.newestSql = compileNewest(db);
+    // IMMEDIATE: the write lock is held from the read on, so no other writer gets between.
+    const afterNewest = raw.transaction((p: string, c: string, make: (n: Attestation | undefined) => NewAttestation) => {
+      const row = this.st.prepare(this.newestSql.sql).get(...this.newestSql.params(p, c)) as AttestationRowOut | undefined;
+      const next = make(row ? rowToAttestation(row) : undefined);
+      batch.insert([next]);
+      return next;
+    });
+    this.afterNewestTx = (p, c, make) => afterNewest.immediate(p, c, make);
+  }
+
+  async insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation> {
+    return this.afterNewestTx(predicate, context, make);
   }
 
   async insertMany(items: readonly NewAttestation[]): Promise<void> {
@@ -49,8 +62,15 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async query(filter: AttestationFilter) {
-    const { compiled, limit } = buildAttestationQuery(this.db, filter);
-    return toPage(this.st.all(compiled), limit);
+    if (filter.maxBytes === undefined) {
+      const { compiled, limit } = buildAttestationQuery(this.db, filter);
+      return toPage(this.st.all(compiled), limit);
+    }
+    // Sizes first, then only the rows that fit: a page of large rows never loads what it will not send.
+    const { compiled, limit } = buildAttestationSizesQuery(this.db, filter);
+    const { seqs, next_cursor } = pickWithinBudget(this.st.all(compiled), limit, filter.maxBytes);
+    const rows = seqs.length ? this.st.all(this.db.selectFrom('attestations').selectAll().where('seq', 'in', seqs).compile()) : [];
+    return { items: inOrder(seqs, rows as AttestationRowOut[]).map(rowToAttestation), next_cursor };
   }
 
   async get(id: string): Promise<Attestation | undefined> {

@@ -18,6 +18,12 @@ export interface AttestationStore {
   get(id: string): Promise<Attestation | undefined>;
   /** The newest attestation with this predicate and context: the handler lookup. */
   newest(predicate: string, context: string): Promise<Attestation | undefined>;
+  /**
+   * In one transaction, with writers of the same predicate and context held off: reads the newest
+   * such attestation, builds the next one from it and inserts it (handler versions: no two saves
+   * get one number). `make` is synchronous.
+   */
+  insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation>;
   /** The database's plan for a query, one line per step (used by tests and diagnostics). */
   explain(filter: AttestationFilter): Promise<string[]>;
   count(): Promise<number>;

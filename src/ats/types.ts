@@ -24,6 +24,11 @@ export interface AttestationFilter {
   limit?: number | undefined;
   order?: 'desc' | 'asc' | undefined;
   cursor?: string | undefined;
+  /**
+   * Stop the page before its rows serialise to more than this many bytes (at least one row is
+   * always given); the rest follows with next_cursor. Rows past the budget are never loaded.
+   */
+  maxBytes?: number | undefined;
 }
 
 export interface AttestationPage {

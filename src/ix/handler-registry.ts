@@ -3,6 +3,7 @@
 // adds a retraction (same predicate and context, attributes {retracted: true}); the newest
 // attestation for the type decides, so the lookup stays one indexed query and history stays.
 import { createHash } from 'node:crypto';
+import { RESERVED_WRITE } from '../ats/reserved.js';
 import type { AttestationService } from '../ats/service.js';
 import type { Attestation } from '../ats/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
@@ -92,21 +93,23 @@ export class HandlerRegistry {
     if (!check.ok) {
       throw new ValidationError(check.error, { details: [...check.details, `script_type=${input.script_type}`], hint: 'fix the syntax error and save again' });
     }
-    const history = await this.history(input.script_type);
-    const version = (history[0]?.version ?? 0) + 1;
-    const id = this.ats.ids.next();
-    const a = this.ats.prepare(
-      {
-        id,
-        subjects: [id],
-        predicates: [HANDLER_PREDICATE],
-        contexts: [input.script_type],
-        actors: [actor],
-        attributes: { code: input.code, language: 'python', version, sha256: createHash('sha256').update(input.code).digest('hex') },
-      },
-      { source: 'api', actor },
-    );
-    await this.ats.store.insertMany([a]);
+    const sha256 = createHash('sha256').update(input.code).digest('hex');
+    // The version is read and the new one written in one transaction: two saves never share a number.
+    const a = await this.ats.store.insertAfterNewest(HANDLER_PREDICATE, input.script_type, (newest) => {
+      const version = (newest ? Number(newest.attributes.version ?? 0) || 0 : 0) + 1;
+      const id = this.ats.ids.next();
+      return this.ats.prepare(
+        {
+          id,
+          subjects: [id],
+          predicates: [HANDLER_PREDICATE],
+          contexts: [input.script_type],
+          actors: [actor],
+          attributes: { code: input.code, language: 'python', version, sha256 },
+        },
+        { source: 'api', actor, reserved: RESERVED_WRITE },
+      );
+    });
     return toVersion(a);
   }
 
@@ -117,20 +120,24 @@ export class HandlerRegistry {
   }
 
   async remove(type: string, actor: string): Promise<{ script_type: string; retracted: HandlerVersion }> {
-    const current = await this.current(type);
-    if (!current) throw new NotFoundError(`no handler for type '${type}'`, { details: [`script_type=${type}`] });
-    const a = this.ats.prepare(
-      {
-        subjects: [current.id],
-        predicates: [HANDLER_PREDICATE],
-        contexts: [type],
-        actors: [actor],
-        attributes: { retracted: true, retracts: current.id, version: current.version },
-      },
-      { source: 'api', actor },
-    );
-    await this.ats.store.insertMany([a]);
-    return { script_type: type, retracted: current };
+    let retracted: HandlerVersion | undefined;
+    // Read and retract in one transaction, so a save racing the removal is not hidden by it.
+    await this.ats.store.insertAfterNewest(HANDLER_PREDICATE, type, (newest) => {
+      if (!newest || isRetraction(newest)) throw new NotFoundError(`no handler for type '${type}'`, { details: [`script_type=${type}`] });
+      const current = toVersion(newest);
+      retracted = current;
+      return this.ats.prepare(
+        {
+          subjects: [current.id],
+          predicates: [HANDLER_PREDICATE],
+          contexts: [type],
+          actors: [actor],
+          attributes: { retracted: true, retracts: current.id, version: current.version },
+        },
+        { source: 'api', actor, reserved: RESERVED_WRITE },
+      );
+    });
+    return { script_type: type, retracted: retracted! };
   }
 
   /** The current handler of every type that has one. */

@@ -52,6 +52,8 @@ export interface PulseOptions {
   tickerBatch?: number;
   tickerMaxSleepMs?: number;
   events?: PulseEvents;
+  /** Active schedules at most (unset: no cap). */
+  maxActiveSchedules?: number;
 }
 
 export interface EnqueueOptions {
@@ -153,6 +155,7 @@ export class Pulse {
       onChange: () => this.ticker?.wake(),
       onFired: () => this.worker?.wake(),
       abortJob: (id) => this.worker?.abort(id, 'cancel'),
+      ...(o.maxActiveSchedules === undefined ? {} : { maxActive: o.maxActiveSchedules }),
     });
   }
 

@@ -35,6 +35,7 @@ export interface ScheduleStore {
   trigger(spec: Omit<RunSpec, 'keep'> & { id: string }): Promise<TriggerResult>;
   /** The earliest next_run_at of an active schedule. */
   nextDueAt(): Promise<number | null>;
+  countActive(): Promise<number>;
   getExecution(id: string): Promise<ExecutionRow | undefined>;
   listExecutions(scheduleId: string, paging: Paging): Promise<Page<ExecutionRow>>;
 }
@@ -97,6 +98,15 @@ export class SqlScheduleStore implements ScheduleStore {
       .compile();
     const row = (await this.runner.run(q)).rows[0];
     return row?.next_run_at ?? null;
+  }
+
+  async countActive(): Promise<number> {
+    const q = this.db
+      .selectFrom('pulse_schedules')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state', '=', sql.lit('active' as const))
+      .compile();
+    return Number((await this.runner.run(q)).rows[0]?.n ?? 0);
   }
 
   async getExecution(id: string): Promise<ExecutionRow | undefined> {

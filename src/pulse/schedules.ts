@@ -47,6 +47,8 @@ export interface ScheduleServiceOptions {
   onChange(): void;
   /** A job was created: the worker claims it. */
   onFired(): void;
+  /** Active schedules at most: creating or resuming one more is a 409 (unset: no cap). */
+  maxActive?: number;
   /** A running job of a deleted schedule: abort it if it runs in this process. */
   abortJob(jobId: string): void;
 }
@@ -56,6 +58,7 @@ export class ScheduleService {
 
   async create(input: CreateScheduleInput): Promise<ScheduleDto> {
     const v = parse(createScheduleInput, input, 'invalid schedule');
+    await this.checkActiveCap();
     const routed = await this.o.resolver(v.ats_code);
     this.o.catalog.parse(routed.handler_name, routed.payload);
     const now = this.o.clock.now();
@@ -88,6 +91,8 @@ export class ScheduleService {
   async update(id: string, patch: PatchScheduleInput): Promise<ScheduleDto> {
     const p = parse(patchScheduleInput, patch, 'invalid schedule change');
     const now = this.o.clock.now();
+    const before = await this.row(id);
+    if (before.state !== 'active' && planPatch(before, p, now)?.state === 'active') await this.checkActiveCap();
     const row = await this.o.schedules.patch(id, (s) => planPatch(s, p, now));
     if (!row) throw notFound(id);
     this.changed(row);
@@ -138,6 +143,19 @@ export class ScheduleService {
     await this.row(scheduleId);
     const page = await this.o.schedules.listExecutions(scheduleId, paging);
     return { items: page.items.map(executionToDto), next_cursor: page.next_cursor };
+  }
+
+  /** The cap is checked before the write, so concurrent creations can pass it by a few. */
+  private async checkActiveCap(): Promise<void> {
+    const max = this.o.maxActive;
+    if (max === undefined) return;
+    const active = await this.o.schedules.countActive();
+    if (active >= max) {
+      throw new ConflictError(`too many active schedules (${active}, the cap is ${max})`, {
+        details: [`active_schedules=${active}`, `max_active_schedules=${max}`],
+        hint: 'pause or delete schedules, or raise QNTX_MAX_ACTIVE_SCHEDULES',
+      });
+    }
   }
 
   private async row(id: string): Promise<ScheduleRow> {

@@ -1,17 +1,35 @@
-// Builds the Fastify application: error shape, auth, routes. Listening is serve.ts's job.
+// Builds the Fastify application: error shape, request guard (Host, Origin, body type), security
+// headers, the token check after routing, schemas and the OpenAPI document, routes. Listening is
+// serve.ts's job.
 import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
-import { checkBearer } from './auth.js';
+import { validatorCompiler } from 'fastify-type-provider-zod';
+import { isAuthorized, unauthorized, type TokenCheck } from './auth.js';
 import type { ServerDeps } from './deps.js';
-import { errorHandler, notFoundHandler } from './error-handler.js';
+import { clientErrorHandler, errorHandler, frameworkErrors, notFoundHandler } from './error-handler.js';
+import { registerJsonBody } from './json-body.js';
+import { BODY_LIMIT } from './limits.js';
+import { registerOpenApi } from './openapi.js';
+import { RequestGuard } from './request-guard.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { canvasRoutes } from './routes/canvas.js';
 import { healthRoutes } from './routes/health.js';
 import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
+import { sessionRoutes } from './routes/session.js';
 
-export const BODY_LIMIT = 2 * 1024 * 1024;
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Default: the token is required. 'optional': served either way (req.authorized tells); 'public': never checked. */
+    auth?: 'optional' | 'public';
+  }
+  interface FastifyRequest {
+    /** Whether the request carried the access token (or none is configured). */
+    authorized: boolean;
+  }
+}
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const app = Fastify({
@@ -19,17 +37,71 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     return503OnClosing: true,
+    // A request must arrive whole within requestTimeout (no body trickled a byte at a time);
+    // an idle connection closes after connectionTimeout.
+    requestTimeout: deps.limits.requestTimeoutMs,
+    connectionTimeout: deps.limits.connectionTimeoutMs,
+    http: {
+      // A missing Host is refused by the guard, in the error shape.
+      requireHostHeader: false,
+      headersTimeout: Math.min(deps.limits.requestTimeoutMs, 60_000),
+      connectionsCheckingInterval: Math.min(5000, Math.max(100, Math.floor(deps.limits.requestTimeoutMs / 4))),
+    },
+    frameworkErrors,
+    clientErrorHandler,
   });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the API (and tests hold answers to them); answers are written as is.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onRequest', async (req) => {
-    if (req.url.startsWith('/api/') || req.url.startsWith('/ws')) checkBearer(req.headers.authorization, deps.token);
+  registerJsonBody(app);
+
+  // Headers first, so that every answer (errors of the checks below included) carries them.
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'none'"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        // CodeMirror and React Flow set styles at run time.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    // Served over plain HTTP on loopback: HSTS is the TLS proxy's to send, if any.
+    strictTransportSecurity: false,
   });
 
+  const port = () => {
+    const addr = app.server.address();
+    return typeof addr === 'object' && addr ? addr.port : 0;
+  };
+  const guard = new RequestGuard({ bindHost: deps.bindHost, allowedHosts: deps.allowedHosts, port });
+  const tokenCheck: TokenCheck = { token: deps.token, cookieName: () => sessionCookieName(port()) };
+  app.decorateRequest('authorized', false);
+  app.addHook('onRequest', async (req) => {
+    guard.check(req.method, req.headers);
+    // After routing: the route's own config decides, whatever spelling of the path reached it.
+    const mode = req.routeOptions.config.auth;
+    req.authorized = isAuthorized(req.headers, tokenCheck);
+    // An unknown route is a 404 for everyone: it holds nothing to protect.
+    if (!req.authorized && mode !== 'optional' && mode !== 'public' && !req.is404) throw unauthorized();
+  });
+  app.setNotFoundHandler(notFoundHandler);
+
+  await registerOpenApi(app, deps.version);
   healthRoutes(app, deps);
+  sessionRoutes(app, { token: deps.token, cookieName: () => sessionCookieName(port()) });
   attestationRoutes(app, deps);
   canvasRoutes(app, deps);
-  pulseRoutes(app, deps.qntx.pulse);
+  pulseRoutes(app, deps.qntx.pulse, deps.limits);
   pythonRoutes(app, {
     ats: deps.qntx.ats,
     runner: deps.qntx.runner,
@@ -39,7 +111,19 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
 
   if (deps.webDir && fs.existsSync(deps.webDir)) {
-    await app.register(fastifyStatic, { root: deps.webDir, prefix: '/', wildcard: false });
+    const webDir = deps.webDir;
+    // The page and its assets hold no data: public. Its own scope marks each of its routes so.
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        route.config = { ...(route.config ?? {}), auth: 'public' };
+      });
+      await scope.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
+    });
   }
   return app;
+}
+
+/** One cookie per port: two qntx servers on one host keep their own. */
+export function sessionCookieName(port: number): string {
+  return `qntx_token_${port}`;
 }

@@ -1,17 +1,54 @@
-// Bearer-token check: required on /api and /ws when a token is configured (always when the
-// server listens on a non-loopback address; see serve.ts).
-import { timingSafeEqual } from 'node:crypto';
+// The access token on requests: `Authorization: Bearer <token>` or the HttpOnly cookie the page
+// gets for it (POST /api/session). Compared in constant time whatever the lengths (both sides are
+// hashed first), so an answer tells nothing of the token.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { parse as parseCookies } from 'cookie';
 import { UnauthorizedError } from '../errors.js';
 
-export function checkBearer(header: string | undefined, token: string | undefined): void {
-  if (!token) return;
-  const given = header?.startsWith('Bearer ') ? header.slice(7) : (header ?? '');
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  if (a.length !== b.length || !timingSafeEqual(a, b)) {
-    throw new UnauthorizedError('missing or wrong access token', {
-      details: ['header=Authorization'],
-      hint: 'send Authorization: Bearer <QNTX_TOKEN>',
-    });
+export interface TokenCheck {
+  /** The token every request needs; undefined when the server runs with --no-token. */
+  token: string | undefined;
+  /** Name of the cookie that carries it (per port: two servers on one host keep their own). */
+  cookieName(): string;
+}
+
+const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+export function tokenMatches(given: string, token: string): boolean {
+  return timingSafeEqual(digest(given), digest(token));
+}
+
+/** The token of `Authorization: Bearer <token>`; any other form of the header gives none. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const m = header ? /^Bearer +([\x21-\x7e]+) *$/i.exec(header) : null;
+  return m ? m[1] : undefined;
+}
+
+export function cookieToken(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const raw = headers.cookie;
+  if (!raw) return undefined;
+  try {
+    return parseCookies(raw)[name];
+  } catch {
+    return undefined;
   }
+}
+
+/** Whether the request carries the token (always true without one). */
+export function isAuthorized(headers: IncomingHttpHeaders, check: TokenCheck): boolean {
+  if (check.token === undefined) return true;
+  const given = bearerToken(headers.authorization) ?? cookieToken(headers, check.cookieName());
+  return given !== undefined && tokenMatches(given, check.token);
+}
+
+export function unauthorized(): UnauthorizedError {
+  return new UnauthorizedError('missing or wrong access token', {
+    details: ['header=Authorization'],
+    hint: 'open the URL `qntx serve` printed (it holds ?token=), or send Authorization: Bearer <token> (see <data-dir>/token)',
+  });
+}
+
+export function requireToken(headers: IncomingHttpHeaders, check: TokenCheck): void {
+  if (!isAuthorized(headers, check)) throw unauthorized();
 }

@@ -2,13 +2,24 @@
 import type { Qntx } from '../app.js';
 import type { ServerEvent } from '../protocol.js';
 
+export interface ServerLimits {
+  requestTimeoutMs: number;
+  connectionTimeoutMs: number;
+  /** Pages of list routes stop near this many bytes. */
+  responseBudgetBytes: number;
+}
+
 export interface ServerDeps {
   qntx: Qntx;
   version: string;
   /** The actor recorded on attestations made through the API without one. */
   actor: string;
-  /** Bearer token required on /api and /ws, when set. */
-  token?: string | undefined;
+  /** The access token every route but /health and the page needs; undefined with --no-token. */
+  token: string | undefined;
+  /** The address the server binds: Host headers must name it, a loopback name, or an allowed host. */
+  bindHost: string;
+  allowedHosts: readonly string[];
+  limits: ServerLimits;
   /** Directory of the built web app, served at /. */
   webDir?: string | undefined;
   /** Publishes an event to WebSocket clients. */

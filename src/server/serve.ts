@@ -1,31 +1,46 @@
-// Starts qntx as a server: the composition root's parts plus HTTP, and a clean shutdown.
+// Starts qntx as a server: the composition root's parts plus HTTP, and a clean shutdown. Resolves
+// the access token (QNTX_TOKEN, else <data-dir>/token, generated once) unless --no-token.
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createQntx, type Qntx, type QntxOptions } from '../app.js';
-import { isLoopback, type Settings } from '../config.js';
+import type { Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { VERSION, WEB_DIST } from '../version.js';
-import { buildServer } from './app.js';
+import { buildServer, sessionCookieName } from './app.js';
+import { bindsLoopbackOnly, hostLiteral } from './bind-address.js';
+import { loadOrCreateToken } from './token-file.js';
 import { attachWebSocket } from './ws.js';
 
 export interface RunningServer {
+  /** The base URL, e.g. http://127.0.0.1:8770. */
   url: string;
+  /** What to open in a browser: the base URL with ?token=… (the line `qntx serve` prints). */
+  pageUrl: string;
+  /** The access token; undefined with --no-token. */
+  token: string | undefined;
   qntx: Qntx;
   app: FastifyInstance;
   close(): Promise<void>;
 }
 
-/** A non-loopback bind without a token would expose arbitrary code execution: refuse it. */
-export function checkBindSafety(settings: Settings): void {
-  if (!isLoopback(settings.host) && !settings.token) {
-    throw new ConfigError(`refusing to listen on ${settings.host} without an access token`, {
+/** --no-token exposes code execution to anyone who reaches the port: only on loopback. */
+export async function checkBindSafety(settings: Settings): Promise<void> {
+  if (settings.noToken && !(await bindsLoopbackOnly(settings.host))) {
+    throw new ConfigError(`refusing --no-token on ${settings.host}: it is not a loopback address`, {
       details: [`host=${settings.host}`],
-      hint: 'set QNTX_TOKEN (at least 16 characters) or bind to 127.0.0.1',
+      hint: 'drop --no-token (a token is generated), or bind to 127.0.0.1',
     });
   }
 }
 
+export function resolveToken(settings: Settings): string | undefined {
+  if (settings.noToken) return undefined;
+  return settings.token ?? loadOrCreateToken(settings.tokenFile ?? path.join(settings.dataDir, 'token'));
+}
+
 export async function startServer(settings: Settings, opts: QntxOptions = {}): Promise<RunningServer> {
-  checkBindSafety(settings);
+  await checkBindSafety(settings);
+  const token = resolveToken(settings);
   const qntx = await createQntx(settings, opts);
   let app: FastifyInstance;
   let detachWs: () => void;
@@ -34,23 +49,35 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
       qntx,
       version: VERSION,
       actor: 'api',
-      token: settings.token,
+      token,
+      bindHost: settings.host,
+      allowedHosts: settings.allowedHosts,
+      limits: settings,
       webDir: WEB_DIST,
       publish: (e) => qntx.events.emit(e),
     });
-    detachWs = attachWebSocket(app, { events: qntx.allEvents, token: settings.token, logger: qntx.logger });
+    detachWs = attachWebSocket(app, {
+      events: qntx.allEvents,
+      token,
+      cookieName: () => sessionCookieName(portOf(app)),
+      bindHost: settings.host,
+      allowedHosts: settings.allowedHosts,
+      port: () => portOf(app),
+      logger: qntx.logger,
+    });
     await app.listen({ host: settings.host, port: settings.port });
     await qntx.start();
   } catch (err) {
     await qntx.close();
     throw err;
   }
-  const addr = app.server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : settings.port;
-  const host = settings.host.includes(':') && !settings.host.startsWith('[') ? `[${settings.host}]` : settings.host;
+  if (!token) qntx.logger.warn({ host: settings.host }, 'serving without an access token (--no-token)');
+  const url = `http://${hostLiteral(settings.host)}:${portOf(app)}`;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${host}:${port}`,
+    url,
+    pageUrl: token ? `${url}/?token=${encodeURIComponent(token)}` : `${url}/`,
+    token,
     qntx,
     app,
     close: () =>
@@ -62,4 +89,9 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
         await qntx.close();
       })()),
   };
+}
+
+function portOf(app: FastifyInstance): number {
+  const addr = app.server.address();
+  return typeof addr === 'object' && addr ? addr.port : 0;
 }

@@ -1,6 +1,8 @@
 // WebSocket /ws: pushes ServerEvents to browsers. A client gets everything, or one schedule's
 // events after {type:'subscribe', schedule_id}. Ping/pong drops dead peers; a client whose send
 // buffer grows past a limit is dropped so that a slow consumer never holds the server back.
+// The upgrade meets the HTTP checks: this server's Host and Origin, and the token (Bearer header
+// or the page's cookie; never the query string, which ends up in logs and history).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +10,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { ServerEvent } from '../protocol.js';
-import { checkBearer } from './auth.js';
+import { isAuthorized } from './auth.js';
+import { RequestGuard } from './request-guard.js';
 
 /** Where events come from: Pulse's event bus (which also carries the API's events). */
 export interface EventSource {
@@ -17,7 +20,11 @@ export interface EventSource {
 
 export interface WsOptions {
   events: EventSource;
-  token?: string | undefined;
+  token: string | undefined;
+  cookieName(): string;
+  bindHost: string;
+  allowedHosts: readonly string[];
+  port(): number;
   logger: Logger;
   heartbeatMs?: number;
   /** Bytes queued for one client before it is dropped. */
@@ -39,17 +46,17 @@ export function attachWebSocket(app: FastifyInstance, opts: WsOptions): () => vo
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const clients = new Set<Client>();
   const maxBuffered = opts.maxBuffered ?? 4 * 1024 * 1024;
+  const guard = new RequestGuard({ bindHost: opts.bindHost, allowedHosts: opts.allowedHosts, port: opts.port });
 
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws') return reject(socket, 404, 'Not Found');
-    if (!sameOrigin(req)) return reject(socket, 403, 'Forbidden');
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/ws') return reject(socket, 404, 'Not Found');
     try {
-      const fromQuery = url.searchParams.get('token');
-      checkBearer(req.headers.authorization ?? (fromQuery ? `Bearer ${fromQuery}` : undefined), opts.token);
+      guard.checkUpgrade(req.headers);
     } catch {
-      return reject(socket, 401, 'Unauthorized');
+      return reject(socket, 403, 'Forbidden');
     }
+    if (!isAuthorized(req.headers, { token: opts.token, cookieName: opts.cookieName })) return reject(socket, 401, 'Unauthorized');
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws));
   });
 
@@ -113,17 +120,6 @@ export function attachWebSocket(app: FastifyInstance, opts: WsOptions): () => vo
 
 function reject(socket: Duplex, status: number, text: string): void {
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-/** Browsers send Origin: refuse pages of other sites (cross-site WebSocket hijacking). */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /** The schedule an event concerns, for clients subscribed to one schedule. */

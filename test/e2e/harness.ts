@@ -32,7 +32,13 @@ export function assertBuilt(): void {
 }
 
 export interface RunningQntx {
+  /** The base URL (http://127.0.0.1:<port>). */
   url: string;
+  /** The line `qntx serve` printed: the base URL with ?token=…, what a user opens. */
+  pageUrl: string;
+  token: string;
+  /** `{authorization: 'Bearer …'}` for API calls made by the test itself. */
+  auth: Record<string, string>;
   dataDir: string;
   /** Everything the server printed, for failure messages. */
   output(): string;
@@ -53,7 +59,7 @@ export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 
     const timer = setTimeout(() => reject(new Error(`qntx serve did not start in 20 s:\n${out}`)), 20_000);
     const onData = (b: Buffer) => {
       out += b.toString();
-      const m = /qntx listening on (http:\/\/\S+)/.exec(out);
+      const m = /qntx listening on (http:\/\/\S+)\n/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -66,9 +72,9 @@ export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 
       reject(new Error(`qntx serve exited with ${code}:\n${out}`));
     });
   });
-  let url: string;
+  let pageUrl: string;
   try {
-    url = await started;
+    pageUrl = await started;
   } catch (err) {
     child.kill('SIGKILL');
     throw err;
@@ -76,8 +82,13 @@ export async function startQntx(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 
   // Never outlive the test process, even when it fails before stop().
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);
+  const printed = new URL(pageUrl);
+  const token = printed.searchParams.get('token') ?? '';
   return {
-    url,
+    url: printed.origin,
+    pageUrl,
+    token,
+    auth: { authorization: `Bearer ${token}` },
     dataDir,
     output: () => out,
     stop: async (opts = {}) => {
@@ -106,8 +117,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh page on the canvas, with console errors and dialogs recorded. */
-export async function openCanvas(browser: Browser, url: string, viewport = { width: 1440, height: 900 }) {
+/** A fresh page on the canvas, opened at the printed URL (with its token), with console errors and dialogs recorded. */
+export async function openCanvas(browser: Browser, server: Pick<RunningQntx, 'pageUrl'>, viewport = { width: 1440, height: 900 }) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   const dialogs: string[] = [];
@@ -117,7 +128,7 @@ export async function openCanvas(browser: Browser, url: string, viewport = { wid
     void d.dismiss();
   });
   page.on('pageerror', (e) => pageErrors.push(e.message));
-  await page.goto(url);
+  await page.goto(server.pageUrl);
   await waitForCanvas(page);
   return { context, page, dialogs, pageErrors };
 }

@@ -63,8 +63,11 @@ describe('the canvas in a browser', { skip }, () => {
   }
 
   it("walks the seed's flow: missing handler → Create handler → Save → scheduled runs → attestations", T, async () => {
-    const { url } = await freshServer();
-    const { page, dialogs, pageErrors } = await openCanvas(browser, url);
+    const srv = await freshServer();
+    const { page, dialogs, pageErrors } = await openCanvas(browser, srv);
+    // The token went into an HttpOnly cookie and out of the address bar.
+    assert.equal(new URL(page.url()).search, '');
+    assert.equal(await page.evaluate('document.cookie'), '', 'the cookie is HttpOnly');
 
     // 1. An IX glyph for `ix webhook`: no handler yet, so red with Create handler.
     const ix = await spawnGlyph(page, 'ix');
@@ -140,8 +143,7 @@ describe('the canvas in a browser', { skip }, () => {
   });
 
   it('marks the line of a syntax error when a handler is saved', T, async () => {
-    const { url } = await freshServer();
-    const { page } = await openCanvas(browser, url);
+    const { page } = await openCanvas(browser, await freshServer());
     const py = await spawnGlyph(page, 'py');
     await replaceCode(page, py, 'x = 1\ny = 2\ndef broken(:\n    pass\n');
     await page.locator(py).getByRole('button', { name: 'Save as handler…' }).click();
@@ -156,7 +158,7 @@ describe('the canvas in a browser', { skip }, () => {
 
   it('keeps glyphs, positions and contents across a reload and a server restart', T, async () => {
     const srv = await freshServer();
-    const { page } = await openCanvas(browser, srv.url);
+    const { page } = await openCanvas(browser, srv);
     const ix = await spawnGlyph(page, 'ix');
     const ax = await spawnGlyph(page, 'ax');
     await page.locator(`${ix} input[aria-label="ix command"]`).fill('git ./somewhere');
@@ -181,10 +183,12 @@ describe('the canvas in a browser', { skip }, () => {
     await page.locator(ix).waitFor();
     assert.deepEqual(await snapshot(page), before);
 
-    // A restart on the same data directory: still there.
+    // A restart on the same data directory: still there, with the same token. (The port is new
+    // here, and the cookie is per port, so the page is opened from the printed URL again.)
     await srv.stop();
     server = await startQntx(srv.dataDir);
-    await page.goto(server.url);
+    assert.equal(server.token, srv.token);
+    await page.goto(server.pageUrl);
     await waitForCanvas(page);
     await page.locator(ix).waitFor();
     assert.deepEqual(await snapshot(page), before);
@@ -199,14 +203,14 @@ describe('the canvas in a browser', { skip }, () => {
   });
 
   it('shows attestation values as text, never as HTML', T, async () => {
-    const { url } = await freshServer();
-    const res = await fetch(`${url}/api/as`, {
+    const srv = await freshServer();
+    const res = await fetch(`${srv.url}/api/as`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...srv.auth },
       body: JSON.stringify({ subjects: [XSS], predicates: ['xss-probe'], contexts: ['e2e'], attributes: { note: XSS } }),
     });
     assert.equal(res.status, 201);
-    const { page, dialogs } = await openCanvas(browser, url);
+    const { page, dialogs } = await openCanvas(browser, srv);
     const ax = await spawnGlyph(page, 'ax');
     await page.locator(ax).getByLabel('Predicate').fill('xss-probe');
     await page.locator(ax).getByRole('button', { name: 'Search' }).click();
@@ -218,8 +222,7 @@ describe('the canvas in a browser', { skip }, () => {
   });
 
   it('shows script output of a Python run as text, never as HTML', T, async () => {
-    const { url } = await freshServer();
-    const { page, dialogs } = await openCanvas(browser, url);
+    const { page, dialogs } = await openCanvas(browser, await freshServer());
     const py = await spawnGlyph(page, 'py');
     await replaceCode(page, py, `print("${XSS}")\n`);
     await page.keyboard.press('ControlOrMeta+Enter');

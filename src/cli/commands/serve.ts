@@ -1,22 +1,46 @@
 // `qntx serve`: runs the HTTP API, the web app, the WebSocket and Pulse until SIGTERM/SIGINT.
+// Prints one line with the URL to open, holding the access token.
 import type { Command } from 'commander';
 import { startServer } from '../../server/serve.js';
 import { cliSettings } from '../context.js';
+
+interface ServeFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  databaseUrl?: string;
+  worker: boolean;
+  /** false with --no-token (commander's negation). */
+  token: boolean;
+  allowedHost?: string[];
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('run the server (default http://127.0.0.1:8770, SQLite in ./data)')
-    .option('--host <host>', 'address to bind (QNTX_HOST); non-loopback requires QNTX_TOKEN')
+    .option('--host <host>', 'address to bind (QNTX_HOST)')
     .option('--port <port>', 'port, 0 = any free port (QNTX_PORT)')
     .option('--data-dir <dir>', 'data directory for SQLite (QNTX_DATA_DIR)')
     .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (QNTX_DATABASE_URL)')
     .option('--no-worker', 'do not run jobs in this process (API, UI and ticker only)')
-    .action(async (opts: { host?: string; port?: string; dataDir?: string; databaseUrl?: string; worker: boolean }) => {
-      const { worker, ...flags } = opts;
-      const settings = cliSettings({ ...flags, ...(worker ? {} : { workerConcurrency: 0 }) });
+    .option('--allowed-host <name>', 'also answer to this Host (a reverse proxy\'s name; repeatable; QNTX_ALLOWED_HOSTS)', collect)
+    .option('--no-token', 'serve without an access token (loopback only; anyone on this machine gets in)')
+    .action(async (opts: ServeFlags) => {
+      const { worker, token, allowedHost, ...flags } = opts;
+      const settings = cliSettings({
+        ...flags,
+        ...(worker ? {} : { workerConcurrency: 0 }),
+        ...(token ? {} : { noToken: true }),
+        ...(allowedHost ? { allowedHosts: allowedHost } : {}),
+      });
       const server = await startServer(settings);
-      process.stdout.write(`qntx listening on ${server.url}\n`);
+      if (!server.token) {
+        process.stderr.write('warning: serving without an access token (--no-token): any program or user of this machine can run code through it\n');
+      }
+      process.stdout.write(`qntx listening on ${server.pageUrl}\n`);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -1,94 +1,160 @@
-// Pulse routes (SPEC §6): schedules, executions and jobs. Lists are paged with a cursor.
+// Pulse routes (SPEC §6): schedules, executions and jobs. Lists are paged with a cursor and stop
+// at the response budget.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Pulse } from '../../pulse/pulse.js';
-import type { CreateScheduleInput, PatchScheduleInput } from '../../pulse/schedules.js';
-import { parseInput } from '../validate.js';
+import type { ServerLimits } from '../deps.js';
+import { cursor, emptyBody, errorResponses, idParams, jsonValue, text } from '../schemas/common.js';
+import { executionDto, jobDto, scheduleDto } from '../schemas/responses.js';
 
-const idParams = z.object({ id: z.string().min(1).max(64) });
+const MAX_INTERVAL_SECONDS = 366 * 24 * 3600;
+/** A job's payload, serialised: jobs are listed 500 a page. */
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+
 const paging = {
   limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: cursor.optional(),
 };
 const scheduleQuery = z.strictObject({
   ...paging,
   state: z.enum(['active', 'paused', 'inactive']).optional(),
-  handler_name: z.string().min(1).optional(),
-  created_from: z.string().min(1).optional(),
+  handler_name: text(200, 1).optional(),
+  created_from: text(200, 1).optional(),
 });
 const jobQuery = z.strictObject({
   ...paging,
   status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'paused']).optional(),
-  handler_name: z.string().min(1).optional(),
-  schedule_id: z.string().min(1).optional(),
-  source: z.string().min(1).optional(),
+  handler_name: text(200, 1).optional(),
+  schedule_id: text(64, 1).optional(),
+  source: text(500, 1).optional(),
 });
 const pageQuery = z.strictObject(paging);
+const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS).describe('0 = run once');
+const createBody = z.strictObject({
+  ats_code: text(10_000, 1).describe('e.g. "ix webhook --since last_run"'),
+  interval_seconds: interval,
+  created_from: text(200, 1).nullish(),
+});
+const patchBody = z.strictObject({ interval_seconds: interval.optional(), state: z.enum(['active', 'paused']).optional() });
+const payload = jsonValue.superRefine((v, ctx) => {
+  if (v !== undefined && JSON.stringify(v).length > MAX_PAYLOAD_BYTES) ctx.addIssue({ code: 'custom', message: `must serialise to at most ${MAX_PAYLOAD_BYTES} bytes` });
+});
 const enqueueBody = z.strictObject({
-  handler_name: z.string().min(1).max(200),
-  payload: z.unknown().optional(),
-  source: z.string().min(1).max(500).optional(),
+  handler_name: text(200, 1),
+  payload: payload.optional(),
+  source: text(500, 1).optional(),
   max_retries: z.number().int().min(0).max(100).optional(),
-  timeout_ms: z.number().int().min(1).optional(),
+  timeout_ms: z.number().int().min(1).max(7 * 24 * 3600_000).optional(),
 });
 
-export function pulseRoutes(app: FastifyInstance, pulse: Pulse): void {
-  app.post('/api/pulse/schedules', async (req, reply) => {
-    const schedule = await pulse.createSchedule((req.body ?? {}) as CreateScheduleInput);
-    return reply.status(201).send(schedule);
-  });
+const page = <T extends z.ZodType>(key: string, item: T) => z.object({ [key]: z.array(item), next_cursor: z.string().nullable() });
 
-  app.get('/api/pulse/schedules', async (req) => {
-    const { limit, cursor, ...filter } = parseInput(scheduleQuery, req.query, 'query');
-    const page = await pulse.listSchedules(filter, { limit, cursor });
-    return { schedules: page.items, next_cursor: page.next_cursor };
-  });
+/**
+ * Keeps the items that fit `budget` bytes (at least one); Pulse pages continue after the last id,
+ * so a cut page's cursor is the last kept item's id.
+ */
+function withinBudget<T extends { id: string }>(p: { items: T[]; next_cursor: string | null }, budget: number) {
+  let total = 0;
+  let n = 0;
+  for (const item of p.items) {
+    total += JSON.stringify(item).length;
+    if (n > 0 && total > budget) break;
+    n++;
+  }
+  return n === p.items.length ? p : { items: p.items.slice(0, n), next_cursor: p.items[n - 1]!.id };
+}
 
-  app.get('/api/pulse/schedules/:id', async (req) => pulse.getSchedule(parseInput(idParams, req.params, 'path').id));
+export function pulseRoutes(root: FastifyInstance, pulse: Pulse, limits: ServerLimits): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  const budget = limits.responseBudgetBytes;
+  const withId = { params: idParams };
 
-  app.patch('/api/pulse/schedules/:id', async (req) => {
-    const { id } = parseInput(idParams, req.params, 'path');
-    return pulse.updateSchedule(id, (req.body ?? {}) as PatchScheduleInput);
-  });
+  app.post(
+    '/api/pulse/schedules',
+    { schema: { summary: 'Create a schedule from an ats_code', body: createBody, response: { 201: scheduleDto, ...errorResponses } } },
+    async (req, reply) => reply.status(201).send(await pulse.createSchedule(req.body)),
+  );
 
-  app.delete('/api/pulse/schedules/:id', async (req, reply) => {
-    const { id } = parseInput(idParams, req.params, 'path');
-    await pulse.deleteSchedule(id);
-    return reply.status(200).send({ deleted: true, id });
-  });
+  app.get(
+    '/api/pulse/schedules',
+    { schema: { summary: 'List schedules', querystring: scheduleQuery, response: { 200: page('schedules', scheduleDto), ...errorResponses } } },
+    async (req) => {
+      const { limit, cursor, ...filter } = req.query;
+      const p = withinBudget(await pulse.listSchedules(filter, { limit, cursor }), budget);
+      return { schedules: p.items, next_cursor: p.next_cursor };
+    },
+  );
 
-  app.post('/api/pulse/schedules/:id/trigger', async (req, reply) => {
-    const { id } = parseInput(idParams, req.params, 'path');
-    return reply.status(201).send(await pulse.triggerSchedule(id));
-  });
+  app.get('/api/pulse/schedules/:id', { schema: { summary: 'One schedule', ...withId, response: { 200: scheduleDto, ...errorResponses } } }, async (req) =>
+    pulse.getSchedule(req.params.id),
+  );
 
-  app.get('/api/pulse/schedules/:id/executions', async (req) => {
-    const { id } = parseInput(idParams, req.params, 'path');
-    const { limit, cursor } = parseInput(pageQuery, req.query, 'query');
-    await pulse.getSchedule(id);
-    const page = await pulse.listExecutions(id, { limit, cursor });
-    return { executions: page.items, next_cursor: page.next_cursor };
-  });
+  app.patch(
+    '/api/pulse/schedules/:id',
+    { schema: { summary: 'Pause, resume or change the interval', ...withId, body: patchBody, response: { 200: scheduleDto, ...errorResponses } } },
+    async (req) => pulse.updateSchedule(req.params.id, req.body),
+  );
 
-  app.get('/api/pulse/executions/:id', async (req) => pulse.getExecution(parseInput(idParams, req.params, 'path').id));
+  app.delete(
+    '/api/pulse/schedules/:id',
+    { schema: { summary: 'Delete a schedule', ...withId, response: { 200: z.object({ deleted: z.literal(true), id: z.string() }), ...errorResponses } } },
+    async (req) => {
+      await pulse.deleteSchedule(req.params.id);
+      return { deleted: true as const, id: req.params.id };
+    },
+  );
 
-  app.get('/api/pulse/jobs', async (req) => {
-    const { limit, cursor, ...filter } = parseInput(jobQuery, req.query, 'query');
-    const page = await pulse.listJobs(filter, { limit, cursor });
-    return { jobs: page.items, next_cursor: page.next_cursor };
-  });
+  app.post(
+    '/api/pulse/schedules/:id/trigger',
+    { schema: { summary: 'Run a schedule now', ...withId, body: emptyBody, response: { 201: executionDto, ...errorResponses } } },
+    async (req, reply) => reply.status(201).send(await pulse.triggerSchedule(req.params.id)),
+  );
 
-  app.post('/api/pulse/jobs', async (req, reply) => {
-    const b = parseInput(enqueueBody, req.body ?? {}, 'job');
-    const job = await pulse.enqueue(b.handler_name, b.payload ?? {}, {
-      ...(b.source ? { source: b.source } : {}),
-      ...(b.max_retries === undefined ? {} : { maxRetries: b.max_retries }),
-      ...(b.timeout_ms === undefined ? {} : { timeoutMs: b.timeout_ms }),
-    });
-    return reply.status(201).send(job);
-  });
+  app.get(
+    '/api/pulse/schedules/:id/executions',
+    { schema: { summary: "A schedule's executions", ...withId, querystring: pageQuery, response: { 200: page('executions', executionDto), ...errorResponses } } },
+    async (req) => {
+      const p = withinBudget(await pulse.listExecutions(req.params.id, req.query), budget);
+      return { executions: p.items, next_cursor: p.next_cursor };
+    },
+  );
 
-  app.get('/api/pulse/jobs/:id', async (req) => pulse.getJob(parseInput(idParams, req.params, 'path').id));
+  app.get('/api/pulse/executions/:id', { schema: { summary: 'One execution', ...withId, response: { 200: executionDto, ...errorResponses } } }, async (req) =>
+    pulse.getExecution(req.params.id),
+  );
 
-  app.post('/api/pulse/jobs/:id/cancel', async (req) => pulse.cancelJob(parseInput(idParams, req.params, 'path').id));
+  app.get(
+    '/api/pulse/jobs',
+    { schema: { summary: 'List jobs', querystring: jobQuery, response: { 200: page('jobs', jobDto), ...errorResponses } } },
+    async (req) => {
+      const { limit, cursor, ...filter } = req.query;
+      const p = withinBudget(await pulse.listJobs(filter, { limit, cursor }), budget);
+      return { jobs: p.items, next_cursor: p.next_cursor };
+    },
+  );
+
+  app.post(
+    '/api/pulse/jobs',
+    { schema: { summary: 'Queue a job', body: enqueueBody, response: { 201: jobDto, ...errorResponses } } },
+    async (req, reply) => {
+      const b = req.body;
+      const job = await pulse.enqueue(b.handler_name, b.payload ?? {}, {
+        ...(b.source ? { source: b.source } : {}),
+        ...(b.max_retries === undefined ? {} : { maxRetries: b.max_retries }),
+        ...(b.timeout_ms === undefined ? {} : { timeoutMs: b.timeout_ms }),
+      });
+      return reply.status(201).send(job);
+    },
+  );
+
+  app.get('/api/pulse/jobs/:id', { schema: { summary: 'One job', ...withId, response: { 200: jobDto, ...errorResponses } } }, async (req) =>
+    pulse.getJob(req.params.id),
+  );
+
+  app.post(
+    '/api/pulse/jobs/:id/cancel',
+    { schema: { summary: 'Cancel a job', ...withId, body: emptyBody, response: { 200: jobDto, ...errorResponses } } },
+    async (req) => pulse.cancelJob(req.params.id),
+  );
 }

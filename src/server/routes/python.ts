@@ -1,6 +1,7 @@
 // Python routes: ad hoc execute (the editor's Run button) and handler registration, listing,
 // versions and removal (SPEC §4, §6).
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AttestationService } from '../../ats/service.js';
 import { NotFoundError } from '../../errors.js';
@@ -10,7 +11,8 @@ import { RunWriter } from '../../ix/run-writer.js';
 import type { ServerEvent } from '../../protocol.js';
 import type { Pulse } from '../../pulse/pulse.js';
 import type { PythonRunner } from '../../python/runner.js';
-import { parseInput } from '../validate.js';
+import { errorResponses, jsonObject, text } from '../schemas/common.js';
+import { executeResult, handlerDetail, handlerList, handlerRemoved, handlerVersionDto } from '../schemas/responses.js';
 
 export interface PythonRouteDeps {
   ats: AttestationService;
@@ -20,26 +22,34 @@ export interface PythonRouteDeps {
   publish?: (e: ServerEvent) => void;
 }
 
+const MAX_CODE = 2 * 1024 * 1024;
+
 const executeBody = z.strictObject({
-  code: z.string().max(2 * 1024 * 1024),
-  script_type: z.string().min(1).max(64).optional(),
-  args: z.array(z.string()).max(1000).optional(),
-  flags: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
-  state: z.record(z.string(), z.unknown()).optional(),
+  code: text(MAX_CODE),
+  script_type: text(64, 1).regex(/^[a-z0-9_-]+$/, 'lowercase letters, digits, - or _').optional(),
+  args: z.array(text(10_000)).max(1000).optional(),
+  flags: z
+    .record(text(200, 1), z.union([text(10_000), z.boolean()]))
+    .refine((f) => Object.keys(f).length <= 256, 'at most 256 flags')
+    .optional(),
+  state: jsonObject.refine((s) => JSON.stringify(s).length <= 1024 * 1024, 'must serialise to at most 1 MiB').optional(),
   timeout_ms: z.number().int().min(1).max(10 * 60_000).optional(),
 });
 
 const registerBody = z.strictObject({
-  script_type: z.string().max(200),
-  code: z.string().max(2 * 1024 * 1024),
-  language: z.string().max(40).optional(),
+  script_type: text(200),
+  code: text(MAX_CODE),
+  language: text(40).optional(),
 });
 
-const typeParams = z.object({ type: z.string().min(1).max(200) });
+const typeParams = z.strictObject({ type: text(200, 1) });
 
-export function pythonRoutes(app: FastifyInstance, d: PythonRouteDeps): void {
-  app.post('/api/python/execute', async (req, reply) => {
-    const b = parseInput(executeBody, req.body ?? {}, 'execute request');
+export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
+  const app = root.withTypeProvider<ZodTypeProvider>();
+  app.post('/api/python/execute', { schema: { summary: 'Run Python once (the editor\'s Run)', body: executeBody, response: { 200: executeResult, ...errorResponses } } }, async (req, reply) => {
+    const b = req.body;
+    // The run may outlast the idle-connection timeout; the client leaving still stops it (below).
+    req.raw.setTimeout(0);
     const source = `execute:${d.ats.ids.next()}`;
     const writer = new RunWriter({
       ats: d.ats,
@@ -74,19 +84,19 @@ export function pythonRoutes(app: FastifyInstance, d: PythonRouteDeps): void {
     };
   });
 
-  app.post('/api/python/register-handler', async (req, reply) => {
-    const b = parseInput(registerBody, req.body ?? {}, 'handler');
+  app.post('/api/python/register-handler', { schema: { summary: 'Save a handler version', body: registerBody, response: { 201: handlerVersionDto, ...errorResponses } } }, async (req, reply) => {
+    const b = req.body;
     const h = await d.handlers.register(b, 'canvas_glyph');
     return reply.status(201).send(h);
   });
 
-  app.get('/api/handlers', async () => {
+  app.get('/api/handlers', { schema: { summary: 'Current handlers', response: { 200: handlerList, ...errorResponses } } }, async () => {
     const [list, runs] = await Promise.all([d.handlers.list(), lastRunsByType(d.pulse)]);
     return { handlers: list.map((h) => ({ ...h, last_run: runs.get(h.script_type) ?? null })) };
   });
 
-  app.get('/api/handlers/:type', async (req) => {
-    const { type } = parseInput(typeParams, req.params, 'path');
+  app.get('/api/handlers/:type', { schema: { summary: "A type's handler, every version", params: typeParams, response: { 200: handlerDetail, ...errorResponses } } }, async (req) => {
+    const { type } = req.params;
     const versions = await d.handlers.versions(type);
     const current = await d.handlers.current(type);
     if (!versions.length) {
@@ -95,8 +105,8 @@ export function pythonRoutes(app: FastifyInstance, d: PythonRouteDeps): void {
     return { script_type: type, current: current ?? null, versions };
   });
 
-  app.delete('/api/handlers/:type', async (req) => {
-    const { type } = parseInput(typeParams, req.params, 'path');
+  app.delete('/api/handlers/:type', { schema: { summary: 'Remove (retract) a handler', params: typeParams, response: { 200: handlerRemoved, ...errorResponses } } }, async (req) => {
+    const { type } = req.params;
     return d.handlers.remove(type, 'canvas_glyph');
   });
 }

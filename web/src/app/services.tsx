@@ -9,9 +9,9 @@ export interface Services {
   bus: Bus;
 }
 
+/** Requests carry the session cookie (set at start-up from the URL's token, see api/session.ts). */
 export function createServices(): Services {
-  const token = new URLSearchParams(window.location.search).get('token') ?? window.localStorage.getItem('qntx.token') ?? undefined;
-  const http = createHttp((url, init) => window.fetch(url, init), '', token);
+  const http = createHttp((url, init) => window.fetch(url, init), '');
   return { api: createApi(http), bus: new Bus() };
 }
 

@@ -78,9 +78,7 @@ export class LiveSocket {
   }
 }
 
-/** The page's `?token=` goes along as a query parameter: a browser cannot set WebSocket headers. */
-export function wsUrl(loc: { protocol: string; host: string; search?: string }): string {
-  const token = new URLSearchParams(loc.search ?? '').get('token');
-  const base = `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
-  return token ? `${base}?token=${encodeURIComponent(token)}` : base;
+/** Same origin as the page: the upgrade carries the session cookie (a token in the URL would end up in logs). */
+export function wsUrl(loc: { protocol: string; host: string }): string {
+  return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
 }

@@ -1,0 +1,31 @@
+// The OpenAPI 3.1 document, generated from the routes' zod schemas (@fastify/swagger with
+// fastify-type-provider-zod's transforms) and served at GET /api/openapi.json.
+import fastifySwagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { errorResponses } from './schemas/common.js';
+
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'qntx',
+        version,
+        description:
+          'Attestations, ix handlers and the Pulse scheduler. Every route but /health and the page needs the access token ' +
+          '(Authorization: Bearer <token>, or the cookie POST /api/session sets). Every error is {error, details[], hint?}.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  app.get(
+    '/api/openapi.json',
+    { schema: { summary: 'This document', response: { 200: z.record(z.string(), z.unknown()), ...errorResponses } } },
+    async () => app.swagger(),
+  );
+}

@@ -1,0 +1,116 @@
+// The checks every request meets before routing matters, HTTP and /ws alike: the Host must name
+// this server (DNS rebinding), an Origin must be this server's on anything but GET/HEAD (cross-site
+// requests), and a body must be JSON, body-less POSTs included (no cross-site "simple" requests).
+import type { IncomingHttpHeaders } from 'node:http';
+import { ForbiddenError, UnsupportedMediaTypeError } from '../errors.js';
+import { hostLiteral, ownHostNames } from './bind-address.js';
+
+export interface GuardOptions {
+  /** The address the server is bound to. */
+  bindHost: string;
+  /** Names (or name:port) a reverse proxy may use. */
+  allowedHosts: readonly string[];
+  /** The port the server listens on (known once it listens). */
+  port(): number;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+interface HostPort {
+  name: string;
+  port: string | null;
+}
+
+/** Splits `name[:port]` or `[v6][:port]`; anything else (user info, paths, spaces) is null. */
+function splitHost(value: string): HostPort | null {
+  const m = /^(\[[0-9a-f:.]+\]|[a-z0-9._-]+)(?::(\d{1,5}))?$/i.exec(value);
+  return m ? { name: m[1]!.toLowerCase(), port: m[2] ?? null } : null;
+}
+
+export class RequestGuard {
+  private ownCache: { port: number; names: Set<string> } | undefined;
+
+  constructor(private readonly o: GuardOptions) {}
+
+  private own(): Set<string> {
+    const port = this.o.port();
+    if (this.ownCache?.port !== port) this.ownCache = { port, names: ownHostNames(this.o.bindHost, port) };
+    return this.ownCache.names;
+  }
+
+  /** Whether `name` with `port` (null: none given) is this server or an allowed name. */
+  private serves(hp: HostPort, allowOwn: boolean): boolean {
+    if (allowOwn && hp.port !== null && this.own().has(`${hp.name}:${hp.port}`)) return true;
+    return this.o.allowedHosts.some((entry) => {
+      const e = splitHost(entry);
+      if (!e || hostLiteral(e.name) !== hostLiteral(hp.name)) return false;
+      return e.port === null || e.port === hp.port;
+    });
+  }
+
+  checkHost(host: string | undefined): void {
+    const hp = host ? splitHost(host) : null;
+    if (!hp || !this.serves(hp, true)) {
+      throw new ForbiddenError(host ? `this server does not answer to the Host '${host.slice(0, 200)}'` : 'a Host header is required', {
+        details: [`host=${(host ?? '').slice(0, 200)}`],
+        hint: 'use http://127.0.0.1:<port>, or name this host with --allowed-host (QNTX_ALLOWED_HOSTS)',
+      });
+    }
+  }
+
+  /** Whether an Origin header names this server: http on its own names, http(s) on allowed ones. */
+  originAllowed(origin: string): boolean {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+    return this.serves({ name: url.hostname.toLowerCase(), port }, url.protocol === 'http:');
+  }
+
+  checkOrigin(method: string, origin: string | undefined): void {
+    if (origin === undefined || SAFE_METHODS.has(method)) return;
+    if (!this.originAllowed(origin)) {
+      throw new ForbiddenError('requests from other sites are refused', {
+        details: [`origin=${origin.slice(0, 200)}`, `method=${method}`],
+        hint: 'call the API from the qntx page itself, or from a client that sends no Origin',
+      });
+    }
+  }
+
+  checkContentType(method: string, headers: IncomingHttpHeaders): void {
+    const hasBody = headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
+    if (!BODY_METHODS.has(method) && !hasBody) return;
+    const type = headers['content-type'];
+    if (!isJsonType(type)) {
+      throw new UnsupportedMediaTypeError(`a ${method} body must be application/json`, {
+        details: [`content-type=${(type ?? '').slice(0, 100)}`],
+        hint: 'send Content-Type: application/json (with a JSON body, or none)',
+      });
+    }
+  }
+
+  /** Every check of an HTTP request, in order: Host, Origin, body type. */
+  check(method: string, headers: IncomingHttpHeaders): void {
+    this.checkHost(headers.host);
+    this.checkOrigin(method, headers.origin);
+    this.checkContentType(method, headers);
+  }
+
+  /** The checks of a WebSocket upgrade: the Host, and an Origin (browsers always send one) of this server. */
+  checkUpgrade(headers: IncomingHttpHeaders): void {
+    this.checkHost(headers.host);
+    this.checkOrigin('UPGRADE', headers.origin);
+  }
+}
+
+function isJsonType(value: string | undefined): boolean {
+  if (!value) return false;
+  const [type, ...params] = value.split(';').map((s) => s.trim().toLowerCase());
+  if (type !== 'application/json') return false;
+  return params.every((p) => !p.startsWith('charset=') || p === 'charset=utf-8' || p === 'charset="utf-8"');
+}
