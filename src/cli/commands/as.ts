@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseAttestationText, parseAttestationWords } from '../../ats/text.js';
 import { dbOptions, withQntx, type DbFlags } from '../context.js';
-import { formatTime, printJson } from '../output.js';
+import { formatTime, printJson, terminalSafe } from '../output.js';
 
 export function registerAs(program: Command): void {
   dbOptions(
@@ -16,7 +16,7 @@ export function registerAs(program: Command): void {
       const a = await withQntx(opts, (q) => q.ats.attest(parsed, { source: 'cli', actor: 'cli' }));
       if (opts.json) return printJson(a);
       process.stdout.write(
-        `${a.id}  as ${a.subjects.join(' ')} is ${a.predicates.join(' ')} of ${a.contexts.join(' ')} by ${a.actors.join(' ')} at ${formatTime(a.timestamp)}\n`,
+        terminalSafe(`${a.id}  as ${a.subjects.join(' ')} is ${a.predicates.join(' ')} of ${a.contexts.join(' ')} by ${a.actors.join(' ')} at ${formatTime(a.timestamp)}`) + '\n',
       );
     });
 }

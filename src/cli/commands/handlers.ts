@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { dbOptions, withQntx, type DbFlags } from '../context.js';
-import { formatTime, printJson, printTable } from '../output.js';
+import { formatTime, printJson, printTable, terminalSafe } from '../output.js';
 
 export function registerHandlers(program: Command): void {
   const h = program.command('handlers').description('ix handlers: Python scripts stored as attestations');
@@ -23,7 +23,8 @@ export function registerHandlers(program: Command): void {
       const shown = o.version ? versions.find((v) => v.version === Number(o.version)) : (current ?? versions[0]);
       if (!shown) throw new NotFoundError(`no version ${o.version} of '${type}'`, { details: [`script_type=${type}`, `version=${o.version}`] });
       process.stdout.write(`# ${type} v${shown.version} (${shown.id}, ${formatTime(shown.created_at)})${current ? '' : ' — removed'}\n`);
-      process.stdout.write(shown.code.endsWith('\n') ? shown.code : shown.code + '\n');
+      const code = terminalSafe(shown.code, true);
+      process.stdout.write(code.endsWith('\n') ? code : code + '\n');
       process.stdout.write(`# versions: ${versions.map((v) => `v${v.version}`).join(', ')}\n`);
     });
 

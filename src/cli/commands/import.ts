@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { importJsonl, type ImportProgress } from '../../ats/import.js';
 import { dbOptions, withQntx, type DbFlags } from '../context.js';
-import { printJson } from '../output.js';
+import { printJson, terminalSafe } from '../output.js';
 
 export function registerImport(program: Command): void {
   dbOptions(
@@ -37,7 +37,7 @@ export function registerImport(program: Command): void {
       const secs = (Date.now() - started) / 1000;
       const rate = Math.round(res.imported / Math.max(secs, 0.001));
       if (opts.json) return printJson({ ...res, seconds: secs, rate });
-      for (const e of res.errors) process.stderr.write(`skipped line ${e.line}: ${e.error}\n`);
+      for (const e of res.errors) process.stderr.write(`skipped line ${e.line}: ${terminalSafe(e.error)}\n`);
       process.stdout.write(
         `imported ${res.imported} attestation(s) from ${res.lines} line(s) in ${secs.toFixed(2)} s (${rate}/s)${res.skipped ? `, skipped ${res.skipped} invalid` : ''}\n`,
       );

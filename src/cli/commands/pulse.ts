@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import type { ExecutionDto, ScheduleDto } from '../../protocol.js';
 import { dbOptions, withQntx, type DbFlags } from '../context.js';
 import { formatInterval } from '../interval.js';
-import { formatTime, printJson, printTable } from '../output.js';
+import { formatTime, printJson, printTable, terminalSafe } from '../output.js';
 
 export function printSchedule(s: ScheduleDto): void {
   process.stdout.write(
-    `${s.id}  ${s.state}  ${formatInterval(s.interval_seconds)}  ${s.ats_code}\n` +
-      `  handler ${s.handler_name}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n`,
+    terminalSafe(`${s.id}  ${s.state}  ${formatInterval(s.interval_seconds)}  ${s.ats_code}`) +
+      `\n  handler ${terminalSafe(s.handler_name)}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n`,
   );
 }
 
