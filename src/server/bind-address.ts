@@ -18,12 +18,16 @@ export function isLoopbackIp(ip: string): boolean {
   return mapped ? loopback.check(mapped[1]!, 'ipv4') : loopback.check(bare, 'ipv6');
 }
 
+export type LookupAll = (name: string) => Promise<Array<{ address: string }>>;
+
+const lookupAll: LookupAll = (name) => lookup(name, { all: true, verbatim: true });
+
 /** Whether binding `host` listens on loopback only: every address the name resolves to is loopback. */
-export async function bindsLoopbackOnly(host: string): Promise<boolean> {
+export async function bindsLoopbackOnly(host: string, resolve: LookupAll = lookupAll): Promise<boolean> {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (net.isIP(bare)) return isLoopbackIp(bare);
   try {
-    const addrs = await lookup(bare, { all: true, verbatim: true });
+    const addrs = await resolve(bare);
     return addrs.length > 0 && addrs.every((a) => isLoopbackIp(a.address));
   } catch {
     return false;
