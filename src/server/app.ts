@@ -20,7 +20,21 @@ import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
 import { sessionRoutes } from './routes/session.js';
 
+/** A route as registered: what the OpenAPI document must list and answers must match. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+  auth: 'required' | 'optional' | 'public';
+  /** The zod response schemas by status ('200', '4xx', …). */
+  response: Record<string, unknown>;
+  hidden: boolean;
+}
+
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route of this server (tests compare it with the OpenAPI document). */
+    qntxRoutes: RouteRecord[];
+  }
   interface FastifyContextConfig {
     /** Default: the token is required. 'optional': served either way (req.authorized tells); 'public': never checked. */
     auth?: 'optional' | 'public';
@@ -55,6 +69,15 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   registerJsonBody(app);
+  const routes: RouteRecord[] = [];
+  app.decorate('qntxRoutes', routes);
+  app.addHook('onRoute', (r) => {
+    const schema = (r.schema ?? {}) as { response?: Record<string, unknown>; hide?: boolean };
+    for (const method of [r.method].flat()) {
+      // auth is read later: hooks of inner scopes (the page's) set it after this one ran.
+      routes.push({ method, url: r.url, get auth() { return r.config?.auth ?? 'required'; }, response: schema.response ?? {}, hidden: schema.hide === true });
+    }
+  });
 
   // Headers first, so that every answer (errors of the checks below included) carries them.
   await app.register(fastifyHelmet, {

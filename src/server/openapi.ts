@@ -2,9 +2,13 @@
 // fastify-type-provider-zod's transforms) and served at GET /api/openapi.json.
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses } from './schemas/common.js';
+
+// The provider's default override drops union branches that are transforms (a string given for a
+// list, an ISO timestamp) from request schemas; the document needs no override for OpenAPI 3.1.
+const zodToJsonConfig = { override: () => undefined };
 
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   await app.register(fastifySwagger, {
@@ -20,8 +24,8 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transform: createJsonSchemaTransform({ zodToJsonConfig }),
+    transformObject: createJsonSchemaTransformObject({ zodToJsonConfig }),
   });
   app.get(
     '/api/openapi.json',
