@@ -55,7 +55,8 @@ export class PostgresAttestationStore implements AttestationStore {
     // Sizes first (octet_length reads no TOASTed value), then only the rows that fit.
     const { compiled, limit } = buildAttestationSizesQuery(this.db, filter);
     const { seqs, next_cursor } = pickWithinBudget((await this.db.executeQuery(compiled)).rows, limit, filter.maxBytes);
-    const rows = seqs.length ? await this.db.selectFrom('attestations').selectAll().where('seq', 'in', seqs).execute() : [];
+    // One array parameter rather than a thousand: PostgreSQL plans it as fast and parses less.
+    const rows = seqs.length ? await this.db.selectFrom('attestations').selectAll().where(sql<boolean>`seq = any(${seqs}::bigint[])`).execute() : [];
     return { items: inOrder(seqs, rows as AttestationRowOut[]).map(rowToAttestation), next_cursor };
   }
 

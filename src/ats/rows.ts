@@ -49,6 +49,44 @@ export function pickWithinBudget(rows: AttestationSizeRow[], limit: number, maxB
   return { seqs, next_cursor: more && last ? encodeCursor({ t: Number(last.timestamp), s: Number(last.seq) }) : null };
 }
 
+/** The bytes a stored row serialises to, roughly: its text columns and the JSON around them. */
+function rowBytes(r: AttestationRowOut): number {
+  return (
+    ROW_OVERHEAD +
+    Buffer.byteLength(r.id) +
+    Buffer.byteLength(r.subjects) +
+    Buffer.byteLength(r.predicates) +
+    Buffer.byteLength(r.contexts) +
+    Buffer.byteLength(r.actors) +
+    Buffer.byteLength(r.source) +
+    Buffer.byteLength(r.attributes)
+  );
+}
+
+/**
+ * A page from rows read one by one (limit + 1 asked for): the first always, then as long as the
+ * total stays within `maxBytes`; the iteration is stopped at the first row that does not fit.
+ */
+export function budgetPage(rows: IterableIterator<AttestationRowOut>, limit: number, maxBytes: number): AttestationPage {
+  const page: AttestationRowOut[] = [];
+  let total = 0;
+  let more = false;
+  for (const r of rows) {
+    const bytes = rowBytes(r);
+    if (page.length >= limit || (page.length > 0 && total + bytes > maxBytes)) {
+      more = true;
+      break; // ends the iteration: the statement is reset, nothing further is read
+    }
+    total += bytes;
+    page.push(r);
+  }
+  const last = page[page.length - 1];
+  return {
+    items: page.map(rowToAttestation),
+    next_cursor: more && last ? encodeCursor({ t: Number(last.timestamp), s: Number(last.seq) }) : null,
+  };
+}
+
 /** Rows fetched by seq, put back in the order of `seqs`. */
 export function inOrder(seqs: number[], rows: AttestationRowOut[]): AttestationRowOut[] {
   const bySeq = new Map(rows.map((r) => [Number(r.seq), r]));

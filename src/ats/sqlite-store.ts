@@ -6,8 +6,8 @@ import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
-import { buildAttestationQuery, buildAttestationSizesQuery, type AttestationRowOut } from './query.js';
-import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
+import { buildAttestationQuery, type AttestationRowOut } from './query.js';
+import { budgetPage, duplicateIdError, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import { type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
 
@@ -66,11 +66,11 @@ export class SqliteAttestationStore implements AttestationStore {
       const { compiled, limit } = buildAttestationQuery(this.db, filter);
       return toPage(this.st.all(compiled), limit);
     }
-    // Sizes first, then only the rows that fit: a page of large rows never loads what it will not send.
-    const { compiled, limit } = buildAttestationSizesQuery(this.db, filter);
-    const { seqs, next_cursor } = pickWithinBudget(this.st.all(compiled), limit, filter.maxBytes);
-    const rows = seqs.length ? this.st.all(this.db.selectFrom('attestations').selectAll().where('seq', 'in', seqs).compile()) : [];
-    return { items: inOrder(seqs, rows as AttestationRowOut[]).map(rowToAttestation), next_cursor };
+    // Rows are read one at a time and the walk stops at the first that does not fit: a page of
+    // large rows never loads more than one row past its budget.
+    const { compiled, limit } = buildAttestationQuery(this.db, filter);
+    const rows = this.st.prepare(compiled.sql).iterate(...(compiled.parameters as unknown[])) as IterableIterator<AttestationRowOut>;
+    return budgetPage(rows, limit, filter.maxBytes);
   }
 
   async get(id: string): Promise<Attestation | undefined> {
