@@ -6,6 +6,7 @@ import { checkBearer } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { attestationRoutes } from './routes/attestations.js';
+import { axRoutes } from './routes/ax.js';
 import { canvasRoutes } from './routes/canvas.js';
 import { healthRoutes } from './routes/health.js';
 import { pulseRoutes } from './routes/pulse.js';
@@ -29,6 +30,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   attestationRoutes(app, deps);
   canvasRoutes(app, deps);
+  axRoutes(app, deps.qntx.ax);
   pulseRoutes(app, deps.qntx.pulse);
   pythonRoutes(app, {
     ats: deps.qntx.ats,
