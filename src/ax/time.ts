@@ -22,7 +22,8 @@ export function normalizeZone(text: string): string | undefined {
   let v = zoneCache.get(text);
   if (v === undefined) {
     const z = /^[A-Za-z0-9_+\-/:]{1,64}$/.test(text) ? Info.normalizeZone(text) : null;
-    v = z && z.isValid ? z.name : null;
+    // IANA names are matched case-insensitively; Intl gives their canonical spelling.
+    v = z && z.isValid ? (z.type === 'iana' ? new Intl.DateTimeFormat('en-US', { timeZone: z.name }).resolvedOptions().timeZone : z.name) : null;
     if (zoneCache.size < 1000) zoneCache.set(text, v);
   }
   return v ?? undefined;
