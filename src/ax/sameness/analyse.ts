@@ -8,7 +8,7 @@ import { groupClaims } from './groups.js';
 
 export interface SamenessResult {
   conflicts: AxConflictDto[];
-  /** Ids the resolved view hides: superseded or evolved away in a group, kept in none. */
+  /** Ids the resolved view hides: superseded or evolved away in every pair they take part in. */
   hidden: Set<string>;
 }
 
@@ -19,15 +19,15 @@ export function analyseSameness(
   identity?: (subject: string) => string,
 ): SamenessResult {
   const conflicts: AxConflictDto[] = [];
-  const lost = new Set<string>();
-  const kept = new Set<string>();
-  for (const g of groupClaims(items, identity)) {
+  const losses = new Map<string, number>();
+  const { groups, pairs } = groupClaims(items, identity);
+  for (const g of groups) {
     const c = classifyGroup(g, cfg, now);
     conflicts.push(c);
-    const k = new Set(c.kept);
-    for (const claim of g.claims) (k.has(claim.a.id) ? kept : lost).add(claim.a.id);
+    const kept = new Set(c.kept);
+    for (const claim of g.claims) if (!kept.has(claim.a.id)) losses.set(claim.a.id, (losses.get(claim.a.id) ?? 0) + 1);
   }
   const hidden = new Set<string>();
-  for (const id of lost) if (!kept.has(id)) hidden.add(id);
+  for (const [id, n] of losses) if (n === pairs.get(id)) hidden.add(id);
   return { conflicts, hidden };
 }

@@ -57,8 +57,13 @@ function toClaim(a: Attestation): Claim {
  * The groups where claims differ (in contexts, attributes or actors). `identity` maps a subject to
  * the identity it stands for (an alias to what the query asked for); the default is itself.
  */
-export function groupClaims(items: readonly Attestation[], identity: (subject: string) => string = (s) => s): ClaimGroup[] {
+export function groupClaims(
+  items: readonly Attestation[],
+  identity: (subject: string) => string = (s) => s,
+): { groups: ClaimGroup[]; pairs: Map<string, number> } {
   const byKey = new Map<string, ClaimGroup>();
+  /** How many (subject, predicate) pairs each attestation takes part in. */
+  const pairs = new Map<string, number>();
   for (const a of items) {
     const claim = toClaim(a);
     const seen = new Set<string>();
@@ -73,6 +78,7 @@ export function groupClaims(items: readonly Attestation[], identity: (subject: s
         g.claims.push(claim);
       }
     }
+    pairs.set(a.id, seen.size);
   }
   const out: ClaimGroup[] = [];
   for (const g of byKey.values()) {
@@ -82,5 +88,5 @@ export function groupClaims(items: readonly Attestation[], identity: (subject: s
     g.claims.sort((x, y) => x.a.timestamp - y.a.timestamp || (x.a.id < y.a.id ? -1 : x.a.id > y.a.id ? 1 : 0));
     out.push(g);
   }
-  return out;
+  return { groups: out, pairs };
 }
