@@ -32,14 +32,20 @@ const optsSchema = z.object({
 });
 type AxOpts = z.output<typeof optsSchema>;
 
-/** Shell words back into query text: a word holding spaces was one quoted word. */
+/**
+ * Shell words back into query text. One word is the whole query (`qntx ax 'alice is "a b"'`), as
+ * with `qntx as`; of several, a word holding spaces was one value (`qntx ax "John Doe" is x`).
+ */
 export function wordsToQuery(words: readonly string[]): string {
-  return words.map((w) => (/[\s]/.test(w) || w === '' ? `"${w.replace(/["\\]/g, (c) => `\\${c}`)}"` : w)).join(' ');
+  if (words.length === 1) return words[0]!;
+  return words.map((w) => (/\s/.test(w) || w === '' ? `"${w.replace(/["\\]/g, (c) => `\\${c}`)}"` : w)).join(' ');
 }
 
-/** The query text with the flag form's values added to its clauses. */
+/** The query text with the flag form's values added to its clauses (as typed when there are none). */
 export function withFlags(text: string, o: AxOpts): { text: string } {
   const q = parseAx(text);
+  // Unchanged, so error columns point into what the user typed.
+  if (!o.subject && !o.predicate && !o.context && !o.actor && o.since === undefined && o.until === undefined) return { text };
   const add = (list: string[], vs: string[] | undefined) => {
     for (const v of vs ?? []) if (!list.includes(v)) list.push(v);
   };
@@ -81,7 +87,7 @@ export function registerAx(program: Command): void {
       const query = o.order ? { ...compileAx(parseAx(text), { now: q.clock.now() }), order: o.order } : text;
       return q.ax.query({ query, limit: o.limit, cursor: o.cursor, all: o.all, every: interval, created_from: 'cli' });
     });
-    if (raw.json) return printJson(res);
+    if (raw.json) return printJson({ ...res, count: res.attestations.length });
     if (o.summary) printSummary(res.summary);
     else printAxTable(res);
     if (o.verbose) printConflicts(res.conflicts);
