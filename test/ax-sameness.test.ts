@@ -270,6 +270,16 @@ describe('sameness groups', () => {
     assert.deepEqual([...hidden], [sys.id]);
   });
 
+  it('a supersession names and scores the actor it overrides, not a bystander in another context', () => {
+    const sys = claim({ at: 0, by: 'ix:a', of: 'acme', attrs: { v: 1 } });
+    const human = claim({ at: S, by: 'hr', of: 'acme', attrs: { v: 2 } });
+    const llm = claim({ at: 2 * S, by: 'llm:x', of: 'globex', attrs: { v: 3 } });
+    const [c] = analyseSameness([sys, human, llm], samenessConfig(), NOW).conflicts;
+    assert.equal(c!.type, 'supersession');
+    assert.equal(c!.confidence, 0.8, 'human over system');
+    assert.equal(c!.reason, 'human hr overrides system ix:a');
+  });
+
   it('aliases of one identity are one subject', () => {
     const a = claim({ at: 0, s: 'ENTITY-A', attrs: { v: 1 } });
     const b = claim({ at: D, s: 'E-A', attrs: { v: 2 } });

@@ -30,6 +30,8 @@ export interface AxRequest {
   limit?: number | undefined;
   cursor?: string | undefined;
   all?: boolean | undefined;
+  /** false: start no `so` action. */
+  actions?: boolean | undefined;
   /** For `so`: run every N seconds (0 or absent: once). */
   every?: number | undefined;
   created_from?: string | undefined;
@@ -52,7 +54,7 @@ export class AxService {
     const read = readAxQuery(req.query, { now: this.o.clock.now() });
     const sameness = req.windows ? { ...this.o.sameness, ...req.windows } : undefined;
     const res = await this.engine.run(read.filter, { limit: req.limit, cursor: req.cursor, all: req.all, sameness });
-    if (read.filter.so?.length && !req.cursor) {
+    if (read.filter.so?.length && !req.cursor && req.actions !== false) {
       // A later page of the same query does not start the actions again.
       const q = read.parsed ?? parseAx(read.text);
       res.actions = await startAxActions(this.o.pulse, q, { intervalSeconds: req.every ?? 0, createdFrom: req.created_from });

@@ -93,9 +93,11 @@ function severalActors(g: ClaimGroup, cfg: SamenessConfig, actorCount: number): 
   const topValue = topClaims[0]!.valueKey;
   if (topClaims.every((c) => c.valueKey === topValue)) {
     const winner = newest(topClaims);
-    const second = Math.max(...cs.filter((c) => rank(c) < top).map(rank));
+    // Who is overridden: the most credible of those contradicting the winner in a shared context.
+    const overridden = cs.filter((c) => c.valueKey !== topValue && bad.has(c.contextKey));
+    const second = Math.max(...overridden.map(rank));
     const kept = cs.filter((c) => c.valueKey === topValue || !bad.has(c.contextKey));
-    const loser = cs.find((c) => rank(c) === second)!;
+    const loser = overridden.find((c) => rank(c) === second)!;
     return {
       type: 'supersession',
       confidence: 0.5 + 0.15 * (top - second),

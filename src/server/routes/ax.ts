@@ -13,6 +13,8 @@ const axBody = z.strictObject({
   cursor: z.string().min(1).max(200).optional(),
   /** Every match instead of the resolved view. */
   all: z.boolean().optional(),
+  /** false: run the query only, start no `so` action (the canvas refreshing its results). */
+  actions: z.boolean().optional(),
   /** For `so`: run every N seconds (0 or absent: once). */
   interval_seconds: z.number().int().min(0).max(366 * 24 * 3600).optional(),
   created_from: z.string().min(1).max(200).optional(),
