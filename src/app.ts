@@ -97,8 +97,8 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   );
   // The AX service needs Pulse (for `so` actions) and Pulse's python.script needs AX (for
   // ix.input): the job reaches the service through this late-bound reference.
-  let ax: AxService | undefined;
-  const axInput = (query: string) => prepareAxInput(ax!.engine, query, { now: clock.now(), spoolDir: path.join(settings.dataDir, 'ax-input') });
+  const late: { ax?: AxService } = {};
+  const axInput = (query: string) => prepareAxInput(late.ax!.engine, query, { now: clock.now(), spoolDir: path.join(settings.dataDir, 'ax-input') });
   const catalog = new Catalog()
     .register(pythonScriptJob({ ats, handlers, runner, publish, axInput }))
     .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }))
@@ -117,7 +117,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     leaseMs: settings.leaseMs,
     ...opts.pulse,
   });
-  ax = new AxService({ ats, database, clock, handlers, pulse, sameness });
+  const ax = (late.ax = new AxService({ ats, database, clock, handlers, pulse, sameness }));
   const fanout =
     database.kind === 'postgres' && database.pgConfig
       ? new PgEventBridge({

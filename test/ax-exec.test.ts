@@ -3,6 +3,8 @@
 // aliases (transitive, cycles, retraction, what matched).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { AliasEdges } from '../src/ax/alias-edges.js';
 import { AxEngine } from '../src/ax/engine.js';
 import { readAxQuery } from '../src/ax/read-query.js';
 import { samenessConfig } from '../src/ax/sameness/config.js';
@@ -12,7 +14,6 @@ import type { AxResponseDto } from '../src/protocol.js';
 import { DB_KINDS, openTestQntx, type TestQntx } from './helpers.js';
 
 const NOW = Date.parse('2026-03-10T15:30:00Z');
-const t = (iso: string) => Date.parse(iso);
 
 /** name → [subjects, predicates, contexts, actors, time, attributes?] */
 const FIXTURE: Record<string, [string[], string[], string[], string[], string, Record<string, unknown>?]> = {
@@ -41,7 +42,7 @@ for (const { kind, skip } of DB_KINDS) {
 
     before(async () => {
       q = await openTestQntx(kind, {}, { clock: new ManualClock(NOW) });
-      engine = new AxEngine({ store: q.store, clock: q.clock, sameness: samenessConfig() });
+      engine = new AxEngine({ store: q.store, aliasEdges: new AliasEdges(q.database), clock: q.clock, sameness: samenessConfig() });
       const items = Object.entries(FIXTURE).map(([name, [s, p, c, a, time, attributes]]) => {
         const att = q.ats.prepare({ subjects: s, predicates: p, contexts: c, actors: a, timestamp: time, attributes }, { source: 'test', actor: 'x' });
         id[name] = att.id;
@@ -217,7 +218,7 @@ for (const { kind, skip } of DB_KINDS) {
         assert.equal(r.truncated, true);
         assert.deepEqual(await knows('ax C0'), []);
         assert.deepEqual(await knows('ax C4'), ['C12'], 'within 8 hops');
-        const small = new AxEngine({ store: q.store, clock: q.clock, sameness: samenessConfig(), aliasLimits: { maxDepth: 20, maxIdentities: 5 } });
+        const small = new AxEngine({ store: q.store, aliasEdges: new AliasEdges(q.database), clock: q.clock, sameness: samenessConfig(), aliasLimits: { maxDepth: 20, maxIdentities: 5 } });
         const r2 = await small.aliases.resolve(['C0']);
         assert.equal(r2.of.size, 5);
         assert.equal(r2.truncated, true);
@@ -243,6 +244,35 @@ for (const { kind, skip } of DB_KINDS) {
         assert.equal(after.conflicts[0]!.type, 'evolution');
         assert.deepEqual(ids(after), [more.id], 'the resolved view shows the latest');
       });
+    });
+  });
+}
+
+for (const { kind, skip } of DB_KINDS) {
+  describe(`ax alias edges across an upgrade (${kind})`, { skip }, () => {
+    it('migration 008 backfills the edges of aliases stored before it, and the trigger keeps new ones', async () => {
+      const q = await openTestQntx(kind);
+      try {
+        const a = (s: string, c: string) => q.ats.prepare({ subjects: [s], predicates: ['alias'], contexts: [c] }, { source: 'test', actor: 'x' });
+        await q.store.insertMany([a('old-1', 'OLD'), a('old-2', 'OLD')]);
+        // Back to the state before 008: no table, no trigger, no record of the migration.
+        const db = q.database.db;
+        await sql`drop table ax_alias_edges`.execute(db);
+        if (kind === 'postgres') await sql`drop function ax_alias_edges_insert() cascade`.execute(db);
+        else await sql`drop trigger ax_alias_edges_insert`.execute(db);
+        await sql`delete from kysely_migration where name = '008_ax_alias_edges'`.execute(db);
+        await q.store.insertMany([a('between', 'OLD')]);
+        const { migrate } = await import('../src/db/migrations.js');
+        assert.deepEqual(await migrate(db as never, kind), ['008_ax_alias_edges']);
+        await q.store.insertMany([a('new-1', 'OLD')]);
+        const edges = new AliasEdges(q.database);
+        const { edges: found } = await edges.touching(['OLD'], 100);
+        assert.deepEqual(found.map((e) => e.subject).sort(), ['between', 'new-1', 'old-1', 'old-2']);
+        const engine = new AxEngine({ store: q.store, aliasEdges: edges, clock: q.clock, sameness: samenessConfig() });
+        assert.deepEqual([...(await engine.aliases.resolve(['OLD'])).of.keys()].sort(), ['OLD', 'between', 'new-1', 'old-1', 'old-2']);
+      } finally {
+        await q.cleanup();
+      }
     });
   });
 }

@@ -58,7 +58,7 @@ describe('qntx ax and qntx alias', () => {
   it('prints the sameness groups with --verbose and the summary with --summary', async () => {
     const v = await cli('ax', 'alice', 'is', 'engineer', '--verbose');
     assert.match(v.stdout, /sameness group/);
-    assert.match(v.stdout, /\n(evolution|coexistence|review)  alice is engineer  confidence \d\.\d\d/);
+    assert.match(v.stdout, /\n(evolution|coexistence|review) {2}alice is engineer {2}confidence \d\.\d\d/);
     const s = await cli('ax', 'is', 'engineer', '--summary');
     assert.match(s.stdout, /^matched 3, shown \d, sameness groups 1/);
     assert.match(s.stdout, /contexts: acme \(2\), globex \(1\)/);

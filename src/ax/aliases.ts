@@ -1,8 +1,7 @@
 // Aliases: `as A is alias of B` makes A and B one identity for queries. Resolution follows alias
 // edges both ways, transitively, breadth first, with bounded depth and size (so cycles and long
 // chains end); for each pair the newest attestation decides, so a retraction removes the edge.
-import type { AttestationStore } from '../ats/store.js';
-import type { Attestation } from '../ats/types.js';
+import type { AliasEdgeSource } from './alias-edges.js';
 
 export const ALIAS_PREDICATE = 'alias';
 
@@ -15,7 +14,7 @@ export interface AliasLimits {
 
 export const DEFAULT_ALIAS_LIMITS: AliasLimits = { maxDepth: 8, maxIdentities: 64 };
 
-/** Alias edges looked at per lookup (one indexed page each way). */
+/** Alias edges looked at per hop (one indexed query). */
 const EDGE_PAGE = 1000;
 
 export interface Identities {
@@ -25,20 +24,15 @@ export interface Identities {
   truncated: boolean;
 }
 
-const isRetraction = (a: Attestation) => a.attributes.retracted === true;
-
 export class AliasResolver {
   constructor(
-    private readonly store: AttestationStore,
+    private readonly edges: AliasEdgeSource,
     private readonly limits: AliasLimits = DEFAULT_ALIAS_LIMITS,
   ) {}
 
   /** The live alias neighbours of each value in `frontier` (both directions). */
   private async neighbours(frontier: string[]): Promise<{ edges: Map<string, Set<string>>; full: boolean }> {
-    const [out, inn] = await Promise.all([
-      this.store.query({ subjects: frontier, predicates: [ALIAS_PREDICATE], limit: EDGE_PAGE }),
-      this.store.query({ predicates: [ALIAS_PREDICATE], contexts: frontier, limit: EDGE_PAGE }),
-    ]);
+    const { edges, full } = await this.edges.touching(frontier, EDGE_PAGE);
     const asked = new Set(frontier);
     // Newest first: the first attestation seen for a pair decides whether the edge is alive.
     const decided = new Set<string>();
@@ -49,23 +43,15 @@ export class AliasResolver {
       if (!s) result.set(from, (s = new Set()));
       s.add(to);
     };
-    const seen = new Set<string>();
-    for (const a of [...out.items, ...inn.items].sort((x, y) => y.timestamp - x.timestamp || (y.id < x.id ? -1 : 1))) {
-      if (seen.has(a.id)) continue;
-      seen.add(a.id);
-      for (const s of a.subjects) {
-        for (const c of a.contexts) {
-          if (!asked.has(s) && !asked.has(c)) continue;
-          const pair = `${s}\u0000${c}`;
-          if (decided.has(pair)) continue;
-          decided.add(pair);
-          if (isRetraction(a)) continue;
-          if (asked.has(s)) add(s, c);
-          if (asked.has(c)) add(c, s);
-        }
-      }
+    for (const e of edges) {
+      const pair = `${e.subject}\u0000${e.context}`;
+      if (decided.has(pair)) continue;
+      decided.add(pair);
+      if (e.retracted) continue;
+      if (asked.has(e.subject)) add(e.subject, e.context);
+      if (asked.has(e.context)) add(e.context, e.subject);
     }
-    return { edges: result, full: out.next_cursor !== null || inn.next_cursor !== null };
+    return { edges: result, full };
   }
 
   /**

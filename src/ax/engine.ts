@@ -6,6 +6,7 @@ import { effectiveLimit } from '../ats/query.js';
 import type { Attestation, AttestationFilter } from '../ats/types.js';
 import { ValidationError } from '../errors.js';
 import type { AxAliasMatchDto, AxAttestationDto, AxResponseDto } from '../protocol.js';
+import type { AliasEdgeSource } from './alias-edges.js';
 import { AliasResolver, DEFAULT_ALIAS_LIMITS, type AliasLimits } from './aliases.js';
 import { OverCheck } from './over.js';
 import type { AxFilter } from './query.js';
@@ -24,6 +25,8 @@ export const OVER_SCAN_BUDGET = 5000;
 
 export interface AxEngineOptions {
   store: AttestationStore;
+  /** Where alias edges come from (migration 008's table: AliasEdges). */
+  aliasEdges: AliasEdgeSource;
   clock: Clock;
   sameness: SamenessConfig;
   aliasLimits?: AliasLimits;
@@ -49,7 +52,7 @@ export class AxEngine {
   readonly aliases: AliasResolver;
 
   constructor(private readonly o: AxEngineOptions) {
-    this.aliases = new AliasResolver(o.store, o.aliasLimits ?? DEFAULT_ALIAS_LIMITS);
+    this.aliases = new AliasResolver(o.aliasEdges, o.aliasLimits ?? DEFAULT_ALIAS_LIMITS);
   }
 
   async prepare(f: AxFilter): Promise<Prepared> {

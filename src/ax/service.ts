@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { HandlerRegistry } from '../ix/handler-registry.js';
 import type { AxCompletionDto, AxResponseDto } from '../protocol.js';
 import { startAxActions, type ScheduleCreator } from './actions.js';
+import { AliasEdges } from './alias-edges.js';
 import { ALIAS_PREDICATE } from './aliases.js';
 import { completeAx } from './completion.js';
 import { AxEngine } from './engine.js';
@@ -43,7 +44,7 @@ export class AxService {
   readonly engine: AxEngine;
 
   constructor(private readonly o: AxServiceOptions) {
-    this.engine = new AxEngine({ store: o.ats.store, clock: o.clock, sameness: o.sameness });
+    this.engine = new AxEngine({ store: o.ats.store, aliasEdges: new AliasEdges(o.database), clock: o.clock, sameness: o.sameness });
   }
 
   get sameness(): SamenessConfig {

@@ -81,7 +81,7 @@ describe('the AX glyph in a browser', { skip }, () => {
     // Highlighting: each word carries its clause.
     const kinds = await page.locator(`${ax} .ax-query [data-ax-kind]`).evaluateAll((els) => els.map((e) => `${e.textContent}:${e.getAttribute('data-ax-kind')}`));
     assert.deepEqual(kinds, ['is:keyword', 'pinged:predicates', 'of:keyword', 'e2e-ax:contexts', 'since:keyword', '2025-12:time']);
-    const colour = (sel: string) => page.locator(`${ax} ${sel}`).first().evaluate((e) => getComputedStyle(e).color);
+    const colour = (sel: string) => page.locator(`${ax} ${sel}`).first().evaluate((e) => e.ownerDocument.defaultView!.getComputedStyle(e).color);
     assert.notEqual(await colour('.ax-tok-keyword'), await colour('.ax-tok-predicates'));
     assert.notEqual(await colour('.ax-tok-predicates'), await colour('.ax-tok-contexts'));
 
