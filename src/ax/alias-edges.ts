@@ -1,7 +1,7 @@
 // Reads alias edges (migration 008's ax_alias_edges): the pairs of `alias` attestations that
 // touch some values, newest first, with whether each attestation is a retraction. An index range
 // per asked value on both databases; SQLite statements are prepared once.
-import { sql, type CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 
@@ -27,12 +27,24 @@ interface Row {
 
 export class AliasEdges implements AliasEdgeSource {
   private readonly st: SqliteStatements | undefined;
+  /** SQL text by number of values and limit: built once, so a lookup is only its execution. */
+  private readonly sqlCache = new Map<string, string>();
 
   constructor(private readonly database: Database) {
     this.st = database.sqlite ? new SqliteStatements(database.sqlite) : undefined;
   }
 
   private compile(values: readonly string[], limit: number): CompiledQuery<Row> {
+    const key = `${values.length}:${limit}`;
+    let text = this.sqlCache.get(key);
+    if (text === undefined) {
+      text = this.build(values, limit).sql;
+      if (this.sqlCache.size < 256) this.sqlCache.set(key, text);
+    }
+    return CompiledQuery.raw(text, [...values, ...values]) as CompiledQuery<Row>;
+  }
+
+  private build(values: readonly string[], limit: number): CompiledQuery<Row> {
     const db = this.database.db;
     const side = (col: 'e.subject' | 'e.context') =>
       db
