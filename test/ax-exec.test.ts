@@ -131,6 +131,28 @@ for (const { kind, skip } of DB_KINDS) {
       assert.deepEqual(seen, [id.daveCert2, id.daveCert]);
     });
 
+    it('bounds the rows an over page reads, and answers with a cursor to go on', async () => {
+      const tight = new AxEngine({ store: q.store, aliasEdges: new AliasEdges(q.database), clock: q.clock, sameness: samenessConfig(), overScanBudget: 2 });
+      const first = await tight.run(readAxQuery('ax over 2y', { now: NOW }).filter, { limit: 5, all: true });
+      assert.ok(first.attestations.length < 5, 'a short page');
+      assert.ok(first.next_cursor, 'with a cursor to continue');
+      const seen = [...ids(first)];
+      let cursor: string | undefined = first.next_cursor ?? undefined;
+      while (cursor) {
+        const page = await tight.run(readAxQuery('ax over 2y', { now: NOW }).filter, { limit: 5, all: true, cursor });
+        seen.push(...ids(page));
+        cursor = page.next_cursor ?? undefined;
+      }
+      assert.deepEqual(seen, [id.daveCert2, id.daveCert], 'nothing lost across short pages');
+    });
+
+    it('keeps values out of the SQL', async () => {
+      const evil = `x'); drop table attestations; --`;
+      await q.store.insertMany([q.ats.prepare({ subjects: [evil], predicates: ['probe'], contexts: ['%'] }, { source: 'test', actor: 'x' })]);
+      assert.equal((await run(`ax "${evil.replace(/"/g, '\\"')}" of "%"`)).attestations.length, 1);
+      assert.equal((await run('ax of "_"')).attestations.length, 0, 'no LIKE wildcards');
+    });
+
     it('orders oldest first when the structured filter asks', async () => {
       const res = await engine.run({ predicates: ['engineer'], order: 'asc' }, { all: true });
       assert.deepEqual(ids(res), [id.aliceEng, id.carolEng, id.bobEng]);
@@ -224,6 +246,11 @@ for (const { kind, skip } of DB_KINDS) {
         assert.equal(r2.truncated, true);
         const res = await small.run(readAxQuery('ax C0', { now: NOW }).filter);
         assert.equal(res.summary.aliases_truncated, true);
+      });
+
+      it('refuses a field widened past its bound', async () => {
+        const narrow = new AxEngine({ store: q.store, aliasEdges: new AliasEdges(q.database), clock: q.clock, sameness: samenessConfig(), maxExpandedValues: 2 });
+        await assert.rejects(narrow.run(readAxQuery('ax X1', { now: NOW }).filter), /aliases widen subjects to more than 2 values/);
       });
 
       it('widens contexts and actors too, not predicates', async () => {

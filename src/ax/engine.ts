@@ -30,6 +30,9 @@ export interface AxEngineOptions {
   clock: Clock;
   sameness: SamenessConfig;
   aliasLimits?: AliasLimits;
+  /** Bounds (tests lower them): values a field may widen to, rows an `over` page reads. */
+  maxExpandedValues?: number;
+  overScanBudget?: number;
 }
 
 export interface AxRunOptions {
@@ -69,8 +72,9 @@ export class AxEngine {
         const asked = f[field];
         if (!asked?.length) return;
         const r = await this.aliases.resolve(asked);
-        if (r.of.size > MAX_EXPANDED_VALUES) {
-          throw new ValidationError(`aliases widen ${field} to more than ${MAX_EXPANDED_VALUES} values`, {
+        const max = this.o.maxExpandedValues ?? MAX_EXPANDED_VALUES;
+        if (r.of.size > max) {
+          throw new ValidationError(`aliases widen ${field} to more than ${max} values`, {
             details: [`field=${field}`, `values=${r.of.size}`],
             hint: 'ask for fewer values at once',
           });
@@ -102,7 +106,7 @@ export class AxEngine {
       scanned += page.items.length;
       for (const a of page.items) if (await p.over.holds(a)) items.push(a);
       next = page.next_cursor;
-    } while (next && items.length < limit && scanned < OVER_SCAN_BUDGET);
+    } while (next && items.length < limit && scanned < (this.o.overScanBudget ?? OVER_SCAN_BUDGET));
     return { items, next_cursor: next };
   }
 
