@@ -129,6 +129,10 @@ for (const { kind, skip } of DB_KINDS) {
       assert.ok(labels(next).includes('is') && labels(next).includes('by'));
     });
 
+    it('takes a prefix literally (no wildcards)', async () => {
+      for (const p of ['%', '_', 'a%', 'al_']) assert.deepEqual((await complete(`ax ${p}`)).options, [], p);
+    });
+
     it('refuses a bad completion request', async () => {
       assert.equal((await s.request('POST', '/api/ax/complete', { query: 1 })).status, 400);
       assert.equal((await s.request('POST', '/api/ax/complete', { query: 'ax', position: -1 })).status, 400);
