@@ -6,13 +6,12 @@ import type { AxConflictDto, AxResponseDto } from '../../../../src/protocol.js';
 import { ApiError } from '../../api/http.js';
 import { useCanvasActions } from '../../app/canvas.js';
 import { useServices } from '../../app/services.js';
-import { formatTimestamp } from '../../lib/format.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { AxConflicts } from './AxConflicts.js';
+import { AxResults } from './AxResults.js';
 import { AxQueryEditor } from './AxQueryEditor.js';
 import {
   AX_FIELDS,
-  attributesText,
   cursorOf,
   errorColumn,
   fieldsOf,
@@ -143,41 +142,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
         </p>
       ) : null}
       <div className="ax-table-wrap" tabIndex={0} aria-label="Results">
-        <table className="ax-table">
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">Predicate</th>
-              <th scope="col">Context</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Time</th>
-              <th scope="col">Attributes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {res?.attestations.map((a) => (
-              <tr key={a.id} data-attestation-id={a.id} className={inConflict.has(a.id) ? 'ax-row-conflict' : undefined}>
-                <td>
-                  {a.subjects.join(', ')}
-                  {a.matched_aliases?.map((m) => (
-                    <span key={`${m.field}${m.value}`} className="ax-alias" title={`${m.field}: ${m.value} is an alias of ${m.alias_of}`}>
-                      {' '}≈ {m.alias_of}
-                    </span>
-                  ))}
-                </td>
-                <td>{a.predicates.join(', ')}</td>
-                <td>{a.contexts.join(', ')}</td>
-                <td>{a.actors.join(', ')}</td>
-                <td className="nowrap" title={`${a.id} · source ${a.source}`}>
-                  {formatTimestamp(a.timestamp)}
-                </td>
-                <td className="mono small attrs" title={JSON.stringify(a.attributes)}>
-                  {attributesText(a.attributes)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <AxResults rows={res?.attestations} inConflict={inConflict} />
         {res && res.attestations.length === 0 ? <p className="empty-note">No attestations match.</p> : null}
         <AxConflicts conflicts={conflicts} />
       </div>
