@@ -54,6 +54,8 @@ describe('AX glyph syntax', () => {
     const d = readAxData({ query: 'alice so notify', pageSize: 999, advanced: true, showAll: true });
     assert.deepEqual(d, { query: 'alice so notify', pageSize: 200, advanced: true, showAll: true });
     assert.deepEqual(toRequest(d, null, true), { query: 'alice so notify', limit: 200, all: true, actions: true });
+    assert.deepEqual(toRequest(d, 'C', false, 'ax-1'), { query: 'alice so notify', limit: 200, cursor: 'C', all: true, actions: false });
+    assert.equal(toRequest(d, null, true, 'ax-1').created_from, 'ax-1');
     assert.equal(readAxData({}).query, '');
   });
 

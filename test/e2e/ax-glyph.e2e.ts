@@ -165,7 +165,9 @@ describe('the AX glyph in a browser', { skip }, () => {
     const schedules = await api(server.url, 'GET', '/api/pulse/schedules');
     const list = Array.isArray(schedules) ? schedules : schedules.schedules ?? schedules.items;
     assert.ok(list.some((s: any) => s.ats_code === 'ax is pinged so e2e-echo'), 'one schedule, made once (refreshes start no action)');
-    assert.equal(list.filter((s: any) => s.ats_code === 'ax is pinged so e2e-echo').length, 1);
+    const made = list.filter((s: any) => s.ats_code === 'ax is pinged so e2e-echo');
+    assert.equal(made.length, 1);
+    assert.equal(`[data-glyph-id="${made[0].created_from}"]`, ax, 'the schedule names the glyph it came from');
     assert.deepEqual(pageErrors, []);
   });
 });

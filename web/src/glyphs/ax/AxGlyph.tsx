@@ -47,7 +47,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
       // `changed`: what the user just set, which the canvas state may not hold yet.
       const data = { ...readAxData(canvas.getGlyph(glyph.id)?.data ?? {}), ...changed };
       try {
-        const page = await api.ax.query(toRequest(data, cursorOf(p), runActions));
+        const page = await api.ax.query(toRequest(data, cursorOf(p), runActions, glyph.id));
         if (mine !== seq.current) return;
         setRes(page);
         setPaging(pageLoaded(p, page.next_cursor));

@@ -55,11 +55,20 @@ export interface AxRequest {
   cursor?: string;
   all: boolean;
   actions: boolean;
+  /** The glyph a `so` schedule was made from. */
+  created_from?: string;
 }
 
 /** A refresh never starts `so` actions again; only a run the user asks for does. */
-export function toRequest(d: AxData, cursor: string | null, runActions: boolean): AxRequest {
-  return { query: d.query, limit: d.pageSize, ...(cursor ? { cursor } : {}), all: d.showAll, actions: runActions };
+export function toRequest(d: AxData, cursor: string | null, runActions: boolean, glyphId?: string): AxRequest {
+  return {
+    query: d.query,
+    limit: d.pageSize,
+    ...(cursor ? { cursor } : {}),
+    all: d.showAll,
+    actions: runActions,
+    ...(runActions && glyphId ? { created_from: glyphId } : {}),
+  };
 }
 
 /** Cursor paging: the cursors of the pages seen so far, so Previous needs no server support. */
