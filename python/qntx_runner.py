@@ -149,10 +149,43 @@ class Ix(object):
         self.last_run = None if last is None else \
             datetime.datetime.fromtimestamp(last / 1000.0, tz=datetime.timezone.utc)
         self.state = dict(ctx.get('state') or {})
+        self.input = AxInput(ctx.get('input'))
 
     def __repr__(self):
         return 'ix(script_type=%r, args=%r, flags=%r, last_run=%r)' % (
             self.script_type, self.args, self.flags, self.last_run)
+
+
+class AxInput(object):
+    """ix.input: the attestations an `ax ... so <type>` query found (empty for plain ix runs).
+    Iterate it for dicts (id, subjects, predicates, contexts, actors, timestamp, source,
+    attributes); a large result is read lazily from a JSON-lines file, one attestation at a time."""
+
+    def __init__(self, spec):
+        spec = spec or {}
+        self.query = spec.get('query')
+        self._items = spec.get('items')
+        self._path = spec.get('path')
+        self._count = int(spec.get('count') or 0)
+
+    def __len__(self):
+        return self._count
+
+    def __bool__(self):
+        return self._count > 0
+
+    def __iter__(self):
+        if self._path is None:
+            return iter(self._items or [])
+        return self._lines()
+
+    def _lines(self):
+        with open(self._path, 'r', encoding='utf-8') as f:
+            for line in f:
+                yield json.loads(line)
+
+    def __repr__(self):
+        return 'ix.input(query=%r, count=%d)' % (self.query, self._count)
 
 
 def b32(n):

@@ -1,5 +1,11 @@
 // The composition root: the one place that builds the long-lived parts and wires them together.
 // Everything below it receives its collaborators (store, clock, logger, settings) explicitly.
+import path from 'node:path';
+import { withAxActions } from './ax/actions.js';
+import { prepareAxInput } from './ax/action-input.js';
+import { parseActorRules } from './ax/sameness/credibility.js';
+import { samenessConfig } from './ax/sameness/config.js';
+import { AxService } from './ax/service.js';
 import { createAttestationStore } from './ats/open-store.js';
 import { AttestationService } from './ats/service.js';
 import type { AttestationStore } from './ats/store.js';
@@ -51,6 +57,7 @@ export interface Qntx {
   readonly pulse: Pulse;
   readonly runner: PythonRunner;
   readonly handlers: HandlerRegistry;
+  readonly ax: AxService;
   /** Events of this process and, on PostgreSQL, of every other process on the database. */
   readonly allEvents: EventSource;
   readonly startedAt: number;
@@ -79,8 +86,21 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);
   const publish = (e: Parameters<PulseEvents['emit']>[0]) => events.emit(e);
+  const sameness = samenessConfig(
+    {
+      verificationMs: settings.axVerificationMs,
+      evolutionMs: settings.axEvolutionMs,
+      obsolescenceMs: settings.axObsolescenceMs,
+      reviewBelow: settings.axReviewBelow,
+    },
+    settings.axActorTypes ? parseActorRules(settings.axActorTypes) : [],
+  );
+  // The AX service needs Pulse (for `so` actions) and Pulse's python.script needs AX (for
+  // ix.input): the job reaches the service through this late-bound reference.
+  const late: { ax?: AxService } = {};
+  const axInput = (query: string) => prepareAxInput(late.ax!.engine, query, { now: clock.now(), spoolDir: path.join(settings.dataDir, 'ax-input') });
   const catalog = new Catalog()
-    .register(pythonScriptJob({ ats, handlers, runner, publish }))
+    .register(pythonScriptJob({ ats, handlers, runner, publish, axInput }))
     .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }))
     .register(noopHandler())
     .register(sleepHandler(clock));
@@ -91,13 +111,14 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     logger,
     catalog,
     events,
-    resolver: opts.resolver ?? ixResolver({ handlers }),
+    resolver: opts.resolver ?? withAxActions(ixResolver({ handlers }), { handlers, now: () => clock.now() }),
     concurrency: settings.workerConcurrency,
     executionsKept: settings.executionsKept,
     leaseMs: settings.leaseMs,
     maxActiveSchedules: settings.maxActiveSchedules,
     ...opts.pulse,
   });
+  const ax = (late.ax = new AxService({ ats, database, clock, handlers, pulse, sameness }));
   const fanout =
     database.kind === 'postgres' && database.pgConfig
       ? new PgEventBridge({
@@ -121,6 +142,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     pulse,
     runner,
     handlers,
+    ax,
     allEvents: fanout ?? events,
     startedAt: Date.now(),
     async start() {

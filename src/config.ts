@@ -45,6 +45,15 @@ export const settingsSchema = z.object({
   leaseMs: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** On SIGTERM, how long running jobs get to finish before their leases are given back. */
   shutdownGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** AX sameness (docs/ax.md): windows in ms, the review threshold, extra actor-type rules. */
+  axVerificationMs: z.coerce.number().int().min(0).default(60_000),
+  axEvolutionMs: z.coerce.number().int().min(1).default(24 * 3600_000),
+  axObsolescenceMs: z.coerce.number().int().min(1).default(365 * 24 * 3600_000),
+  axReviewBelow: z.coerce.number().min(0).max(1).default(0.4),
+  axActorTypes: z
+    .string()
+    .regex(/^\s*[^=,]+=(human|llm|system|external)\s*(,\s*[^=,]+=(human|llm|system|external)\s*)*$/, 'must be pattern=type, … with types human, llm, system, external')
+    .optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & { dataDir: string };
@@ -71,6 +80,11 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     connectionTimeoutMs: env.QNTX_CONNECTION_TIMEOUT_MS,
     responseBudgetBytes: env.QNTX_RESPONSE_BUDGET_BYTES,
     maxActiveSchedules: env.QNTX_MAX_ACTIVE_SCHEDULES,
+    axVerificationMs: env.QNTX_AX_VERIFICATION_MS,
+    axEvolutionMs: env.QNTX_AX_EVOLUTION_MS,
+    axObsolescenceMs: env.QNTX_AX_OBSOLESCENCE_MS,
+    axReviewBelow: env.QNTX_AX_REVIEW_BELOW,
+    axActorTypes: env.QNTX_AX_ACTOR_TYPES,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

@@ -137,3 +137,82 @@ export type ServerEventType = ServerEvent['type'];
 export type ClientMessage =
   | { type: 'subscribe'; schedule_id?: string | null }
   | { type: 'ping' };
+
+// ---- AX (docs/ax.md): POST /api/ax and POST /api/ax/complete ----
+
+export type ActorType = 'human' | 'llm' | 'system' | 'external';
+export type SamenessType = 'evolution' | 'verification' | 'coexistence' | 'supersession' | 'review';
+
+/** A value of a result that matched through an alias of what the query asked for. */
+export interface AxAliasMatchDto {
+  field: 'subjects' | 'contexts' | 'actors';
+  value: string;
+  alias_of: string;
+}
+
+export type AxAttestationDto = AttestationDto & { matched_aliases?: AxAliasMatchDto[] };
+
+export interface AxClaimDto {
+  id: string;
+  actors: string[];
+  actor_type: ActorType;
+  contexts: string[];
+  timestamp: number;
+  attributes: Record<string, unknown>;
+}
+
+/** Claims with the same subject and predicate that differ, and how they were classified. */
+export interface AxConflictDto {
+  subject: string;
+  predicate: string;
+  type: SamenessType;
+  /** 0..1. */
+  confidence: number;
+  /** The claim that stands (evolution, supersession; the most credible source for verification); null when all stand. */
+  winner: string | null;
+  /** Ids shown in the resolved view. */
+  kept: string[];
+  claims: AxClaimDto[];
+  reason: string;
+}
+
+export interface AxSummaryDto {
+  /** Attestations the page matched, and how many the resolved view shows. */
+  matched: number;
+  shown: number;
+  conflicts: number;
+  by_type: Record<SamenessType, number>;
+  /** The most frequent values on the page (at most 10 each). */
+  subjects: Record<string, number>;
+  predicates: Record<string, number>;
+  contexts: Record<string, number>;
+  actors: Record<string, number>;
+  /** An alias walk stopped at its bounds (docs/ax.md): there may be aliases the query did not follow. */
+  aliases_truncated?: boolean;
+}
+
+/** A `so <type>` action the query started: a Pulse schedule running the type's handler. */
+export interface AxActionDto {
+  type: string;
+  schedule: ScheduleDto;
+}
+
+export interface AxResponseDto {
+  /** The resolved view of the page, newest first (`all: true` asks for every match). */
+  attestations: AxAttestationDto[];
+  conflicts: AxConflictDto[];
+  summary: AxSummaryDto;
+  next_cursor: string | null;
+  /** What the query compiled to. */
+  filter: Record<string, unknown>;
+  actions?: AxActionDto[];
+}
+
+export interface AxCompletionDto {
+  /** UTF-16 offsets of the text the chosen option replaces. */
+  from: number;
+  to: number;
+  /** What the word at the position is: a clause's values, a keyword, a time, a type. */
+  field: 'subjects' | 'predicates' | 'contexts' | 'actors' | 'time' | 'so' | 'keyword';
+  options: Array<{ label: string; apply: string; kind: 'keyword' | 'value' | 'time' | 'type'; detail?: string }>;
+}

@@ -25,6 +25,14 @@ describe('terminal output of stored text', () => {
     assert.equal(table.code, 0, table.stderr);
     assert.doesNotMatch(table.stdout, RAW);
     assert.match(table.stdout, /evil\\x1b\]0;pwned\\x07\\x1b\[2J\\x9b31m\\u202etxt\.exe/);
+    // The sameness groups and the summary print stored values too (a second claim makes a group).
+    const q2 = await openTestQntx('sqlite', { dataDir: dir });
+    await q2.ats.attest({ subjects: [HOSTILE], predicates: ['probe'], contexts: ['other'], actors: ['y'] }, { source: 'test', actor: 'test' });
+    await q2.close();
+    const verbose = await runCli(['ax', '--predicate', 'probe', '--verbose', '--summary', '--data-dir', dir]);
+    assert.equal(verbose.code, 0, verbose.stderr);
+    assert.match(verbose.stdout, /evil\\x1b/);
+    assert.doesNotMatch(verbose.stdout, RAW);
     const json = await runCli(['ax', '--predicate', 'probe', '--data-dir', dir, '--json']);
     // JSON escapes C0 (ESC, BEL…); the rest is data for programs, not a terminal.
     assert.doesNotMatch(json.stdout, /[\u0000-\u0009\u000b-\u001f]/);

@@ -74,6 +74,10 @@ describe('the OpenAPI document', () => {
     await check('POST', '/api/python/execute', '/api/python/execute', { code: 'raise ValueError("no")' });
     const sch = await check('POST', '/api/pulse/schedules', '/api/pulse/schedules', { ats_code: 'ix hook', interval_seconds: 3600, created_from: 'g1' });
     await check('POST', '/api/pulse/schedules', '/api/pulse/schedules', { ats_code: 'ix nohandler', interval_seconds: 0 });
+    await check('POST', '/api/ax', '/api/ax', { query: 'alice is engineer' });
+    await check('POST', '/api/ax', '/api/ax', { query: 'alice so hook', actions: true });
+    await check('POST', '/api/ax', '/api/ax', { query: 'alice since 2026-13-45' });
+    await check('POST', '/api/ax/complete', '/api/ax/complete', { query: 'al' });
     await check('GET', '/api/pulse/schedules', '/api/pulse/schedules?state=active');
     await check('GET', '/api/pulse/schedules/:id', `/api/pulse/schedules/${sch.id}`);
     await check('PATCH', '/api/pulse/schedules/:id', `/api/pulse/schedules/${sch.id}`, { state: 'paused' });

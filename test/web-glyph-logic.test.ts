@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { ExecutionDto, ScheduleDto } from '../src/protocol.js';
 import { attestationQueryString, toHandlerInfo } from '../web/src/api/endpoints.js';
 import { ApiError, createHttp, type FetchLike } from '../web/src/api/http.js';
-import { attributesText, cursorOf, firstPage, nextPage, pageLoaded, previousPage, readAxData, splitValues, toQuery } from '../web/src/glyphs/ax/ax-model.js';
+import { attributesText, cursorOf, firstPage, nextPage, pageLoaded, previousPage, readAxData, splitValues, toRequest } from '../web/src/glyphs/ax/ax-model.js';
 import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx } from '../web/src/glyphs/ix/ix-model.js';
 import { handlerNameProblem, handlerTemplate, pyTitle, readPyData } from '../web/src/glyphs/py/py-model.js';
 import { errorLine, missingScriptType, parseDetails } from '../web/src/lib/details.js';
@@ -171,15 +171,14 @@ describe('Python glyph', () => {
 });
 
 describe('AX glyph', () => {
-  it('splits comma lists and builds the query', () => {
+  it('splits comma lists; a glyph saved with the old fields becomes the same query', () => {
     assert.deepEqual(splitValues(' alice, ,bob '), ['alice', 'bob']);
-    assert.deepEqual(toQuery(readAxData({ subjects: 'a', contexts: 'x, y', pageSize: 10 }), 'C'), {
-      subjects: ['a'],
-      predicates: [],
-      contexts: ['x', 'y'],
-      actors: [],
+    assert.deepEqual(toRequest(readAxData({ subjects: 'a', contexts: 'x, y z', pageSize: 10 }), 'C', false), {
+      query: 'a of x "y z"',
       limit: 10,
       cursor: 'C',
+      all: false,
+      actions: false,
     });
   });
 

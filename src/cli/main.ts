@@ -1,6 +1,7 @@
 // The qntx command line: one subcommand per file under commands/.
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
+import { registerAlias } from './commands/alias.js';
 import { registerAs } from './commands/as.js';
 import { registerAx } from './commands/ax.js';
 import { registerHandlers } from './commands/handlers.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAs(program);
   registerAx(program);
+  registerAlias(program);
   registerImport(program);
   registerIx(program);
   registerHandlers(program);

@@ -27,7 +27,16 @@ export interface AttestationFieldsTable {
   seq: number;
 }
 
+/** AX: the (subject, context) pairs of `alias` attestations, kept by triggers (migration 008). */
+export interface AxAliasEdgesTable {
+  subject: string;
+  context: string;
+  timestamp: number;
+  seq: number;
+}
+
 export interface Schema extends PulseSchema, CanvasSchema {
   attestations: AttestationsTable;
   attestation_fields: AttestationFieldsTable;
+  ax_alias_edges: AxAliasEdgesTable;
 }

@@ -6,7 +6,7 @@ import type { AttestationService } from '../ats/service.js';
 import type { ServerEvent } from '../protocol.js';
 import { HandlerFailedError } from '../pulse/job-errors.js';
 import type { HandlerContext, HandlerDef, HandlerResult } from '../pulse/catalog.js';
-import type { RunOptions, RunResult } from '../python/types.js';
+import type { RunInput, RunOptions, RunResult } from '../python/types.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { RunWriter } from './run-writer.js';
 
@@ -15,6 +15,8 @@ export const pythonScriptPayload = z.object({
   handler_id: z.string().min(1).optional(),
   args: z.array(z.string()).default([]),
   flags: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),
+  /** Set by `ax … so <type>` (src/ax/actions.ts): the query whose results become ix.input. */
+  ax: z.object({ query: z.string().min(1).max(10_000) }).optional(),
 });
 export type PythonScriptPayload = z.output<typeof pythonScriptPayload>;
 
@@ -28,6 +30,8 @@ export interface PythonScriptJobOptions {
   runner: ScriptRunner;
   publish?: (event: ServerEvent) => void;
   timeoutMs?: number;
+  /** Runs an `ax … so` query for ix.input (injected: ix does not depend on ax); cleanup after the run. */
+  axInput?: (query: string) => Promise<{ input: RunInput; cleanup(): Promise<void> }>;
 }
 
 export function pythonScriptJob(o: PythonScriptJobOptions): HandlerDef<PythonScriptPayload> {
@@ -42,6 +46,18 @@ export function pythonScriptJob(o: PythonScriptJobOptions): HandlerDef<PythonScr
 }
 
 async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, timeoutMs: number): Promise<HandlerResult> {
+  const query = ctx.payload.ax?.query;
+  if (query === undefined) return runWith(o, ctx, timeoutMs, null);
+  if (!o.axInput) throw new Error('python.script was given an ax query but no axInput');
+  const prepared = await o.axInput(query);
+  try {
+    return await runWith(o, ctx, timeoutMs, prepared.input);
+  } finally {
+    await prepared.cleanup();
+  }
+}
+
+async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, timeoutMs: number, input: RunInput | null): Promise<HandlerResult> {
   const { script_type: type, args, flags } = ctx.payload;
   const handler = await o.handlers.require(type);
   const saved = await ctx.getState();
@@ -61,6 +77,7 @@ async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonSc
       flags,
       lastRun: saved.lastSuccessAt,
       state: isObject(saved.state) ? saved.state : {},
+      input,
     },
     // The job's own deadline aborts the signal; the runner's timeout is a backstop.
     limits: { timeoutMs: timeoutMs + 1000 },

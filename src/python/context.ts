@@ -25,8 +25,13 @@ export function buildContext(c: Partial<RunContext> = {}): RunContext {
   }
   const state = c.state ?? {};
   if (!isPlainObject(state)) bad.push('state=must be an object');
+  const input = c.input ?? null;
+  if (input !== null && (!isPlainObject(input) || typeof input.query !== 'string' || !Number.isSafeInteger(input.count) ||
+      (input.items === undefined) === (input.path === undefined))) {
+    bad.push('input=must be {query, count} with items or path');
+  }
   if (bad.length) throw new ValidationError(`invalid run context: ${bad.join(', ')}`, { details: bad });
-  return { scriptType, args, flags, lastRun, state };
+  return { scriptType, args, flags, lastRun, state, input };
 }
 
 export function checkCode(code: unknown): string {

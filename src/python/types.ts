@@ -9,6 +9,19 @@ export interface RunContext {
   /** ms since the epoch; `ix.last_run` is a UTC datetime or None. */
   lastRun: number | null;
   state: Record<string, unknown>;
+  /** `ix.input`: what an `ax … so <type>` query found; null for plain ix runs. */
+  input?: RunInput | null;
+}
+
+/**
+ * The attestations an AX query found: inline (`items`), or when large a JSON-lines file (`path`)
+ * that `ix.input` reads lazily, one attestation a line.
+ */
+export interface RunInput {
+  query: string;
+  count: number;
+  items?: unknown[];
+  path?: string;
 }
 
 /** One attest() call, validated in the child; `id` is "AS" + a ULID made in the child. */

@@ -14,6 +14,7 @@ import { BODY_LIMIT } from './limits.js';
 import { registerOpenApi } from './openapi.js';
 import { RequestGuard } from './request-guard.js';
 import { attestationRoutes } from './routes/attestations.js';
+import { axRoutes } from './routes/ax.js';
 import { canvasRoutes } from './routes/canvas.js';
 import { healthRoutes } from './routes/health.js';
 import { pulseRoutes } from './routes/pulse.js';
@@ -124,6 +125,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   sessionRoutes(app, { token: deps.token, cookieName: () => sessionCookieName(port()) });
   attestationRoutes(app, deps);
   canvasRoutes(app, deps);
+  axRoutes(app, deps.qntx.ax);
   pulseRoutes(app, deps.qntx.pulse, deps.limits);
   pythonRoutes(app, {
     ats: deps.qntx.ats,

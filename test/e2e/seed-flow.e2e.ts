@@ -133,7 +133,9 @@ describe('the canvas in a browser', { skip }, () => {
     await page.keyboard.press('Enter');
     const ax = page.locator('[data-glyph-kind=ax]');
     await ax.waitFor();
-    await ax.getByLabel('Context').fill('e2e-hook');
+    await ax.locator('.ax-query .cm-content').click();
+    await page.keyboard.type('of e2e-hook');
+    await page.keyboard.press('Escape'); // close the completion list, if open
     await ax.getByRole('button', { name: 'Search' }).click();
     await until('attestations of the handler in the AX glyph', async () => (await ax.locator('tbody tr', { hasText: 'received' }).count()) >= 2);
     assert.match(await ax.locator('tbody tr').first().innerText(), /e2e-event-\d+/);
@@ -212,6 +214,7 @@ describe('the canvas in a browser', { skip }, () => {
     assert.equal(res.status, 201);
     const { page, dialogs } = await openCanvas(browser, srv);
     const ax = await spawnGlyph(page, 'ax');
+    await page.locator(ax).getByRole('button', { name: 'Advanced' }).click();
     await page.locator(ax).getByLabel('Predicate').fill('xss-probe');
     await page.locator(ax).getByRole('button', { name: 'Search' }).click();
     await until('the probe row', async () => (await page.locator(`${ax} tbody tr`).count()) === 1);

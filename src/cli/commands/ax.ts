@@ -1,10 +1,17 @@
-// `qntx ax`: queries attestations by subject, predicate, context and actor.
+// `qntx ax <query…>`: the AX language (docs/ax.md), e.g. `qntx ax alice is engineer of acme by hr
+// since 2026-01`; the flag form (--subject, --predicate…) still works and adds to the query.
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { compileAx } from '../../ax/compile.js';
+import { formatAx } from '../../ax/format.js';
+import { parseAx } from '../../ax/parser.js';
 import { timestampSchema } from '../../ats/input.js';
 import { parseInput } from '../../server/validate.js';
+import { printConflicts, printAxTable, printSummary } from '../ax-output.js';
 import { dbOptions, withQntx, type DbFlags } from '../context.js';
-import { formatTime, printJson, printTable } from '../output.js';
+import { parseInterval } from '../interval.js';
+import { printJson } from '../output.js';
+import { printSchedule } from './pulse.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -18,50 +25,72 @@ const optsSchema = z.object({
   limit: z.coerce.number().int().min(1).optional(),
   cursor: z.string().optional(),
   order: z.enum(['asc', 'desc']).optional(),
+  every: z.string().optional(),
+  verbose: z.boolean().optional(),
+  summary: z.boolean().optional(),
+  all: z.boolean().optional(),
 });
+type AxOpts = z.output<typeof optsSchema>;
+
+/**
+ * Shell words back into query text. One word is the whole query (`qntx ax 'alice is "a b"'`), as
+ * with `qntx as`; of several, a word holding spaces was one value (`qntx ax "John Doe" is x`).
+ */
+export function wordsToQuery(words: readonly string[]): string {
+  if (words.length === 1) return words[0]!;
+  return words.map((w) => (/\s/.test(w) || w === '' ? `"${w.replace(/["\\]/g, (c) => `\\${c}`)}"` : w)).join(' ');
+}
+
+/** The query text with the flag form's values added to its clauses (as typed when there are none). */
+export function withFlags(text: string, o: AxOpts): { text: string } {
+  const q = parseAx(text);
+  // Unchanged, so error columns point into what the user typed.
+  if (!o.subject && !o.predicate && !o.context && !o.actor && o.since === undefined && o.until === undefined) return { text };
+  const add = (list: string[], vs: string[] | undefined) => {
+    for (const v of vs ?? []) if (!list.includes(v)) list.push(v);
+  };
+  add(q.subjects, o.subject);
+  add(q.predicates, o.predicate);
+  add(q.contexts, o.context);
+  add(q.actors, o.actor);
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (o.since !== undefined) q.times.push({ kind: 'since', expr: { text: iso(o.since), column: 0 } });
+  if (o.until !== undefined) q.times.push({ kind: 'until', expr: { text: iso(o.until), column: 0 } });
+  return { text: formatAx(q) };
+}
 
 export function registerAx(program: Command): void {
   dbOptions(
     program
       .command('ax')
-      .description('query attestations (each option repeatable; values of one field are OR-ed, fields AND-ed)')
-      .option('--subject <value>', 'subject', collect)
-      .option('--predicate <value>', 'predicate', collect)
-      .option('--context <value>', 'context', collect)
-      .option('--actor <value>', 'actor', collect)
+      .description('query attestations: qntx ax [subjects] [is predicates] [of contexts] [by actors] [since T|until T|on T|between T and T|over N] [so types]')
+      .argument('[query...]', 'the AX query (docs/ax.md)')
+      .option('--subject <value>', 'subject (adds to the query)', collect)
+      .option('--predicate <value>', 'predicate (adds to the query)', collect)
+      .option('--context <value>', 'context (adds to the query)', collect)
+      .option('--actor <value>', 'actor (adds to the query)', collect)
       .option('--since <time>', 'timestamp >= (ms or ISO 8601)')
       .option('--until <time>', 'timestamp <= (ms or ISO 8601)')
       .option('--limit <n>', 'page size (max 1000)', '50')
       .option('--order <order>', 'desc (newest first) or asc')
       .option('--cursor <cursor>', 'next page cursor')
-  )
-    .action(async (raw: Record<string, unknown> & DbFlags) => {
-      const o = parseInput(optsSchema, raw, 'options');
-      const page = await withQntx(raw, (q) =>
-        q.store.query({
-          subjects: o.subject,
-          predicates: o.predicate,
-          contexts: o.context,
-          actors: o.actor,
-          time_start: o.since,
-          time_end: o.until,
-          limit: o.limit,
-          order: o.order,
-          cursor: o.cursor,
-        }),
-      );
-      if (raw.json) return printJson({ attestations: page.items, count: page.items.length, next_cursor: page.next_cursor });
-      printTable(
-        ['TIME', 'SUBJECTS', 'PREDICATES', 'CONTEXTS', 'ACTORS', 'ID'],
-        page.items.map((a) => [
-          formatTime(a.timestamp),
-          a.subjects.join(','),
-          a.predicates.join(','),
-          a.contexts.join(','),
-          a.actors.join(','),
-          a.id,
-        ]),
-      );
-      process.stdout.write(`${page.items.length} attestation(s)${page.next_cursor ? `; more with --cursor ${page.next_cursor}` : ''}\n`);
+      .option('--verbose', 'also print the sameness groups')
+      .option('--summary', 'print the summary only')
+      .option('--all', 'every match, not only the resolved view')
+      .option('--every <interval>', "with 'so <type>': run on a schedule (30s, 5m, 1h, 2d)")
+  ).action(async (words: string[], raw: Record<string, unknown> & DbFlags) => {
+    const o = parseInput(optsSchema, raw, 'options');
+    const { text } = withFlags(wordsToQuery(words), o);
+    const interval = o.every ? parseInterval(o.every) : 0;
+    const res = await withQntx(raw, (q) => {
+      // The text has no word for the order: with --order the query goes as its structured filter.
+      const query = o.order ? { ...compileAx(parseAx(text), { now: q.clock.now() }), order: o.order } : text;
+      return q.ax.query({ query, limit: o.limit, cursor: o.cursor, all: o.all, every: interval, created_from: 'cli' });
     });
+    if (raw.json) return printJson({ ...res, count: res.attestations.length });
+    if (o.summary) printSummary(res.summary);
+    else printAxTable(res);
+    if (o.verbose) printConflicts(res.conflicts);
+    for (const a of res.actions ?? []) printSchedule(a.schedule);
+  });
 }

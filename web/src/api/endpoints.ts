@@ -1,6 +1,7 @@
 // Every endpoint the canvas calls, typed, over one Http client. Answers whose exact envelope the
 // server may still change (a list or {items}) are unwrapped defensively here and nowhere else.
-import type { ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
+import type { AxCompletionDto, AxResponseDto, ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
+import type { AxRequest } from '../glyphs/ax/ax-model.js';
 import type { Http } from './http.js';
 import type {
   AttestationPage,
@@ -45,6 +46,10 @@ export function createApi(http: Http) {
     },
     ats: {
       query: (q: AttestationQuery) => http.get<AttestationPage>(`/api/attestations?${attestationQueryString(q)}`),
+    },
+    ax: {
+      query: (req: AxRequest) => http.post<AxResponseDto>('/api/ax', req),
+      complete: (query: string, position: number) => http.post<AxCompletionDto>('/api/ax/complete', { query, position }),
     },
   };
 }

@@ -48,9 +48,9 @@ export const GLYPH_KINDS: Readonly<Record<GlyphKind, GlyphKindInfo>> = {
   ax: {
     kind: 'ax',
     label: 'AX glyph',
-    description: 'Query attestations by subject, predicate, context, actor',
+    description: 'Query attestations in the AX language: alice is engineer of acme since 2026-01',
     badge: 'AX',
-    defaultSize: { width: 680, height: 440 },
+    defaultSize: { width: 760, height: 480 },
     minSize: { width: 420, height: 240 },
     defaultData: () => ({ ...axDefaults }),
   },

@@ -1,44 +1,61 @@
-// The AX glyph: query attestations by subject, predicate, context and actor; a paged table.
-// On the first page it refreshes itself when the server reports new attestations.
+// The AX glyph: one query line in the AX language (highlighted, with completion), the results
+// table, the sameness conflicts, and the old field inputs as an "advanced" view of the same query.
+// The query is saved with the glyph; on the first page it refreshes when attestations arrive.
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { AttestationDto } from '../../../../src/protocol.js';
+import type { AxConflictDto, AxResponseDto } from '../../../../src/protocol.js';
+import { ApiError } from '../../api/http.js';
 import { useCanvasActions } from '../../app/canvas.js';
 import { useServices } from '../../app/services.js';
-import { formatTimestamp } from '../../lib/format.js';
 import type { GlyphBodyProps } from '../registry.js';
-import { attributesText, cursorOf, firstPage, nextPage, pageLoaded, previousPage, readAxData, toQuery, type AxData, type Paging } from './ax-model.js';
+import { AxConflicts } from './AxConflicts.js';
+import { AxResults } from './AxResults.js';
+import { AxQueryEditor } from './AxQueryEditor.js';
+import {
+  AX_FIELDS,
+  cursorOf,
+  errorColumn,
+  fieldsOf,
+  firstPage,
+  nextPage,
+  offsetOfColumn,
+  pageLoaded,
+  previousPage,
+  readAxData,
+  toRequest,
+  withField,
+  type AxData,
+  type Paging,
+} from './ax-model.js';
 
-const FIELDS: ReadonlyArray<{ key: keyof Omit<AxData, 'pageSize'>; label: string; placeholder: string }> = [
-  { key: 'subjects', label: 'Subject', placeholder: 'any' },
-  { key: 'predicates', label: 'Predicate', placeholder: 'any' },
-  { key: 'contexts', label: 'Context', placeholder: 'any' },
-  { key: 'actors', label: 'Actor', placeholder: 'any' },
-];
+const LABELS = { subjects: 'Subject', predicates: 'Predicate', contexts: 'Context', actors: 'Actor' } as const;
 
 export function AxGlyph({ glyph }: GlyphBodyProps) {
   const { api, bus } = useServices();
   const canvas = useCanvasActions();
   const d = readAxData(glyph.data);
   const [paging, setPaging] = useState<Paging>(firstPage);
-  const [rows, setRows] = useState<AttestationDto[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [res, setRes] = useState<AxResponseDto | null>(null);
+  const [error, setError] = useState<{ message: string; at: number | null; hint?: string | undefined } | null>(null);
   const [loading, setLoading] = useState(false);
   const ids = useId();
   const seq = useRef(0);
 
   const load = useCallback(
-    async (p: Paging) => {
+    async (p: Paging, runActions = false, changed: Partial<AxData> = {}) => {
       const mine = ++seq.current;
       setLoading(true);
+      // `changed`: what the user just set, which the canvas state may not hold yet.
+      const data = { ...readAxData(canvas.getGlyph(glyph.id)?.data ?? {}), ...changed };
       try {
-        const data = readAxData(canvas.getGlyph(glyph.id)?.data ?? {});
-        const page = await api.ats.query(toQuery(data, cursorOf(p)));
+        const page = await api.ax.query(toRequest(data, cursorOf(p), runActions, glyph.id));
         if (mine !== seq.current) return;
-        setRows(page.attestations);
+        setRes(page);
         setPaging(pageLoaded(p, page.next_cursor));
         setError(null);
       } catch (err) {
-        if (mine === seq.current) setError((err as Error).message);
+        if (mine !== seq.current) return;
+        const col = err instanceof ApiError ? errorColumn(err.details) : null;
+        setError({ message: (err as Error).message, at: col === null ? null : offsetOfColumn(data.query, col), hint: err instanceof ApiError ? err.hint : undefined });
       } finally {
         if (mine === seq.current) setLoading(false);
       }
@@ -46,7 +63,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
     [api, canvas, glyph.id],
   );
 
-  // Show results straight away, for a restored query too.
+  // Show results straight away, for a restored query too (never re-running its actions).
   useEffect(() => {
     void load(firstPage);
   }, [load]);
@@ -69,75 +86,86 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
     };
   }, [bus, load]);
 
+  // Enter passes the editor's text: the canvas state may be a keystroke behind.
+  const run = (query?: string) => void load(firstPage, true, query === undefined ? {} : { query });
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void load(firstPage);
+    run();
   };
+  const setQuery = (query: string) => canvas.updateData(glyph.id, { query });
+  const fields = fieldsOf(d.query);
+  const conflicts: AxConflictDto[] = res?.conflicts ?? [];
+  const inConflict = new Set(conflicts.flatMap((c) => c.claims.map((x) => x.id)));
 
   return (
     <div className="ax">
-      <form className="ax-form" onSubmit={onSubmit}>
-        {FIELDS.map((f) => (
-          <div key={f.key} className="ax-field">
-            <label htmlFor={`${ids}-${f.key}`}>{f.label}</label>
-            <input
-              id={`${ids}-${f.key}`}
-              className="input mono"
-              value={d[f.key]}
-              placeholder={f.placeholder}
-              title="Several values, separated by commas, match any of them"
-              spellCheck={false}
-              onChange={(e) => canvas.updateData(glyph.id, { [f.key]: e.target.value })}
-            />
-          </div>
-        ))}
-        <div className="ax-submit">
-          <button type="submit" className="button primary" disabled={loading}>
-            {loading ? 'Searching…' : 'Search'}
-          </button>
-        </div>
+      <form className="ax-bar" onSubmit={onSubmit}>
+        <span className="ax-prompt mono" aria-hidden="true">
+          ax
+        </span>
+        <AxQueryEditor value={d.query} onChange={setQuery} onRun={run} complete={(q, pos) => api.ax.complete(q, pos)} errorAt={error?.at ?? null} />
+        <button type="submit" className="button primary" disabled={loading}>
+          {loading ? 'Searching…' : 'Search'}
+        </button>
+        <button
+          type="button"
+          className={`button small ${d.advanced ? 'active' : ''}`}
+          aria-pressed={d.advanced}
+          onClick={() => canvas.updateData(glyph.id, { advanced: !d.advanced })}
+        >
+          Advanced
+        </button>
       </form>
+      {d.advanced ? (
+        <div className="ax-form" role="group" aria-label="Advanced query fields">
+          {AX_FIELDS.map((f) => (
+            <div key={f} className="ax-field">
+              <label htmlFor={`${ids}-${f}`}>{LABELS[f]}</label>
+              <input
+                id={`${ids}-${f}`}
+                className="input mono"
+                value={fields[f]}
+                placeholder="any"
+                title="Several values, separated by commas, match any of them"
+                spellCheck={false}
+                onChange={(e) => setQuery(withField(d.query, f, e.target.value))}
+              />
+            </div>
+          ))}
+          {fields.rest ? <div className="ax-rest muted small mono">{fields.rest}</div> : null}
+        </div>
+      ) : null}
       {error ? (
         <p className="form-error" role="alert">
-          {error}
+          {error.message}
+          {error.hint ? <span className="muted"> — {error.hint}</span> : null}
         </p>
       ) : null}
       <div className="ax-table-wrap" tabIndex={0} aria-label="Results">
-        <table className="ax-table">
-          <thead>
-            <tr>
-              <th scope="col">Subject</th>
-              <th scope="col">Predicate</th>
-              <th scope="col">Context</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Time</th>
-              <th scope="col">Attributes</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows?.map((a) => (
-              <tr key={a.id} data-attestation-id={a.id}>
-                <td>{a.subjects.join(', ')}</td>
-                <td>{a.predicates.join(', ')}</td>
-                <td>{a.contexts.join(', ')}</td>
-                <td>{a.actors.join(', ')}</td>
-                <td className="nowrap" title={`${a.id} · source ${a.source}`}>
-                  {formatTimestamp(a.timestamp)}
-                </td>
-                <td className="mono small attrs" title={JSON.stringify(a.attributes)}>
-                  {attributesText(a.attributes)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        {rows && rows.length === 0 ? <p className="empty-note">No attestations match.</p> : null}
+        <AxResults rows={res?.attestations} inConflict={inConflict} />
+        {res && res.attestations.length === 0 ? <p className="empty-note">No attestations match.</p> : null}
+        <AxConflicts conflicts={conflicts} />
       </div>
       <div className="ax-pager">
         <span className="muted small" aria-live="polite">
-          {rows ? `Page ${paging.page + 1} · ${rows.length} row${rows.length === 1 ? '' : 's'}` : ''}
+          {res
+            ? `Page ${paging.page + 1} · ${res.summary.shown} shown` +
+              (res.summary.matched !== res.summary.shown ? ` of ${res.summary.matched} matched` : '') +
+              (res.actions?.length ? ` · started ${res.actions.map((a) => a.type).join(', ')}` : '')
+            : ''}
         </span>
         <span className="spacer" />
+        <label className="small ax-all">
+          <input
+            type="checkbox"
+            checked={d.showAll}
+            onChange={(e) => {
+              canvas.updateData(glyph.id, { showAll: e.target.checked });
+              void load(firstPage, false, { showAll: e.target.checked });
+            }}
+          />{' '}
+          all matches
+        </label>
         <button type="button" className="button small" disabled={loading || paging.page === 0} onClick={() => { const p = previousPage(paging); if (p) void load(p); }}>
           Previous
         </button>

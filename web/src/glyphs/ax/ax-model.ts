@@ -1,21 +1,21 @@
-// The AX glyph's logic without React: the query form, its request, and cursor paging.
-import type { AttestationQuery } from '../../api/types.js';
+// The AX glyph's logic without React: its saved data (the query line; older glyphs' fields become
+// a query), the advanced fields as a view of the same query, the request, and cursor paging.
+import { axClauses, withClauses, type AxClauses } from './ax-syntax.js';
 
 export interface AxData {
-  subjects: string;
-  predicates: string;
-  contexts: string;
-  actors: string;
+  /** The query, as typed on the query line (without the leading `ax`). */
+  query: string;
   pageSize: number;
+  /** The field inputs are open. */
+  advanced: boolean;
+  /** Every match, not only the resolved view. */
+  showAll: boolean;
 }
 
-export const axDefaults: AxData = { subjects: '', predicates: '', contexts: '', actors: '', pageSize: 25 };
+export const axDefaults: AxData = { query: '', pageSize: 25, advanced: false, showAll: false };
 
-export function readAxData(data: Readonly<Record<string, unknown>>): AxData {
-  const s = (k: keyof AxData) => (typeof data[k] === 'string' ? (data[k] as string) : '');
-  const size = typeof data.pageSize === 'number' && data.pageSize > 0 ? Math.min(200, Math.round(data.pageSize)) : axDefaults.pageSize;
-  return { subjects: s('subjects'), predicates: s('predicates'), contexts: s('contexts'), actors: s('actors'), pageSize: size };
-}
+export type AxField = 'subjects' | 'predicates' | 'contexts' | 'actors';
+export const AX_FIELDS: readonly AxField[] = ['subjects', 'predicates', 'contexts', 'actors'];
 
 /** "alice, bob" → ["alice", "bob"]; blanks dropped. */
 export function splitValues(text: string): string[] {
@@ -25,14 +25,49 @@ export function splitValues(text: string): string[] {
     .filter((v) => v.length > 0);
 }
 
-export function toQuery(d: AxData, cursor: string | null): AttestationQuery {
+export function readAxData(data: Readonly<Record<string, unknown>>): AxData {
+  const size = typeof data.pageSize === 'number' && data.pageSize > 0 ? Math.min(200, Math.round(data.pageSize)) : axDefaults.pageSize;
+  let query = typeof data.query === 'string' ? data.query : undefined;
+  if (query === undefined) {
+    // A glyph saved before the query line: its four comma fields become the same query.
+    const field = (k: AxField) => (typeof data[k] === 'string' ? splitValues(data[k] as string) : []);
+    query = withClauses({ subjects: field('subjects'), predicates: field('predicates'), contexts: field('contexts'), actors: field('actors'), rest: '' });
+  }
+  return { query, pageSize: size, advanced: data.advanced === true, showAll: data.showAll === true };
+}
+
+/** The advanced fields' text: each clause's values, comma-separated. */
+export function fieldsOf(query: string): Record<AxField, string> & { rest: string } {
+  const c = axClauses(query);
+  return { subjects: c.subjects.join(', '), predicates: c.predicates.join(', '), contexts: c.contexts.join(', '), actors: c.actors.join(', '), rest: c.rest };
+}
+
+/** The query after one advanced field changed; the other clauses (times, so) are kept. */
+export function withField(query: string, field: AxField, text: string): string {
+  const c: AxClauses = axClauses(query);
+  c[field] = splitValues(text);
+  return withClauses(c);
+}
+
+export interface AxRequest {
+  query: string;
+  limit: number;
+  cursor?: string;
+  all: boolean;
+  actions: boolean;
+  /** The glyph a `so` schedule was made from. */
+  created_from?: string;
+}
+
+/** A refresh never starts `so` actions again; only a run the user asks for does. */
+export function toRequest(d: AxData, cursor: string | null, runActions: boolean, glyphId?: string): AxRequest {
   return {
-    subjects: splitValues(d.subjects),
-    predicates: splitValues(d.predicates),
-    contexts: splitValues(d.contexts),
-    actors: splitValues(d.actors),
+    query: d.query,
     limit: d.pageSize,
-    cursor,
+    ...(cursor ? { cursor } : {}),
+    all: d.showAll,
+    actions: runActions,
+    ...(runActions && glyphId ? { created_from: glyphId } : {}),
   };
 }
 
@@ -70,4 +105,38 @@ export function attributesText(attrs: Record<string, unknown>, max = 160): strin
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(', ');
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}
+
+/** The column of a server error ("column=12"), or null. */
+export function errorColumn(details: readonly string[] | undefined): number | null {
+  const d = details?.find((x) => x.startsWith('column='));
+  const n = d ? Number(d.slice(7)) : NaN;
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** UTF-16 offset of a 1-based column counted in code points. */
+export function offsetOfColumn(text: string, column: number): number {
+  let offset = 0;
+  let col = 1;
+  for (const ch of text) {
+    if (col >= column) break;
+    offset += ch.length;
+    col++;
+  }
+  return offset;
+}
+
+/** The word to underline for an error at `offset`: the word there, or the last one when the error is at the end. */
+export function errorRange(text: string, offset: number): { from: number; to: number } | null {
+  const at = Math.min(Math.max(0, offset), text.length);
+  let from = at;
+  let to = at;
+  while (to < text.length && !/\s/.test(text[to]!)) to++;
+  if (to === from) {
+    // "needs a predicate": nothing at the column, so mark the word before it.
+    while (from > 0 && /\s/.test(text[from - 1]!)) from--;
+    to = from;
+    while (from > 0 && !/\s/.test(text[from - 1]!)) from--;
+  }
+  return to > from ? { from, to } : null;
 }

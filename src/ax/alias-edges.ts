@@ -1,0 +1,84 @@
+// Reads alias edges (migration 008's ax_alias_edges): the pairs of `alias` attestations that
+// touch some values, newest first, with whether each attestation is a retraction. An index range
+// per asked value on both databases; SQLite statements are prepared once.
+import { CompiledQuery, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import { SqliteStatements } from '../db/sqlite-statements.js';
+
+export interface AliasEdge {
+  subject: string;
+  context: string;
+  timestamp: number;
+  retracted: boolean;
+}
+
+export interface AliasEdgeSource {
+  /** Edges whose subject or context is one of `values`, newest first; `full` when `limit` cut them. */
+  touching(values: readonly string[], limit: number): Promise<{ edges: AliasEdge[]; full: boolean }>;
+}
+
+interface Row {
+  subject: string;
+  context: string;
+  ts: number | string;
+  sq: number | string;
+  attributes: string;
+}
+
+export class AliasEdges implements AliasEdgeSource {
+  private readonly st: SqliteStatements | undefined;
+  /** SQL text by number of values and limit: built once, so a lookup is only its execution. */
+  private readonly sqlCache = new Map<string, string>();
+
+  constructor(private readonly database: Database) {
+    this.st = database.sqlite ? new SqliteStatements(database.sqlite) : undefined;
+  }
+
+  private compile(values: readonly string[], limit: number): CompiledQuery<Row> {
+    const key = `${values.length}:${limit}`;
+    let text = this.sqlCache.get(key);
+    if (text === undefined) {
+      text = this.build(values, limit).sql;
+      if (this.sqlCache.size < 256) this.sqlCache.set(key, text);
+    }
+    return CompiledQuery.raw(text, [...values, ...values]) as CompiledQuery<Row>;
+  }
+
+  private build(values: readonly string[], limit: number): CompiledQuery<Row> {
+    const db = this.database.db;
+    const side = (col: 'e.subject' | 'e.context') =>
+      db
+        .selectFrom('ax_alias_edges as e')
+        .innerJoin('attestations as x', 'x.seq', 'e.seq')
+        .select(['e.subject as subject', 'e.context as context', 'e.timestamp as ts', 'e.seq as sq', 'x.attributes as attributes'])
+        .where(col, 'in', [...values]);
+    return side('e.subject')
+      .unionAll(side('e.context'))
+      // A compound select orders by its own column names (SQLite insists).
+      .orderBy('ts', 'desc')
+      .orderBy('sq', 'desc')
+      .limit(sql.lit(limit + 1))
+      .compile() as CompiledQuery<Row>;
+  }
+
+  async touching(values: readonly string[], limit: number): Promise<{ edges: AliasEdge[]; full: boolean }> {
+    if (!values.length) return { edges: [], full: false };
+    const q = this.compile(values, limit);
+    const rows = this.st ? this.st.all(q) : (await this.database.db.executeQuery(q)).rows;
+    const seen = new Set<string>();
+    const edges: AliasEdge[] = [];
+    // A pair that touches two asked values comes once from each side of the union.
+    for (const r of rows.slice(0, limit)) {
+      const key = `${r.sq}\u0000${r.subject}\u0000${r.context}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      edges.push({ subject: r.subject, context: r.context, timestamp: Number(r.ts), retracted: isRetraction(r.attributes) });
+    }
+    return { edges, full: rows.length > limit };
+  }
+}
+
+function isRetraction(attributes: string): boolean {
+  if (!attributes.includes('retracted')) return false;
+  return (JSON.parse(attributes) as { retracted?: unknown }).retracted === true;
+}
