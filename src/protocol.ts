@@ -21,6 +21,8 @@ export interface AttestationDto {
   source: string;
   attributes: Record<string, unknown>;
   created_at: number;
+  /** Provenance beside the claim (not part of it): the version of the handler whose run stored it. */
+  handler_version: number | null;
 }
 
 /** A glyph of the canvas: a small window with a position, a size and JSON contents. */

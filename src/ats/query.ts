@@ -31,7 +31,14 @@ export interface AttestationRowOut {
   source: string;
   attributes: string;
   created_at: number;
+  handler_version: number | null;
 }
+
+/** The columns an attestation is read back from (the content key stays in the database). */
+export const ROW_COLUMNS = [
+  'a.seq', 'a.id', 'a.subjects', 'a.predicates', 'a.contexts', 'a.actors', 'a.timestamp', 'a.source', 'a.attributes',
+  'a.created_at', 'a.handler_version',
+] as const;
 
 export function effectiveLimit(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_LIMIT;
@@ -50,7 +57,7 @@ export function buildAttestationQuery(db: Kysely<Schema>, f: AttestationFilter):
   const given = DRIVE_ORDER.filter((k) => (f[k]?.length ?? 0) > 0);
 
   if (given.length === 0) {
-    let q = db.selectFrom('attestations as a').selectAll('a');
+    let q = db.selectFrom('attestations as a').select(ROW_COLUMNS);
     if (f.time_start !== undefined) q = q.where('a.timestamp', '>=', f.time_start);
     if (f.time_end !== undefined) q = q.where('a.timestamp', '<=', f.time_end);
     if (cursor) {
@@ -64,7 +71,7 @@ export function buildAttestationQuery(db: Kysely<Schema>, f: AttestationFilter):
   let q = db
     .selectFrom('attestation_fields as d')
     .innerJoin('attestations as a', 'a.seq', 'd.seq')
-    .selectAll('a')
+    .select(ROW_COLUMNS)
     .where('d.field', '=', FIELD_CODE[drive]);
   q = driveValues.length === 1 ? q.where('d.value', '=', driveValues[0]!) : q.where('d.value', 'in', driveValues);
   if (f.time_start !== undefined) q = q.where('d.timestamp', '>=', f.time_start);

@@ -6,15 +6,18 @@ import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
-import { buildAttestationQuery, type AttestationRowOut } from './query.js';
+import { claimKey } from './claim-key.js';
+import { buildAttestationQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
-import { type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
+import { type Attestation, type AttestationFilter, type InsertResult, type NewAttestation } from './types.js';
+
+const NOTHING: InsertResult = { created: 0, alreadyKnown: 0 };
 
 export class SqliteAttestationStore implements AttestationStore {
   readonly kind = 'sqlite' as const;
   private readonly st: SqliteStatements;
-  private readonly insertTx: (items: readonly NewAttestation[]) => void;
+  private readonly insertTx: (items: readonly NewAttestation[]) => InsertResult;
   private readonly newestSql: CompiledNewest;
 
   constructor(
@@ -29,20 +32,20 @@ export class SqliteAttestationStore implements AttestationStore {
     this.newestSql = compileNewest(db);
   }
 
-  async insertMany(items: readonly NewAttestation[]): Promise<void> {
-    if (items.length === 0) return;
+  async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
+    if (items.length === 0) return NOTHING;
     try {
-      this.insertTx(items);
+      return this.insertTx(items);
     } catch (err) {
       throw this.mapInsertError(err, items);
     }
   }
 
-  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): void {
+  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): InsertResult {
     if (tx.kind !== 'sqlite') throw new Error('SQLite store given a PostgreSQL transaction');
-    if (items.length === 0) return;
+    if (items.length === 0) return NOTHING;
     try {
-      this.insertTx(items); // nested in the caller's transaction: a savepoint
+      return this.insertTx(items); // nested in the caller's transaction: a savepoint
     } catch (err) {
       throw this.mapInsertError(err, items);
     }
@@ -54,7 +57,13 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async get(id: string): Promise<Attestation | undefined> {
-    const row = this.st.get(this.db.selectFrom('attestations').selectAll().where('id', '=', id).compile());
+    const row = this.st.get(this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where('a.id', '=', id).compile());
+    return row ? rowToAttestation(row as AttestationRowOut) : undefined;
+  }
+
+  async findClaim(a: NewAttestation): Promise<Attestation | undefined> {
+    const q = this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where('a.claim_key', '=', claimKey(a)).compile();
+    const row = this.st.get(q);
     return row ? rowToAttestation(row as AttestationRowOut) : undefined;
   }
 

@@ -4,8 +4,14 @@ import type { AttestationDto } from '../protocol.js';
 /** Also the wire shape (src/protocol.ts): the API returns attestations as they are stored. */
 export type Attestation = AttestationDto;
 
-/** An attestation ready to be stored: validated and complete (see input.ts). */
-export type NewAttestation = Attestation;
+/** An attestation ready to be stored: validated and complete (see input.ts); provenance may be left out. */
+export type NewAttestation = Omit<Attestation, 'handler_version'> & { handler_version?: number | null | undefined };
+
+/** What an insert did: claims stored now, and claims that were stored already (kept as they were). */
+export interface InsertResult {
+  created: number;
+  alreadyKnown: number;
+}
 
 export const FIELD_NAMES = ['subjects', 'predicates', 'contexts', 'actors'] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];

@@ -1,5 +1,5 @@
-// Writes what a Python run attests: validates each raw attestation, stamps source (the execution)
-// and the handler version, and inserts batches; counts what was committed.
+// Writes what a Python run attests: validates each raw attestation, stamps the provenance (source =
+// the execution, handler_version) beside the claim, and inserts batches; counts what was committed.
 import type { AttestationService } from '../ats/service.js';
 import type { NewAttestation } from '../ats/types.js';
 import type { DbTx } from '../db/db-tx.js';
@@ -23,9 +23,7 @@ export class RunWriter {
 
   toNew(batch: readonly RawAttestation[]): NewAttestation[] {
     return batch.map((raw, i) => {
-      const attributes = { ...(raw.attributes ?? {}) };
-      if (this.o.handlerVersion != null && !('handler_version' in attributes)) attributes.handler_version = this.o.handlerVersion;
-      return this.o.ats.prepare(
+      const a = this.o.ats.prepare(
         {
           id: raw.id,
           subjects: raw.subjects,
@@ -33,11 +31,13 @@ export class RunWriter {
           contexts: raw.contexts,
           ...(raw.actors ? { actors: raw.actors } : {}),
           ...(raw.timestamp !== null ? { timestamp: raw.timestamp } : {}),
-          attributes,
+          attributes: raw.attributes ?? {},
         },
         { source: this.o.source, actor: this.o.actor },
         `attestation=${this.committed + i + 1}`,
       );
+      // Provenance, beside the claim: the same event from another handler version is one claim.
+      return { ...a, handler_version: this.o.handlerVersion ?? null };
     });
   }
 
@@ -51,7 +51,8 @@ export class RunWriter {
 
   /** The last batch inside the caller's transaction (with the schedule's state). */
   writeIn(tx: DbTx, items: readonly NewAttestation[]): void | Promise<void> {
-    return this.o.ats.store.insertManyIn(tx, items);
+    const r = this.o.ats.store.insertManyIn(tx, items);
+    return r instanceof Promise ? r.then(() => undefined) : undefined;
   }
 
   done(n: number): void {

@@ -35,6 +35,7 @@ export function newExecutionRow(f: {
     stdout_truncated: 0,
     stderr_truncated: 0,
     attestations_created: 0,
+    attestations_already_known: 0,
     async_job_id: f.jobId,
     handler_version: null,
   };

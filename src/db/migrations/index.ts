@@ -3,5 +3,6 @@ import type { QntxMigration } from '../migrations.js';
 import { migration001 } from './001_attestations.js';
 import { migration002 } from './002_pulse.js';
 import { migration003 } from './003_canvas.js';
+import { migration007 } from './007_claims.js';
 
-export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003];
+export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration007];

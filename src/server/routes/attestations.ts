@@ -56,9 +56,10 @@ export function attestationRoutes(app: FastifyInstance, deps: ServerDeps): void 
         hint: 'send {"text": "as alice is engineer of acme"} or {"subjects": [...], "predicates": [...], "contexts": [...]}',
       });
     }
-    const a = await ats.attest(req.body, { source: 'api', actor: deps.actor });
+    const { attestation, created } = await ats.attest(req.body, { source: 'api', actor: deps.actor });
+    if (!created) return reply.status(200).send(attestation);
     deps.publish?.({ type: 'attestations_created', count: 1, source: 'api' });
-    return reply.status(201).send(a);
+    return reply.status(201).send(attestation);
   });
 
   app.get('/api/attestations', async (req) => {
