@@ -100,6 +100,8 @@ export interface ExecutionDto {
   stdout_truncated: boolean;
   stderr_truncated: boolean;
   attestations_created: number;
+  /** Claims the run attested that were stored already (the same claim is kept once). */
+  attestations_already_known: number;
   async_job_id: string | null;
   /** For python.script: the handler version that ran. */
   handler_version: number | null;
