@@ -61,7 +61,8 @@ export interface LogOptions {
  */
 export function logArgs(gitDir: string, o: LogOptions = {}): string[] {
   return [
-    '-c', 'diff.relative=false', '-c', 'log.showSignature=false', '-c', 'diff.renames=true',
+    // .mailmap as committed at HEAD: the same for a working tree, a bare repository and a clone.
+    '-c', 'diff.relative=false', '-c', 'log.showSignature=false', '-c', 'diff.renames=true', '-c', 'mailmap.blob=HEAD:.mailmap',
     `--git-dir=${gitDir}`,
     'log', '--stdin', '--date-order', '--reverse', '--root', '-M', '--raw', '--numstat', '--no-abbrev',
     '--no-color', '--no-ext-diff', '--no-textconv', '-z', '--encoding=UTF-8', `--format=${FORMAT}`,
