@@ -6,7 +6,7 @@ import type { Schema } from '../db/schema.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
-import { buildAttestationQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
+import { buildAttestationQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import {
@@ -26,7 +26,7 @@ export class PostgresAttestationStore implements AttestationStore {
     private readonly db: Kysely<Schema>,
     private readonly pool: pg.Pool,
   ) {
-    this.newestSql = compileNewest(db);
+    this.newestSql = compileNewest(db, 'postgres');
   }
 
   async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
@@ -56,7 +56,7 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async query(filter: AttestationFilter) {
-    const { compiled, limit } = buildAttestationQuery(this.db, filter);
+    const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
     const { rows } = await this.db.executeQuery(compiled);
     return toPage(rows, limit);
   }
@@ -81,7 +81,7 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async explain(filter: AttestationFilter): Promise<string[]> {
-    const { compiled } = buildAttestationQuery(this.db, filter);
+    const { compiled } = buildAttestationQuery(this.db, filter, this.kind);
     const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(
       `explain ${compiled.sql}`,
       compiled.parameters as unknown[],
@@ -93,9 +93,15 @@ export class PostgresAttestationStore implements AttestationStore {
     return fn();
   }
 
-  async count(): Promise<number> {
-    const r = await this.db.selectFrom('attestations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
+  async count(filter: AttestationFilter = {}): Promise<number> {
+    const { rows } = await this.db.executeQuery(buildCountQuery(this.db, filter, this.kind));
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async explainCount(filter: AttestationFilter): Promise<string[]> {
+    const compiled = buildCountQuery(this.db, filter, this.kind);
+    const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters as unknown[]);
+    return rows.map((r) => r['QUERY PLAN']);
   }
 }
 

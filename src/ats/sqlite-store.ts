@@ -7,7 +7,7 @@ import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
 import { claimKey } from './claim-key.js';
-import { buildAttestationQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
+import { buildAttestationQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { duplicateIdError, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import { type Attestation, type AttestationFilter, type InsertResult, type NewAttestation } from './types.js';
@@ -29,7 +29,7 @@ export class SqliteAttestationStore implements AttestationStore {
     const tx = raw.transaction((items: readonly NewAttestation[]) => batch.insert(items));
     // IMMEDIATE: the write lock from the start, as the batch assigns seq itself.
     this.insertTx = (items) => (raw.inTransaction ? tx(items) : tx.immediate(items));
-    this.newestSql = compileNewest(db);
+    this.newestSql = compileNewest(db, 'sqlite');
   }
 
   async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
@@ -52,7 +52,7 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async query(filter: AttestationFilter) {
-    const { compiled, limit } = buildAttestationQuery(this.db, filter);
+    const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
     return toPage(this.st.all(compiled), limit);
   }
 
@@ -75,7 +75,7 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async explain(filter: AttestationFilter): Promise<string[]> {
-    const { compiled } = buildAttestationQuery(this.db, filter);
+    const { compiled } = buildAttestationQuery(this.db, filter, this.kind);
     const rows = this.st.raw.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[]));
     return (rows as Array<{ detail: string }>).map((r) => r.detail);
   }
@@ -100,8 +100,14 @@ export class SqliteAttestationStore implements AttestationStore {
     }
   }
 
-  async count(): Promise<number> {
-    return (this.st.raw.prepare('select count(*) as n from attestations').get() as { n: number }).n;
+  async count(filter: AttestationFilter = {}): Promise<number> {
+    return Number(this.st.get(buildCountQuery(this.db, filter, this.kind))?.n ?? 0);
+  }
+
+  async explainCount(filter: AttestationFilter): Promise<string[]> {
+    const compiled = buildCountQuery(this.db, filter, this.kind);
+    const rows = this.st.raw.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[]));
+    return (rows as Array<{ detail: string }>).map((r) => r.detail);
   }
 }
 

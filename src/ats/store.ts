@@ -26,7 +26,10 @@ export interface AttestationStore {
   newest(predicate: string, context: string): Promise<Attestation | undefined>;
   /** The database's plan for a query, one line per step (used by tests and diagnostics). */
   explain(filter: AttestationFilter): Promise<string[]>;
-  count(): Promise<number>;
+  /** How many attestations match the filter (all of them without one). */
+  count(filter?: AttestationFilter): Promise<number>;
+  /** The plan of count(filter). */
+  explainCount(filter: AttestationFilter): Promise<string[]>;
   /**
    * Runs a bulk load (import). SQLite: automatic WAL checkpoints are held back while it runs (each
    * one would copy freshly written index pages again); the next commit or close checkpoints.

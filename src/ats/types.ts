@@ -20,10 +20,15 @@ export type FieldName = (typeof FIELD_NAMES)[number];
 export const FIELD_CODE: Record<FieldName, number> = { subjects: 1, predicates: 2, contexts: 3, actors: 4 };
 
 export interface AttestationFilter {
+  /** Each field: any of the values; a value ending in `*` is a prefix (`src/*`), `\*` a literal star. */
   subjects?: string[] | undefined;
   predicates?: string[] | undefined;
   contexts?: string[] | undefined;
   actors?: string[] | undefined;
+  /** Attribute equality, `attr.repo=R`: key → any of the values (indexed keys: attr-index.ts). */
+  attributes?: Record<string, string[]> | undefined;
+  /** The subjects of this filter's matches are the subject filter (a join: "authors of commits that modify X"). */
+  subjects_from?: AttestationFilter | undefined;
   /** Inclusive bounds on timestamp, ms. */
   time_start?: number | undefined;
   time_end?: number | undefined;
