@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { canonicalJson } from '../ats/claim-key.js';
 import type { AttestationService } from '../ats/service.js';
+import type { NewAttestation } from '../ats/types.js';
 import type { ServerEvent } from '../protocol.js';
 import type { HandlerContext, HandlerDef, HandlerResult, SourceHandle } from '../pulse/catalog.js';
 import type { BatchCounts } from '../pulse/source-state.js';
@@ -78,6 +79,26 @@ function excluded(prev: GitState, full: boolean, shallowNow: readonly string[]):
   return [...prev.tips, ...walked];
 }
 
+/**
+ * An attestation the vocabulary built (values non-empty and within the store's limits, messages
+ * capped): stamped directly, without re-validating each field: that was a third of the ingest time.
+ */
+function trusted(ats: AttestationService, g: GitAttestation, source: string): NewAttestation {
+  const now = ats.now();
+  const set = (v: string[]) => (v.length === 1 ? v : [...new Set(v)]);
+  return {
+    id: ats.ids.next(),
+    subjects: set(g.subjects),
+    predicates: set(g.predicates),
+    contexts: set(g.contexts),
+    actors: set(g.actors),
+    timestamp: g.timestamp,
+    source,
+    attributes: g.attributes,
+    created_at: now,
+  };
+}
+
 /** `<ref> points_to <commit>` for refs that appeared or moved, and for refs that went away. */
 function refMoves(refs: GitRef[], prev: GitState, repo: string, now: number): GitAttestation[] {
   const out: GitAttestation[] = [];
@@ -101,7 +122,7 @@ async function runGitJob(o: GitJobOptions, ctx: HandlerContext<GitPayload>): Pro
   const source = ctx.executionId ?? ctx.job.id;
   const totals: BatchCounts = { created: 0, alreadyKnown: 0 };
   const commit = async (batch: GitAttestation[], state: GitState, final: boolean) => {
-    const items = batch.map((g) => o.ats.prepare(g, { source, actor: GIT_ACTOR }));
+    const items = batch.map((g) => trusted(o.ats, g, source));
     const n = await src.commit({ state, final }, (tx) => o.ats.store.insertManyIn(tx, items));
     totals.created += n.created;
     totals.alreadyKnown += n.alreadyKnown;
