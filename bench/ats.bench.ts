@@ -160,15 +160,26 @@ function importRate(n: number): number {
   }
 }
 
+/** BENCH_ONLY=key (or lookup, insert, import): one part of the benchmark. */
+const only = process.env.BENCH_ONLY;
+const part = (name: string) => !only || only.split(',').includes(name);
 console.log(`machine: ${machine()}`);
-const small = await lookupAt(SMALL);
-console.log(`handler lookup @ ${fmt(SMALL)}: ${fmt(small.lookups)}/s (seed json_each: ${fmt(small.seed, 1)}/s, ×${fmt(small.lookups / small.seed)})`);
-const big = await lookupAt(BIG);
-console.log(`handler lookup @ ${fmt(BIG)}: ${fmt(big.lookups)}/s (seed json_each: ${fmt(big.seed, 1)}/s, ×${fmt(big.lookups / big.seed)})`);
-console.log(`lookup cost @ ${fmt(BIG)} / @ ${fmt(SMALL)}: ${fmt(small.lookups / big.lookups, 2)}× (target ≤ 1.5×)`);
-const ins = await insertRates(100_000);
-console.log(`batched insert: store ${fmt(ins.store)}/s, raw prepared ${fmt(ins.raw)}/s, ratio ${fmt(ins.store / ins.raw, 2)} (target ≥ 0.33)`);
-const key = await contentKeyCost(Number(process.env.BENCH_KEY_ROWS ?? 192_000));
-console.log(`content key: batched insert with it ${fmt(key.withKey)}/s, without ${fmt(key.without)}/s, ratio ${fmt(key.withKey / key.without, 2)} (target ≥ 0.8)`);
-const imp = importRate(BIG);
-console.log(`qntx import of ${fmt(BIG)} lines: ${fmt(imp)} attestations/s (target ≥ 50,000)`);
+if (part('lookup')) {
+  const small = await lookupAt(SMALL);
+  console.log(`handler lookup @ ${fmt(SMALL)}: ${fmt(small.lookups)}/s (seed json_each: ${fmt(small.seed, 1)}/s, ×${fmt(small.lookups / small.seed)})`);
+  const big = await lookupAt(BIG);
+  console.log(`handler lookup @ ${fmt(BIG)}: ${fmt(big.lookups)}/s (seed json_each: ${fmt(big.seed, 1)}/s, ×${fmt(big.lookups / big.seed)})`);
+  console.log(`lookup cost @ ${fmt(BIG)} / @ ${fmt(SMALL)}: ${fmt(small.lookups / big.lookups, 2)}× (target ≤ 1.5×)`);
+}
+if (part('insert')) {
+  const ins = await insertRates(100_000);
+  console.log(`batched insert: store ${fmt(ins.store)}/s, raw prepared ${fmt(ins.raw)}/s, ratio ${fmt(ins.store / ins.raw, 2)} (target ≥ 0.33)`);
+}
+if (part('key')) {
+  const key = await contentKeyCost(Number(process.env.BENCH_KEY_ROWS ?? 192_000));
+  console.log(`content key: batched insert with it ${fmt(key.withKey)}/s, without ${fmt(key.without)}/s, ratio ${fmt(key.withKey / key.without, 2)} (target ≥ 0.8)`);
+}
+if (part('import')) {
+  const imp = importRate(BIG);
+  console.log(`qntx import of ${fmt(BIG)} lines: ${fmt(imp)} attestations/s (target ≥ 50,000)`);
+}

@@ -116,7 +116,6 @@ async function queries(root: string): Promise<void> {
     const run = await runJob(q, `ix ${repo} --no-deps`);
     const n = await q.store.count();
     console.log(`query history: ${fmt(QUERY_COMMITS)} commits, ${fmt(n)} attestations (ingested in ${fmt(run.duration_ms! / 1000, 1)} s)`);
-    q.database.sqlite!.exec('analyze');
     const commit = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD~1234'], { encoding: 'utf8' }).trim();
     await timeQuery(q, 'files of a commit', { subjects: [commit], predicates: ['modifies'] });
     await timeQuery(q, 'commits of an author', { predicates: ['authored_by'], contexts: ['dev7@example.com'] });

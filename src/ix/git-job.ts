@@ -39,6 +39,9 @@ export interface GitState {
   walk?: { heads: string[]; full: boolean };
 }
 
+/** Attestations a transaction commits (with the resume point): larger batches, fewer commits. */
+const BATCH = 5000;
+
 export interface GitJobOptions {
   ats: AttestationService;
   cacheDir: string;
@@ -129,7 +132,8 @@ async function runGitJob(o: GitJobOptions, ctx: HandlerContext<GitPayload>): Pro
     if (n.created) o.publish?.({ type: 'attestations_created', count: n.created, source });
   };
   const walkedBefore = prev.walk && prev.walk.full === p.full ? prev.walk.heads : [];
-  const res = await ingestGit({
+  // A bulk load: on SQLite, WAL checkpoints wait for the end instead of one every few batches.
+  const res = await o.ats.store.bulk(() => ingestGit({
     source: p.repo,
     cacheDir: o.cacheDir,
     exclude: (shallow) => excluded(prev, p.full, shallow),
@@ -137,10 +141,11 @@ async function runGitJob(o: GitJobOptions, ctx: HandlerContext<GitPayload>): Pro
     remotes: p.remotes,
     manifests: !p.no_deps,
     signal: ctx.signal,
+    batchSize: BATCH,
     onProgress: (current, total) => ctx.progress(current, total),
     onBatch: (batch, info) =>
       commit(batch, { ...prev, walk: { heads: [...new Set([...walkedBefore, ...info.heads])], full: p.full } }, false),
-  });
+  }));
   const moves = refMoves(res.refs, prev, res.repo, o.ats.now());
   const state: GitState = {
     tips: [...new Set(res.refs.map((r) => r.commit))],
