@@ -6,13 +6,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, sql } from 'kysely';
 import { claimKey } from '../src/ats/claim-key.js';
 import { sqlitePath } from '../src/db/database.js';
 import { migrations } from '../src/db/migrations/index.js';
 import { ConflictError } from '../src/errors.js';
 import { runCli } from './cli-helpers.js';
-import { DB_KINDS, openTestQntx, tempDir, type TestQntx } from './helpers.js';
+import { createQntx } from '../src/app.js';
+import { loadSettings } from '../src/config.js';
+import { silentLogger } from '../src/logger.js';
+import { DB_KINDS, dropSchema, openTestQntx, PG_SKIP, PG_URL, tempDir, uniqueSchema, type TestQntx } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 
 const origin = { source: 'test', actor: 'tester' };
@@ -153,6 +156,44 @@ describe('migration 007 on attestations stored before it', () => {
     } finally {
       await q.cleanup();
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration 007 on PostgreSQL rows stored before it', { skip: PG_SKIP }, () => {
+  it('keys the first copy, moves handler_version, indexes attributes, then dedupes new inserts', async () => {
+    const schema = uniqueSchema();
+    const settings = loadSettings({ dataDir: tempDir(), logLevel: 'silent', databaseUrl: PG_URL }, {});
+    const first = await createQntx(settings, { logger: silentLogger(), pgSchema: schema });
+    const db = first.database.db;
+    // Back to the schema before 007, with rows as a run before it stored them.
+    for (const stmt of [
+      `delete from kysely_migration where name = '007_claims'`,
+      'drop index attestations_claim',
+      'alter table attestations drop column claim_key, drop column handler_version',
+      'alter table pulse_executions drop column attestations_already_known',
+      'drop table ix_source_state',
+      'alter table attestation_fields alter column value type text collate "default"',
+    ]) await sql.raw(stmt).execute(db);
+    for (const [seq, source, attrs] of [[1, 'EX1', { repo: 'r', handler_version: 2 }], [2, 'EX2', { repo: 'r', handler_version: 3 }]] as const) {
+      await sql`insert into attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
+        values (${seq}, ${`AS${seq}`}, '["c1"]', '["commit"]', '["r"]', '["ixgest.git"]', 1000, ${source}, ${JSON.stringify(attrs)}, 0)`.execute(db);
+    }
+    await first.close();
+    const q = await createQntx(settings, { logger: silentLogger(), pgSchema: schema });
+    try {
+      const rows = await sql<{ seq: string; keyed: boolean; handler_version: number | null; attributes: string }>`
+        select seq, claim_key is not null as keyed, handler_version, attributes from attestations order by seq`.execute(q.database.db);
+      assert.deepEqual(rows.rows.map((r) => [Number(r.seq), r.keyed, r.handler_version, r.attributes]), [
+        [1, true, 2, '{"repo":"r"}'],
+        [2, false, 3, '{"repo":"r"}'],
+      ]);
+      assert.equal(await q.store.count({ attributes: { repo: ['r'] } }), 2);
+      const again = q.ats.prepare({ subjects: ['c1'], predicates: ['commit'], contexts: ['r'], actors: ['ixgest.git'], timestamp: 1000, attributes: { repo: 'r' } }, origin);
+      assert.deepEqual(await q.store.insertMany([again]), { created: 0, alreadyKnown: 1 });
+    } finally {
+      await q.close();
+      await dropSchema(schema);
     }
   });
 });
