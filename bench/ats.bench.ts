@@ -86,6 +86,54 @@ async function insertRates(n: number): Promise<{ store: number; raw: number }> {
   }
 }
 
+/**
+ * Rows: a multiple of 10 × 6400 (the baseline's statements take 64 rows of 4 values each).
+ * The store's batched insert (content key hashed, unique index, ON CONFLICT DO NOTHING RETURNING)
+ * beside the same multi-row insert without the key (no hash, no unique index, no conflict clause),
+ * same rows, same run, alternating rounds so that machine noise falls on both.
+ */
+async function contentKeyCost(n: number): Promise<{ withKey: number; without: number }> {
+  const keyed = await openTestQntx('sqlite');
+  const bare = await openTestQntx('sqlite');
+  try {
+    const raw = bare.database.sqlite!;
+    raw.exec('drop index attestations_claim');
+    const cols = '(seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)';
+    const aMany = raw.prepare(`insert into attestations ${cols} values ${Array(64).fill('(?,?,?,?,?,?,?,?,?,?)').join(',')}`);
+    const fMany = raw.prepare(`insert into attestation_fields (field, value, timestamp, seq) values ${Array(256).fill('(?,?,?,?)').join(',')}`);
+    let seq = 0;
+    const plain = raw.transaction((batch: NewAttestation[]) => {
+      for (let i = 0; i < batch.length; i += 64) {
+        const a: unknown[] = [];
+        const f: unknown[] = [];
+        for (const x of batch.slice(i, i + 64)) {
+          seq++;
+          a.push(seq, x.id, JSON.stringify(x.subjects), JSON.stringify(x.predicates), JSON.stringify(x.contexts), JSON.stringify(x.actors), x.timestamp, x.source, JSON.stringify(x.attributes), x.created_at);
+          for (const name of FIELD_NAMES) for (const v of x[name]) f.push(FIELD_CODE[name], v, x.timestamp, seq);
+        }
+        aMany.run(a);
+        for (let k = 0; k + 1024 <= f.length; k += 1024) fMany.run(f.slice(k, k + 1024));
+      }
+    });
+    let tKeyed = 0;
+    let tBare = 0;
+    const rounds = 10;
+    for (let r = 0; r < rounds; r++) {
+      const rows = Array.from({ length: n / rounds }, (_, i) => synthetic(r * (n / rounds) + i));
+      let t = performance.now();
+      for (let i = 0; i < rows.length; i += 6400) await keyed.store.insertMany(rows.slice(i, i + 6400));
+      tKeyed += performance.now() - t;
+      t = performance.now();
+      for (let i = 0; i < rows.length; i += 6400) plain(rows.slice(i, i + 6400));
+      tBare += performance.now() - t;
+    }
+    return { withKey: n / (tKeyed / 1000), without: n / (tBare / 1000) };
+  } finally {
+    await keyed.cleanup();
+    await bare.cleanup();
+  }
+}
+
 function importRate(n: number): number {
   const dir = tempDir('qntx-bench-import-');
   try {
@@ -112,13 +160,26 @@ function importRate(n: number): number {
   }
 }
 
+/** BENCH_ONLY=key (or lookup, insert, import): one part of the benchmark. */
+const only = process.env.BENCH_ONLY;
+const part = (name: string) => !only || only.split(',').includes(name);
 console.log(`machine: ${machine()}`);
-const small = await lookupAt(SMALL);
-console.log(`handler lookup @ ${fmt(SMALL)}: ${fmt(small.lookups)}/s (seed json_each: ${fmt(small.seed, 1)}/s, ×${fmt(small.lookups / small.seed)})`);
-const big = await lookupAt(BIG);
-console.log(`handler lookup @ ${fmt(BIG)}: ${fmt(big.lookups)}/s (seed json_each: ${fmt(big.seed, 1)}/s, ×${fmt(big.lookups / big.seed)})`);
-console.log(`lookup cost @ ${fmt(BIG)} / @ ${fmt(SMALL)}: ${fmt(small.lookups / big.lookups, 2)}× (target ≤ 1.5×)`);
-const ins = await insertRates(100_000);
-console.log(`batched insert: store ${fmt(ins.store)}/s, raw prepared ${fmt(ins.raw)}/s, ratio ${fmt(ins.store / ins.raw, 2)} (target ≥ 0.33)`);
-const imp = importRate(BIG);
-console.log(`qntx import of ${fmt(BIG)} lines: ${fmt(imp)} attestations/s (target ≥ 50,000)`);
+if (part('lookup')) {
+  const small = await lookupAt(SMALL);
+  console.log(`handler lookup @ ${fmt(SMALL)}: ${fmt(small.lookups)}/s (seed json_each: ${fmt(small.seed, 1)}/s, ×${fmt(small.lookups / small.seed)})`);
+  const big = await lookupAt(BIG);
+  console.log(`handler lookup @ ${fmt(BIG)}: ${fmt(big.lookups)}/s (seed json_each: ${fmt(big.seed, 1)}/s, ×${fmt(big.lookups / big.seed)})`);
+  console.log(`lookup cost @ ${fmt(BIG)} / @ ${fmt(SMALL)}: ${fmt(small.lookups / big.lookups, 2)}× (target ≤ 1.5×)`);
+}
+if (part('insert')) {
+  const ins = await insertRates(100_000);
+  console.log(`batched insert: store ${fmt(ins.store)}/s, raw prepared ${fmt(ins.raw)}/s, ratio ${fmt(ins.store / ins.raw, 2)} (target ≥ 0.33)`);
+}
+if (part('key')) {
+  const key = await contentKeyCost(Number(process.env.BENCH_KEY_ROWS ?? 192_000));
+  console.log(`content key: batched insert with it ${fmt(key.withKey)}/s, without ${fmt(key.without)}/s, ratio ${fmt(key.withKey / key.without, 2)} (target ≥ 0.8)`);
+}
+if (part('import')) {
+  const imp = importRate(BIG);
+  console.log(`qntx import of ${fmt(BIG)} lines: ${fmt(imp)} attestations/s (target ≥ 50,000)`);
+}

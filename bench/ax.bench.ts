@@ -20,7 +20,7 @@ const SMALL = 10_000;
 const ids = new AsidFactory();
 const T0 = 1_767_225_600_000; // 2026-01-01
 
-function synthetic(i: number): NewAttestation {
+function synthetic(i: number): NewAttestation & { handler_version: null } {
   return {
     id: ids.next(),
     subjects: [`entity-${i}`],
@@ -31,6 +31,7 @@ function synthetic(i: number): NewAttestation {
     source: 'bench',
     attributes: { v: i % 7 },
     created_at: T0 + i * 1000,
+    handler_version: null,
   };
 }
 

@@ -86,8 +86,8 @@ async function intoStore(runner: PythonRunner): Promise<void> {
     let t = performance.now();
     const r = await runner.run({ code, onAttestations: (b) => writer.write(b) });
     await writer.write(r.pending);
-    const viaAttest = writer.committed / ((performance.now() - t) / 1000);
-    if (!r.success || writer.committed !== ATTESTATIONS) throw new Error(`store run failed: ${r.error}`);
+    const viaAttest = writer.created / ((performance.now() - t) / 1000);
+    if (!r.success || writer.created !== ATTESTATIONS) throw new Error(`store run failed: ${r.error}`);
 
     const raw = q.database.sqlite!;
     const insA = raw.prepare(`insert into attestations (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)

@@ -141,7 +141,8 @@ def check_item(item):
 class Ix(object):
     """The `ix` object of the script's namespace."""
 
-    def __init__(self, ctx):
+    def __init__(self, ctx, bridge=None):
+        self._bridge = bridge
         self.script_type = ctx.get('scriptType')
         self.args = list(ctx.get('args') or [])
         self.flags = dict(ctx.get('flags') or {})
@@ -150,6 +151,18 @@ class Ix(object):
             datetime.datetime.fromtimestamp(last / 1000.0, tz=datetime.timezone.utc)
         self.state = dict(ctx.get('state') or {})
         self.input = AxInput(ctx.get('input'))
+
+    def checkpoint(self, state=None):
+        """Commit what was attested so far together with `state` (default: ix.state), in one
+        transaction: a run that fails later is retried from here. Returns nothing."""
+        if state is not None:
+            self.state = state
+        ok, error, details, saved = finish_state(self)
+        if not ok:
+            raise (ValueError if 'state=too_large' in details else TypeError)(error)
+        if self._bridge is None:
+            raise RuntimeError('ix.checkpoint() works only inside a run')
+        self._bridge.flush(state=saved)
 
     def __repr__(self):
         return 'ix(script_type=%r, args=%r, flags=%r, last_run=%r)' % (
@@ -298,10 +311,12 @@ class Bridge(object):
             self.flush()
         return aid
 
-    def flush(self):
+    def flush(self, state=None):
         with self.lock:
             items, self.batch, self.batch_bytes = self.batch, [], 0
-            if items:
+            if state is not None:
+                self.send({'t': 'a', 'items': items, 'state': state})  # a checkpoint: items and state together
+            elif items:
                 self.send({'t': 'a', 'items': items})
 
     def send(self, msg):
@@ -369,7 +384,7 @@ def describe_exception(e, limits):
 
 def run_script(code, src, ctx, limits, bridge):
     """Runs the compiled script; returns (ok, error, details, state)."""
-    ix = Ix(ctx)
+    ix = Ix(ctx, bridge)
     ns = {'__name__': '__main__', '__builtins__': builtins,
           'attest': bridge.attest, 'progress': bridge.progress, 'ix': ix}
     linecache.cache[FILENAME] = (len(src), None, src.splitlines(True), FILENAME)
@@ -813,10 +828,15 @@ class Server(object):
             raise ValueError('message is not an object')
         t = msg.get('t')
         if t == 'a':
-            items = msg['items']
+            items, state = msg['items'], msg.get('state')
             self.check_items(items)
-            if items:
-                line = ENC.encode({'t': 'batch', 'id': run.id, 'items': items})
+            if state is not None and not isinstance(state, dict):
+                raise ValueError('bad checkpoint state')
+            if items or state is not None:
+                out = {'t': 'batch', 'id': run.id, 'items': items}
+                if state is not None:
+                    out['state'] = state
+                line = ENC.encode(out)
                 write_all(self.out, (line + '\n').encode('utf-8'))
                 run.unacked += 1
         elif t == 'p':

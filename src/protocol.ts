@@ -21,6 +21,8 @@ export interface AttestationDto {
   source: string;
   attributes: Record<string, unknown>;
   created_at: number;
+  /** Provenance beside the claim (not part of it): the version of the handler whose run stored it. */
+  handler_version: number | null;
 }
 
 /** A glyph of the canvas: a small window with a position, a size and JSON contents. */
@@ -98,6 +100,8 @@ export interface ExecutionDto {
   stdout_truncated: boolean;
   stderr_truncated: boolean;
   attestations_created: number;
+  /** Claims the run attested that were stored already (the same claim is kept once). */
+  attestations_already_known: number;
   async_job_id: string | null;
   /** For python.script: the handler version that ran. */
   handler_version: number | null;

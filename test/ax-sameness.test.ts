@@ -38,6 +38,7 @@ function claim(c: ClaimSpec): Attestation {
     source: 'test',
     attributes: c.attrs ?? {},
     created_at: T0 + c.at,
+    handler_version: null,
   };
 }
 

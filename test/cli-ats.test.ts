@@ -101,4 +101,22 @@ describe('qntx as / ax / import', () => {
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
   });
+
+  it('filters by attribute, prefix and subjects_from, and counts, with ax', async () => {
+    const file = path.join(dir, 'git.jsonl');
+    const rows = [
+      { subjects: ['ca'], predicates: ['modifies'], contexts: ['Makefile'], attributes: { repo: '/r' }, timestamp: 1 },
+      { subjects: ['cb'], predicates: ['modifies'], contexts: ['src/x.ts'], attributes: { repo: '/r' }, timestamp: 2 },
+      { subjects: ['ca'], predicates: ['authored_by'], contexts: ['ada@example.com'], attributes: { repo: '/r' }, timestamp: 1 },
+      { subjects: ['cb'], predicates: ['authored_by'], contexts: ['bob@example.com'], attributes: { repo: '/other' }, timestamp: 2 },
+    ];
+    fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    assert.equal((await runCli(['import', file, '--data-dir', dir])).code, 0);
+    const who = await runCli(['ax', '--predicate', 'authored_by', '--subjects-from', 'predicates=modifies&contexts=Makefile', '--json', '--data-dir', dir]);
+    assert.deepEqual(JSON.parse(who.stdout).attestations.map((a: any) => a.contexts[0]), ['ada@example.com']);
+    const n = await runCli(['ax', '--predicate', 'authored_by', '--attr', 'repo=/r', '--count', '--data-dir', dir]);
+    assert.equal(n.stdout.trim(), '1');
+    const src = await runCli(['ax', '--context', 'src/*', '--count', '--json', '--data-dir', dir]);
+    assert.deepEqual(JSON.parse(src.stdout), { count: 1 });
+  });
 });

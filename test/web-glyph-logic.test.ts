@@ -48,6 +48,7 @@ const execution = (id: string, over: Partial<ExecutionDto> = {}): ExecutionDto =
   stdout_truncated: false,
   stderr_truncated: false,
   attestations_created: 1,
+  attestations_already_known: 0,
   async_job_id: null,
   handler_version: 1,
   trigger: 'schedule',

@@ -17,7 +17,12 @@ export interface ImportOptions {
 
 export interface ImportProgress {
   lines: number;
+  /** Valid lines taken: created + already_known. */
   imported: number;
+  /** Claims stored by this import. */
+  created: number;
+  /** Claims that were stored already (the same claim is kept once). */
+  already_known: number;
   skipped: number;
   bytes: number;
 }
@@ -37,13 +42,15 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
   const batchSize = opts.batchSize ?? 20_000;
   const input = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const stat = await fs.promises.stat(file);
-  const res: ImportResult = { lines: 0, imported: 0, skipped: 0, bytes: 0, errors: [] };
+  const res: ImportResult = { lines: 0, imported: 0, created: 0, already_known: 0, skipped: 0, bytes: 0, errors: [] };
   const parser = opts.threads === false || !threadsAvailable() ? inlineParser(ats.ids) : workerParser();
   let batch: NewAttestation[] = [];
   const flush = async () => {
     if (!batch.length) return;
-    await ats.store.insertMany(batch);
+    const r = await ats.store.insertMany(batch);
     res.imported += batch.length;
+    res.created += r.created;
+    res.already_known += r.alreadyKnown;
     batch = [];
     res.bytes = Math.min(stat.size, input.bytesRead);
     opts.onProgress?.(res);

@@ -1,5 +1,6 @@
 // The handler lookup (newest attestation for a predicate and a context), compiled once per store.
 import type { Kysely } from 'kysely';
+import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import { buildAttestationQuery } from './query.js';
 
@@ -12,8 +13,8 @@ export interface CompiledNewest {
 }
 
 /** The handler lookup is compiled once; predicate and context are put in place by marker. */
-export function compileNewest(db: Kysely<Schema>): CompiledNewest {
-  const { compiled } = buildAttestationQuery(db, { predicates: [P_MARK], contexts: [C_MARK], limit: 1 });
+export function compileNewest(db: Kysely<Schema>, dialect: Dialect): CompiledNewest {
+  const { compiled } = buildAttestationQuery(db, { predicates: [P_MARK], contexts: [C_MARK], limit: 1 }, dialect);
   const slots = compiled.parameters as unknown[];
   return {
     sql: compiled.sql,

@@ -4,10 +4,19 @@ import type { DbTx } from '../db/db-tx.js';
 import type pg from 'pg';
 import type { Schema } from '../db/schema.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
-import { buildAttestationQuery, buildAttestationSizesQuery, type AttestationRowOut } from './query.js';
+import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
+import { claimKey } from './claim-key.js';
+import { buildAttestationQuery, buildAttestationSizesQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
-import { FIELD_CODE, FIELD_NAMES, type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
+import {
+  FIELD_CODE,
+  FIELD_NAMES,
+  type Attestation,
+  type AttestationFilter,
+  type InsertResult,
+  type NewAttestation,
+} from './types.js';
 
 export class PostgresAttestationStore implements AttestationStore {
   readonly kind = 'postgres' as const;
@@ -17,23 +26,23 @@ export class PostgresAttestationStore implements AttestationStore {
     private readonly db: Kysely<Schema>,
     private readonly pool: pg.Pool,
   ) {
-    this.newestSql = compileNewest(db);
+    this.newestSql = compileNewest(db, 'postgres');
   }
 
-  async insertMany(items: readonly NewAttestation[]): Promise<void> {
-    if (items.length === 0) return;
+  async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
+    if (items.length === 0) return { created: 0, alreadyKnown: 0 };
     try {
-      await this.db.transaction().execute((trx) => insertRows(trx, items));
+      return await this.db.transaction().execute((trx) => insertRows(trx, items));
     } catch (err) {
       throw await this.mapInsertError(err, items);
     }
   }
 
-  async insertManyIn(tx: DbTx, items: readonly NewAttestation[]): Promise<void> {
+  async insertManyIn(tx: DbTx, items: readonly NewAttestation[]): Promise<InsertResult> {
     if (tx.kind !== 'postgres') throw new Error('PostgreSQL store given a SQLite transaction');
-    if (items.length === 0) return;
+    if (items.length === 0) return { created: 0, alreadyKnown: 0 };
     try {
-      await insertRows(tx.trx, items);
+      return await insertRows(tx.trx, items);
     } catch (err) {
       throw await this.mapInsertError(err, items);
     }
@@ -48,20 +57,27 @@ export class PostgresAttestationStore implements AttestationStore {
 
   async query(filter: AttestationFilter) {
     if (filter.maxBytes === undefined) {
-      const { compiled, limit } = buildAttestationQuery(this.db, filter);
+      const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
       const { rows } = await this.db.executeQuery(compiled);
       return toPage(rows, limit);
     }
     // Sizes first (octet_length reads no TOASTed value), then only the rows that fit.
-    const { compiled, limit } = buildAttestationSizesQuery(this.db, filter);
+    const { compiled, limit } = buildAttestationSizesQuery(this.db, filter, this.kind);
     const { seqs, next_cursor } = pickWithinBudget((await this.db.executeQuery(compiled)).rows, limit, filter.maxBytes);
     // One array parameter rather than a thousand: PostgreSQL plans it as fast and parses less.
-    const rows = seqs.length ? await this.db.selectFrom('attestations').selectAll().where(sql<boolean>`seq = any(${seqs}::bigint[])`).execute() : [];
+    const rows = seqs.length
+      ? await this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where(sql<boolean>`a.seq = any(${seqs}::bigint[])`).execute()
+      : [];
     return { items: inOrder(seqs, rows as AttestationRowOut[]).map(rowToAttestation), next_cursor };
   }
 
   async get(id: string): Promise<Attestation | undefined> {
-    const row = await this.db.selectFrom('attestations').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where('a.id', '=', id).executeTakeFirst();
+    return row ? rowToAttestation(row as AttestationRowOut) : undefined;
+  }
+
+  async findClaim(a: NewAttestation): Promise<Attestation | undefined> {
+    const row = await this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where('a.claim_key', '=', claimKey(a)).executeTakeFirst();
     return row ? rowToAttestation(row as AttestationRowOut) : undefined;
   }
 
@@ -86,7 +102,7 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async explain(filter: AttestationFilter): Promise<string[]> {
-    const { compiled } = buildAttestationQuery(this.db, filter);
+    const { compiled } = buildAttestationQuery(this.db, filter, this.kind);
     const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(
       `explain ${compiled.sql}`,
       compiled.parameters as unknown[],
@@ -98,14 +114,29 @@ export class PostgresAttestationStore implements AttestationStore {
     return fn();
   }
 
-  async count(): Promise<number> {
-    const r = await this.db.selectFrom('attestations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    return Number(r.n);
+  async count(filter: AttestationFilter = {}): Promise<number> {
+    const { rows } = await this.db.executeQuery(buildCountQuery(this.db, filter, this.kind));
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async explainCount(filter: AttestationFilter): Promise<string[]> {
+    const compiled = buildCountQuery(this.db, filter, this.kind);
+    const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters as unknown[]);
+    return rows.map((r) => r['QUERY PLAN']);
   }
 }
 
-/** The two unnest() inserts of a batch, on a transaction the caller holds. */
-async function insertRows(trx: Transaction<Schema>, items: readonly NewAttestation[]): Promise<void> {
+/**
+ * The two unnest() inserts of a batch, on a transaction the caller holds. Known claims are skipped
+ * by their content key (repeats inside the batch too); only the rows that went in get index rows.
+ */
+async function insertRows(trx: Transaction<Schema>, all: readonly NewAttestation[]): Promise<InsertResult> {
+  const keys = new Map<string, NewAttestation>();
+  for (const a of all) {
+    const k = claimKey(a).toString('hex');
+    if (!keys.has(k)) keys.set(k, a);
+  }
+  const items = [...keys.values()];
   const cols = {
     id: [] as string[],
     subjects: [] as string[],
@@ -116,6 +147,8 @@ async function insertRows(trx: Transaction<Schema>, items: readonly NewAttestati
     source: [] as string[],
     attributes: [] as string[],
     created_at: [] as number[],
+    claim_key: [...keys.keys()],
+    handler_version: [] as Array<number | null>,
   };
   for (const a of items) {
     cols.id.push(a.id);
@@ -127,29 +160,37 @@ async function insertRows(trx: Transaction<Schema>, items: readonly NewAttestati
     cols.source.push(a.source);
     cols.attributes.push(JSON.stringify(a.attributes));
     cols.created_at.push(a.created_at);
+    cols.handler_version.push(a.handler_version ?? null);
   }
   const inserted = await sql<{ seq: number; id: string }>`
-    insert into attestations (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
-    select * from unnest(${cols.id}::text[], ${cols.subjects}::text[], ${cols.predicates}::text[],
+    insert into attestations (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at, claim_key, handler_version)
+    select u.id, u.s, u.p, u.c, u.a, u.t, u.src, u.attrs, u.ca, decode(u.k, 'hex'), u.hv
+    from unnest(${cols.id}::text[], ${cols.subjects}::text[], ${cols.predicates}::text[],
       ${cols.contexts}::text[], ${cols.actors}::text[], ${cols.timestamp}::bigint[], ${cols.source}::text[],
-      ${cols.attributes}::text[], ${cols.created_at}::bigint[])
+      ${cols.attributes}::text[], ${cols.created_at}::bigint[], ${cols.claim_key}::text[], ${cols.handler_version}::int[])
+      as u(id, s, p, c, a, t, src, attrs, ca, k, hv)
+    on conflict (claim_key) do nothing
     returning seq, id`.execute(trx);
   const seqOf = new Map(inserted.rows.map((r) => [r.id, Number(r.seq)]));
   const f = { field: [] as number[], value: [] as string[], timestamp: [] as number[], seq: [] as number[] };
+  const push = (code: number, v: string, ts: number, seq: number) => {
+    f.field.push(code);
+    f.value.push(v);
+    f.timestamp.push(ts);
+    f.seq.push(seq);
+  };
   for (const a of items) {
-    const seq = seqOf.get(a.id)!;
-    for (const name of FIELD_NAMES) {
-      for (const v of a[name]) {
-        f.field.push(FIELD_CODE[name]);
-        f.value.push(v);
-        f.timestamp.push(a.timestamp);
-        f.seq.push(seq);
-      }
-    }
+    const seq = seqOf.get(a.id);
+    if (seq === undefined) continue;
+    for (const name of FIELD_NAMES) for (const v of a[name]) push(FIELD_CODE[name], v, a.timestamp, seq);
+    for (const v of attrIndexValues(a.attributes)) push(ATTR_FIELD_CODE, v, a.timestamp, seq);
   }
-  await sql`
-    insert into attestation_fields (field, value, timestamp, seq)
-    select * from unnest(${f.field}::smallint[], ${f.value}::text[], ${f.timestamp}::bigint[], ${f.seq}::bigint[])`.execute(
-    trx,
-  );
+  if (f.seq.length) {
+    await sql`
+      insert into attestation_fields (field, value, timestamp, seq)
+      select * from unnest(${f.field}::smallint[], ${f.value}::text[], ${f.timestamp}::bigint[], ${f.seq}::bigint[])`.execute(
+      trx,
+    );
+  }
+  return { created: inserted.rows.length, alreadyKnown: all.length - inserted.rows.length };
 }

@@ -15,6 +15,7 @@ export function rowToAttestation(r: AttestationRowOut): Attestation {
     source: r.source,
     attributes: JSON.parse(r.attributes) as Record<string, unknown>,
     created_at: Number(r.created_at),
+    handler_version: r.handler_version === null || r.handler_version === undefined ? null : Number(r.handler_version),
   };
 }
 

@@ -45,9 +45,11 @@ export class AttestationService {
     return toNewAttestation(raw, { ...origin, now: this.clock.now(), ids: this.ids }, where);
   }
 
-  async attest(raw: unknown, origin: AttestOrigin): Promise<Attestation> {
+  /** Stores one claim; when it is already known, the stored attestation comes back (created: false). */
+  async attest(raw: unknown, origin: AttestOrigin): Promise<{ attestation: Attestation; created: boolean }> {
     const a = this.prepare(raw, origin);
-    await this.store.insertMany([a]);
-    return a;
+    const r = await this.store.insertMany([a]);
+    if (r.created) return { attestation: { ...a, handler_version: a.handler_version ?? null }, created: true };
+    return { attestation: (await this.store.findClaim(a)) ?? { ...a, handler_version: a.handler_version ?? null }, created: false };
   }
 }

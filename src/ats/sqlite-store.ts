@@ -6,15 +6,18 @@ import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
-import { buildAttestationQuery, type AttestationRowOut } from './query.js';
+import { claimKey } from './claim-key.js';
+import { buildAttestationQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { budgetPage, duplicateIdError, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
-import { type Attestation, type AttestationFilter, type NewAttestation } from './types.js';
+import { type Attestation, type AttestationFilter, type InsertResult, type NewAttestation } from './types.js';
+
+const NOTHING: InsertResult = { created: 0, alreadyKnown: 0 };
 
 export class SqliteAttestationStore implements AttestationStore {
   readonly kind = 'sqlite' as const;
   private readonly st: SqliteStatements;
-  private readonly insertTx: (items: readonly NewAttestation[]) => void;
+  private readonly insertTx: (items: readonly NewAttestation[]) => InsertResult;
   private readonly newestSql: CompiledNewest;
   private readonly afterNewestTx: (p: string, c: string, make: (n: Attestation | undefined) => NewAttestation) => NewAttestation;
 
@@ -27,7 +30,7 @@ export class SqliteAttestationStore implements AttestationStore {
     const tx = raw.transaction((items: readonly NewAttestation[]) => batch.insert(items));
     // IMMEDIATE: the write lock from the start, as the batch assigns seq itself.
     this.insertTx = (items) => (raw.inTransaction ? tx(items) : tx.immediate(items));
-    this.newestSql = compileNewest(db);
+    this.newestSql = compileNewest(db, 'sqlite');
     // IMMEDIATE: the write lock is held from the read on, so no other writer gets between.
     const afterNewest = raw.transaction((p: string, c: string, make: (n: Attestation | undefined) => NewAttestation) => {
       const row = this.st.prepare(this.newestSql.sql).get(...this.newestSql.params(p, c)) as AttestationRowOut | undefined;
@@ -42,39 +45,42 @@ export class SqliteAttestationStore implements AttestationStore {
     return this.afterNewestTx(predicate, context, make);
   }
 
-  async insertMany(items: readonly NewAttestation[]): Promise<void> {
-    if (items.length === 0) return;
+  async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
+    if (items.length === 0) return NOTHING;
     try {
-      this.insertTx(items);
+      return this.insertTx(items);
     } catch (err) {
       throw this.mapInsertError(err, items);
     }
   }
 
-  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): void {
+  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): InsertResult {
     if (tx.kind !== 'sqlite') throw new Error('SQLite store given a PostgreSQL transaction');
-    if (items.length === 0) return;
+    if (items.length === 0) return NOTHING;
     try {
-      this.insertTx(items); // nested in the caller's transaction: a savepoint
+      return this.insertTx(items); // nested in the caller's transaction: a savepoint
     } catch (err) {
       throw this.mapInsertError(err, items);
     }
   }
 
   async query(filter: AttestationFilter) {
-    if (filter.maxBytes === undefined) {
-      const { compiled, limit } = buildAttestationQuery(this.db, filter);
-      return toPage(this.st.all(compiled), limit);
-    }
+    const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
+    if (filter.maxBytes === undefined) return toPage(this.st.all(compiled), limit);
     // Rows are read one at a time and the walk stops at the first that does not fit: a page of
     // large rows never loads more than one row past its budget.
-    const { compiled, limit } = buildAttestationQuery(this.db, filter);
     const rows = this.st.prepare(compiled.sql).iterate(...(compiled.parameters as unknown[])) as IterableIterator<AttestationRowOut>;
     return budgetPage(rows, limit, filter.maxBytes);
   }
 
   async get(id: string): Promise<Attestation | undefined> {
-    const row = this.st.get(this.db.selectFrom('attestations').selectAll().where('id', '=', id).compile());
+    const row = this.st.get(this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where('a.id', '=', id).compile());
+    return row ? rowToAttestation(row as AttestationRowOut) : undefined;
+  }
+
+  async findClaim(a: NewAttestation): Promise<Attestation | undefined> {
+    const q = this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where('a.claim_key', '=', claimKey(a)).compile();
+    const row = this.st.get(q);
     return row ? rowToAttestation(row as AttestationRowOut) : undefined;
   }
 
@@ -86,7 +92,7 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async explain(filter: AttestationFilter): Promise<string[]> {
-    const { compiled } = buildAttestationQuery(this.db, filter);
+    const { compiled } = buildAttestationQuery(this.db, filter, this.kind);
     const rows = this.st.raw.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[]));
     return (rows as Array<{ detail: string }>).map((r) => r.detail);
   }
@@ -111,8 +117,14 @@ export class SqliteAttestationStore implements AttestationStore {
     }
   }
 
-  async count(): Promise<number> {
-    return (this.st.raw.prepare('select count(*) as n from attestations').get() as { n: number }).n;
+  async count(filter: AttestationFilter = {}): Promise<number> {
+    return Number(this.st.get(buildCountQuery(this.db, filter, this.kind))?.n ?? 0);
+  }
+
+  async explainCount(filter: AttestationFilter): Promise<string[]> {
+    const compiled = buildCountQuery(this.db, filter, this.kind);
+    const rows = this.st.raw.prepare(`explain query plan ${compiled.sql}`).all(...(compiled.parameters as unknown[]));
+    return (rows as Array<{ detail: string }>).map((r) => r.detail);
   }
 }
 

@@ -2,17 +2,23 @@
 // one contract suite (test/ats-store.contract.ts).
 import type { DbTx } from '../db/db-tx.js';
 import type { Dialect } from '../db/migrations.js';
-import type { Attestation, AttestationFilter, AttestationPage, NewAttestation } from './types.js';
+import type { Attestation, AttestationFilter, AttestationPage, InsertResult, NewAttestation } from './types.js';
 
 export interface AttestationStore {
   readonly kind: Dialect;
-  /** Inserts every attestation in one transaction: all or none. A duplicate id is a ConflictError. */
-  insertMany(items: readonly NewAttestation[]): Promise<void>;
   /**
-   * Inserts inside a transaction the caller holds (for "last batch + state" atomically).
-   * SQLite: synchronous, returns undefined; PostgreSQL: returns a promise.
+   * Inserts every attestation in one transaction: all or none. A claim already stored (same
+   * content key, see claim-key.ts) is skipped and counted as already known; an id already used by
+   * another claim is a ConflictError.
    */
-  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): void | Promise<void>;
+  insertMany(items: readonly NewAttestation[]): Promise<InsertResult>;
+  /**
+   * Inserts inside a transaction the caller holds (for "batch + state" atomically).
+   * SQLite: synchronous; PostgreSQL: returns a promise.
+   */
+  insertManyIn(tx: DbTx, items: readonly NewAttestation[]): InsertResult | Promise<InsertResult>;
+  /** The stored attestation holding the same claim, if any. */
+  findClaim(a: NewAttestation): Promise<Attestation | undefined>;
   /** SPEC §2 filter with keyset paging (stable under concurrent inserts). */
   query(filter: AttestationFilter): Promise<AttestationPage>;
   get(id: string): Promise<Attestation | undefined>;
@@ -26,7 +32,10 @@ export interface AttestationStore {
   insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation>;
   /** The database's plan for a query, one line per step (used by tests and diagnostics). */
   explain(filter: AttestationFilter): Promise<string[]>;
-  count(): Promise<number>;
+  /** How many attestations match the filter (all of them without one). */
+  count(filter?: AttestationFilter): Promise<number>;
+  /** The plan of count(filter). */
+  explainCount(filter: AttestationFilter): Promise<string[]>;
   /**
    * Runs a bulk load (import). SQLite: automatic WAL checkpoints are held back while it runs (each
    * one would copy freshly written index pages again); the next commit or close checkpoints.

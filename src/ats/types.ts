@@ -4,8 +4,14 @@ import type { AttestationDto } from '../protocol.js';
 /** Also the wire shape (src/protocol.ts): the API returns attestations as they are stored. */
 export type Attestation = AttestationDto;
 
-/** An attestation ready to be stored: validated and complete (see input.ts). */
-export type NewAttestation = Attestation;
+/** An attestation ready to be stored: validated and complete (see input.ts); provenance may be left out. */
+export type NewAttestation = Omit<Attestation, 'handler_version'> & { handler_version?: number | null | undefined };
+
+/** What an insert did: claims stored now, and claims that were stored already (kept as they were). */
+export interface InsertResult {
+  created: number;
+  alreadyKnown: number;
+}
 
 export const FIELD_NAMES = ['subjects', 'predicates', 'contexts', 'actors'] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
@@ -14,10 +20,15 @@ export type FieldName = (typeof FIELD_NAMES)[number];
 export const FIELD_CODE: Record<FieldName, number> = { subjects: 1, predicates: 2, contexts: 3, actors: 4 };
 
 export interface AttestationFilter {
+  /** Each field: any of the values; a value ending in `*` is a prefix (`src/*`), `\*` a literal star. */
   subjects?: string[] | undefined;
   predicates?: string[] | undefined;
   contexts?: string[] | undefined;
   actors?: string[] | undefined;
+  /** Attribute equality, `attr.repo=R`: key → any of the values (indexed keys: attr-index.ts). */
+  attributes?: Record<string, string[]> | undefined;
+  /** The subjects of this filter's matches are the subject filter (a join: "authors of commits that modify X"). */
+  subjects_from?: AttestationFilter | undefined;
   /** Inclusive bounds on timestamp, ms. */
   time_start?: number | undefined;
   time_end?: number | undefined;

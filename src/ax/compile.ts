@@ -64,8 +64,26 @@ const durationSchema = z.union([
   z.strictObject({ amount: z.number().positive().max(1000), unit: z.enum(['y', 'm', 'w', 'd']) }),
 ]);
 
+const attributes = z
+  .record(value, z.array(value).min(1).max(MAX_VALUES_PER_FIELD))
+  .refine((r) => Object.keys(r).length <= 32, 'at most 32 attribute keys')
+  .optional();
+
+/** What `subjects_from` may hold: a plain filter whose matches' subjects become the subject filter. */
+const innerFilterSchema = z.strictObject({
+  subjects: values,
+  predicates: values,
+  contexts: values,
+  actors: values,
+  attributes,
+  time_start: timestampSchema.optional(),
+  time_end: timestampSchema.optional(),
+});
+
 /** The structured filter as the API takes it (times as ms or ISO 8601). */
 export const axFilterSchema = z.strictObject({
+  attributes,
+  subjects_from: innerFilterSchema.optional(),
   subjects: values,
   predicates: values,
   contexts: values,

@@ -64,6 +64,8 @@ export class AxEngine {
       time_start: f.time_start,
       time_end: f.time_end,
       order: f.order,
+      attributes: f.attributes,
+      subjects_from: f.subjects_from,
     };
     const aliasOf = new Map<AliasField, Map<string, string>>();
     let aliasTruncated = false;

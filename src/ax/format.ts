@@ -34,7 +34,7 @@ export function formatAx(q: AxQuery): string {
   if (q.over) parts.push(`over ${formatDuration(q.over)}`);
   // The zone is said once, after the last time clause (it applies to all of them).
   if (q.zone && (q.times.length || q.over)) parts.push(`in ${q.zone}`);
-  if (q.so.length) parts.push('so', ...q.so);
+  if (q.so.length) parts.push('so', ...q.so.map(quoteValue));
   return parts.join(' ');
 }
 

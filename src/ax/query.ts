@@ -1,5 +1,6 @@
 // The parsed form of an AX query (what the text says, times still as written) and the structured
 // filter it compiles to (times resolved to milliseconds), which the API also accepts directly.
+import type { AttestationFilter } from '../ats/types.js';
 import type { ValueField } from './keywords.js';
 
 export type DurationUnit = 'y' | 'm' | 'w' | 'd';
@@ -47,6 +48,10 @@ export interface AxFilter {
   /** The zone `over`'s calendar arithmetic uses; default UTC. */
   timezone?: string | undefined;
   order?: 'asc' | 'desc' | undefined;
+  /** Attribute equality (the store's filter; no text form): key → any of these values. */
+  attributes?: Record<string, string[]> | undefined;
+  /** The subjects of another filter's matches as the subject filter (the store's join; no text form). */
+  subjects_from?: AttestationFilter | undefined;
 }
 
 export const VALUE_FIELDS: readonly ValueField[] = ['subjects', 'predicates', 'contexts', 'actors'];

@@ -63,6 +63,16 @@ export class AxService {
     return res;
   }
 
+  /** How many attestations a query matches (aliases widened; no sameness, no paging). */
+  async count(query: unknown): Promise<number> {
+    const read = readAxQuery(query, { now: this.o.clock.now() });
+    if (read.filter.over) {
+      throw new ValidationError('a count cannot apply over', { details: ['clause=over'], hint: 'leave out over N, or page through the results' });
+    }
+    const prepared = await this.engine.prepare(read.filter);
+    return this.o.ats.store.count(prepared.store);
+  }
+
   complete(text: string, pos: number): Promise<AxCompletionDto> {
     return completeAx(text, pos, {
       values: (field, prefix, limit) => valuesByPrefix(this.o.database, field, prefix, limit),
@@ -73,7 +83,7 @@ export class AxService {
   /** `as A is alias of B`. */
   async alias(a: string, b: string, origin: { actor: string; source: string }): Promise<Attestation> {
     if (a === b) throw new ValidationError('an alias of itself', { details: [`alias=${a}`], hint: 'name two different identifiers' });
-    return this.o.ats.attest({ subjects: [a], predicates: [ALIAS_PREDICATE], contexts: [b] }, origin);
+    return (await this.o.ats.attest({ subjects: [a], predicates: [ALIAS_PREDICATE], contexts: [b] }, origin)).attestation;
   }
 
   /** Retracts the alias both ways (whichever directions were attested and are still alive). */
@@ -83,7 +93,7 @@ export class AxService {
       const page = await this.o.ats.store.query({ subjects: [s], predicates: [ALIAS_PREDICATE], contexts: [c], limit: 1 });
       const newest = page.items[0];
       if (!newest || newest.attributes.retracted === true) continue;
-      out.push(await this.o.ats.attest({ subjects: [s], predicates: [ALIAS_PREDICATE], contexts: [c], attributes: { retracted: true, retracts: newest.id } }, origin));
+      out.push((await this.o.ats.attest({ subjects: [s], predicates: [ALIAS_PREDICATE], contexts: [c], attributes: { retracted: true, retracts: newest.id } }, origin)).attestation);
     }
     if (!out.length) throw new NotFoundError(`no alias between '${a}' and '${b}'`, { details: [`alias=${a}`, `of=${b}`] });
     return out;

@@ -79,6 +79,8 @@ export interface PulseExecutionsTable {
   stdout_truncated: number;
   stderr_truncated: number;
   attestations_created: number;
+  /** Claims the run attested that were stored already (kept once, not counted as created). */
+  attestations_already_known: number;
   async_job_id: string | null;
   handler_version: number | null;
 }

@@ -17,6 +17,10 @@ export interface AttestationsTable {
   source: string;
   attributes: string;
   created_at: number;
+  /** SHA-256 of the claim (src/ats/claim-key.ts), unique: the same claim is stored once. */
+  claim_key: Buffer;
+  /** Provenance: the handler version whose run stored the claim (null outside handler runs). */
+  handler_version: number | null;
 }
 
 /** One row per (attestation, field, value); primary key (field, value, timestamp, seq). */
@@ -35,8 +39,20 @@ export interface AxAliasEdgesTable {
   seq: number;
 }
 
+/** Ingest state per source (handler type + arguments), shared by every run of that source. */
+export interface IxSourceStateTable {
+  /** SHA-256 (hex) of source_key: the key itself may be longer than an index entry may be. */
+  key_hash: string;
+  source_key: string;
+  /** JSON */
+  state: string;
+  last_success_at: number | null;
+  updated_at: number;
+}
+
 export interface Schema extends PulseSchema, CanvasSchema {
   attestations: AttestationsTable;
   attestation_fields: AttestationFieldsTable;
   ax_alias_edges: AxAliasEdgesTable;
+  ix_source_state: IxSourceStateTable;
 }

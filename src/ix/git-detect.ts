@@ -70,3 +70,18 @@ export function looksLikeGitRepo(word: string, isRepoPath: (p: string) => boolea
   if (ENDS_IN_GIT.test(word) && word.length > 4) return true;
   return isPathLike(word) && isRepoPath(word);
 }
+
+/**
+ * The words of an `ix` command (after `ix`) with a local repository path made absolute against
+ * `cwd`: `./repo`, `git ../r`. The CLI does this before scheduling, so the schedule names the
+ * repository the caller meant wherever the job runs.
+ */
+export function absoluteRepoWords(words: readonly string[], cwd: string, isRepoPath: (p: string) => boolean = isGitRepoPath): string[] {
+  const out = [...words];
+  const at = out[0] === 'git' ? 1 : 0;
+  const w = out[at];
+  if (w === undefined || isGitUrl(w) || ANY_SCHEME_URL.test(w) || w.startsWith('--')) return out;
+  const abs = path.resolve(cwd, w);
+  if ((at === 1 || isPathLike(w)) && isRepoPath(abs)) out[at] = abs;
+  return out;
+}

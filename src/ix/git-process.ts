@@ -16,6 +16,8 @@ export interface GitCall {
   args: string[];
   cwd?: string;
   env?: Record<string, string>;
+  /** Written to git's stdin (e.g. revisions for `--stdin`), then closed. */
+  input?: string;
 }
 
 export interface GitOutput {
@@ -72,13 +74,19 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 function start(call: GitCall, r: GitRunner): ChildProcess {
   r.signal?.throwIfAborted();
-  return r.spawn('git', call.args, {
+  const child = r.spawn('git', call.args, {
     cwd: call.cwd,
     env: gitEnv(call.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [call.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     shell: false,
     windowsHide: true,
   });
+  if (call.input !== undefined && child.stdin) {
+    // git may exit before reading all of it (an error it reports itself): EPIPE is not ours to throw.
+    child.stdin.on('error', () => {});
+    child.stdin.end(call.input);
+  }
+  return child;
 }
 
 function exited(child: ChildProcess, command: string): Promise<number | null> {

@@ -49,6 +49,11 @@ function checkSource(source: string): void {
   }
 }
 
+/** The repository's stable name, as ingested attestations use it: the absolute path, or the URL without credentials. */
+export function repositoryName(source: string): string {
+  return isGitUrl(source) ? redactUrl(source) : path.resolve(source);
+}
+
 /** Opens the repository `source` names, cloning or fetching a URL first. */
 export async function openRepository(source: string, cacheDir: string, r: GitRunner): Promise<GitRepository> {
   checkSource(source);
@@ -62,7 +67,8 @@ async function openLocal(source: string, r: GitRunner): Promise<GitRepository> {
   // The ceiling stops git from walking up: a plain folder inside some checkout is still no repository.
   const out = await runGit({ args: ['rev-parse', '--absolute-git-dir'], cwd: abs, env: { GIT_CEILING_DIRECTORIES: path.dirname(abs) } }, r);
   if (out.code !== 0) throw notARepository(source, /not a git repository/i.test(out.stderr) ? '' : firstLine(out.stderr));
-  return { gitDir: out.stdout.trim(), name: abs, cloned: false };
+  // Only git's own line end goes: a directory name may end in spaces.
+  return { gitDir: out.stdout.replace(/\n$/, ''), name: abs, cloned: false };
 }
 
 async function isRepositoryDir(dir: string): Promise<boolean> {
@@ -79,12 +85,19 @@ async function cloneOrFetch(url: string, cacheDir: string, r: GitRunner): Promis
   const repo = { gitDir: dir, name: redactUrl(url), cloned: true };
   await fs.mkdir(cacheDir, { recursive: true });
   try {
+    if ((await isRepositoryDir(dir)) && (await isPartialClone(dir, r))) await fs.rm(dir, { recursive: true, force: true });
     if (await isRepositoryDir(dir)) await fetch(dir, r);
     else await clone(url, dir, r);
   } catch (err) {
     throw err instanceof GitError ? cloneFailure(url, err) : err;
   }
   return repo;
+}
+
+/** A blob-less clone of an earlier version: line counts and manifests would fetch blob by blob. */
+async function isPartialClone(dir: string, r: GitRunner): Promise<boolean> {
+  const out = await runGit({ args: [`--git-dir=${dir}`, 'config', '--get', 'remote.origin.promisor'] }, r);
+  return out.code === 0 && out.stdout.trim() === 'true';
 }
 
 async function fetch(dir: string, r: GitRunner): Promise<void> {
@@ -96,8 +109,9 @@ async function fetch(dir: string, r: GitRunner): Promise<void> {
 async function clone(url: string, dir: string, r: GitRunner): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    // Only commits and trees are read (paths changed, no contents): blobs are left on the server.
-    await gitOk({ args: ['clone', '--bare', '--quiet', '--filter=blob:none', '--', url, tmp] }, r);
+    // A whole clone: line counts (--numstat) and manifests read blobs, and a blob-less clone would
+    // fetch them one round trip at a time.
+    await gitOk({ args: ['clone', '--bare', '--quiet', '--', url, tmp] }, r);
     await fs.rename(tmp, dir).catch(async (err: unknown) => {
       if (!(await isRepositoryDir(dir))) throw err; // else another run cloned it first: use theirs
     });

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { RESERVED_WRITE } from '../ats/reserved.js';
 import type { AttestationService } from '../ats/service.js';
-import type { Attestation } from '../ats/types.js';
+import type { Attestation, NewAttestation } from '../ats/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { NoIngestScriptError } from './errors.js';
 
@@ -41,11 +41,11 @@ export function checkTypeName(type: string): void {
   }
 }
 
-function isRetraction(a: Attestation): boolean {
+function isRetraction(a: NewAttestation): boolean {
   return a.attributes.retracted === true;
 }
 
-export function toVersion(a: Attestation): HandlerVersion {
+export function toVersion(a: NewAttestation): HandlerVersion {
   const attrs = a.attributes as { code?: string; version?: number; sha256?: string };
   return {
     id: a.id,

@@ -1,6 +1,7 @@
 // The `python.script` job: runs the newest non-retracted handler of a type at run time (so an
-// edit made after scheduling is picked up), with ix.args/flags/state/last_run, and writes what it
-// attests in batches; the last batch and ix.state commit in one transaction, state only on success.
+// edit made after scheduling is picked up), with ix.args/flags/state/last_run of its source, and
+// writes what it attests in batches, each in one transaction with the execution's counts; an
+// ix.checkpoint() and the run's success also commit ix.state with their batch.
 import { z } from 'zod';
 import type { AttestationService } from '../ats/service.js';
 import type { ServerEvent } from '../protocol.js';
@@ -9,6 +10,7 @@ import type { HandlerContext, HandlerDef, HandlerResult } from '../pulse/catalog
 import type { RunInput, RunOptions, RunResult } from '../python/types.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { RunWriter } from './run-writer.js';
+import { handlerSourceKey } from './source-key.js';
 
 export const pythonScriptPayload = z.object({
   script_type: z.string().min(1).max(64),
@@ -60,13 +62,16 @@ async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonSc
 async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, timeoutMs: number, input: RunInput | null): Promise<HandlerResult> {
   const { script_type: type, args, flags } = ctx.payload;
   const handler = await o.handlers.require(type);
-  const saved = await ctx.getState();
+  // State belongs to the source (type + arguments), so every schedule of it and a one-off run share it.
+  const src = ctx.source(handlerSourceKey(type, args, flags));
+  const saved = await src.get();
   const source = ctx.executionId ?? ctx.job.id;
   const writer = new RunWriter({
     ats: o.ats,
     source,
     actor: `ix:${type}`,
     handlerVersion: handler.version,
+    commit: (items, c) => src.commit(c, (tx) => o.ats.store.insertManyIn(tx, items)),
     onCommitted: (count) => o.publish?.({ type: 'attestations_created', count, source }),
   });
   const res = await o.runner.run({
@@ -82,22 +87,17 @@ async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScri
     // The job's own deadline aborts the signal; the runner's timeout is a backstop.
     limits: { timeoutMs: timeoutMs + 1000 },
     signal: ctx.signal,
-    onAttestations: (batch) => writer.write(batch),
+    onAttestations: (batch, checkpoint) => writer.write(batch, checkpoint === undefined ? {} : { state: checkpoint }),
     onProgress: (current, total) => ctx.progress(current, total),
   });
-  const last = writer.toNew(res.pending);
-  if (res.success) {
-    await ctx.saveState(res.state ?? {}, (tx) => writer.writeIn(tx, last));
-  } else if (last.length) {
-    await o.ats.store.insertMany(last);
-  }
-  writer.done(last.length);
+  // The last batch and the final state in one transaction; a failed run keeps its last checkpoint.
+  await writer.write(res.pending, res.success ? { state: res.state ?? {}, final: true } : {});
+  // Counts went into the execution batch by batch: attestationsCreated stays undefined.
   const result: HandlerResult = {
     stdout: res.stdout,
     stderr: res.stderr,
     stdoutTruncated: res.stdoutTruncated,
     stderrTruncated: res.stderrTruncated,
-    attestationsCreated: writer.committed,
     handlerVersion: handler.version,
   };
   if (!res.success) {

@@ -4,7 +4,18 @@ import type { z } from 'zod';
 import { QntxError, ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { JobDto } from '../protocol.js';
+import type { BatchCounts, BatchWork, SourceState } from './source-state.js';
 import type { ScheduleState, StateWork } from './state-store.js';
+
+/** The ingest state of one source (handler type + arguments), shared by all its runs. */
+export interface SourceHandle {
+  get(): Promise<SourceState>;
+  /**
+   * Commits `work` (a batch of attestations), the source's state (when given) and this run's
+   * counts in one transaction. `final` marks the run's success (the next run's last_run).
+   */
+  commit(c: { state?: unknown; final?: boolean }, work?: BatchWork): Promise<BatchCounts>;
+}
 
 export interface HandlerContext<P = unknown> {
   readonly job: JobDto;
@@ -24,6 +35,8 @@ export interface HandlerContext<P = unknown> {
    * attestation batch, for example). See StateWork for what `work` receives on each database.
    */
   saveState(state: unknown, work?: StateWork): Promise<void>;
+  /** The ingest state of a source (e.g. `git <repo>`): what built-in ingesters and handlers resume from. */
+  source(key: string): SourceHandle;
 }
 
 export interface HandlerResult {
@@ -31,6 +44,7 @@ export interface HandlerResult {
   stderr?: string;
   stdoutTruncated?: boolean;
   stderrTruncated?: boolean;
+  /** Undefined: the run counted its attestations itself, batch by batch (SourceHandle.commit). */
   attestationsCreated?: number;
   handlerVersion?: number | null;
   /** Saved as the schedule's state when the run succeeds; undefined leaves it unchanged. */

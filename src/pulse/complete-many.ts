@@ -23,13 +23,13 @@ function finishExecutionsQuery(db: Kysely<Schema>, items: Array<{ id: string; no
     stderr: err.map((o) => o.text),
     ot: items.map((i, k) => (out[k]!.truncated || i.result.stdoutTruncated ? 1 : 0)),
     et: items.map((i, k) => (err[k]!.truncated || i.result.stderrTruncated ? 1 : 0)),
-    ac: items.map((i) => Math.max(0, Math.trunc(i.result.attestationsCreated ?? 0))),
+    ac: items.map((i) => (i.result.attestationsCreated === undefined ? null : Math.max(0, Math.trunc(i.result.attestationsCreated)))),
     hv: items.map((i) => i.result.handlerVersion ?? null),
   };
   return sql<ExecutionRow>`
     update pulse_executions as e set status = 'completed', completed_at = v.now, duration_ms = v.now - e.started_at,
       error = null, error_details = '[]', stdout = v.stdout, stderr = v.stderr, stdout_truncated = v.ot,
-      stderr_truncated = v.et, attestations_created = v.ac, handler_version = v.hv
+      stderr_truncated = v.et, attestations_created = coalesce(v.ac, e.attestations_created), handler_version = v.hv
     from unnest(${col.id}::text[], ${col.now}::bigint[], ${col.stdout}::text[], ${col.stderr}::text[],
       ${col.ot}::int[], ${col.et}::int[], ${col.ac}::int[], ${col.hv}::int[])
       as v(id, now, stdout, stderr, ot, et, ac, hv)

@@ -35,6 +35,7 @@ export function newExecutionRow(f: {
     stdout_truncated: 0,
     stderr_truncated: 0,
     attestations_created: 0,
+    attestations_already_known: 0,
     async_job_id: f.jobId,
     handler_version: null,
   };
@@ -73,7 +74,9 @@ export function* finishExecutionOp(
       stderr: err.text,
       stdout_truncated: out.truncated || r.stdoutTruncated ? 1 : 0,
       stderr_truncated: err.truncated || r.stderrTruncated ? 1 : 0,
-      attestations_created: Math.max(0, Math.trunc(r.attestationsCreated ?? 0)),
+      // Undefined: the handler counted batch by batch in the row already (SourceHandle.commit).
+      attestations_created:
+        r.attestationsCreated === undefined ? sql<number>`attestations_created` : Math.max(0, Math.trunc(r.attestationsCreated)),
       handler_version: r.handlerVersion ?? null,
     })
     .where('id', '=', id)

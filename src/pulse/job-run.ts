@@ -91,6 +91,11 @@ export class JobRun {
       saveState: async (state, work) => {
         await this.d.stateStore.saveWith(job.schedule_id, state, { succeededAt: job.created_at }, work);
       },
+      source: (key) => ({
+        get: () => this.d.stateStore.sources.get(key),
+        commit: (c, work) =>
+          this.d.stateStore.sources.commit(key, job.execution_id, { state: c.state, succeededAt: c.final ? job.created_at : null }, work),
+      }),
     };
     try {
       return Promise.resolve(def.run(ctx));

@@ -98,7 +98,7 @@ export class Pulse {
     const runner: TxRunner = sqlite ?? new PostgresRunner(database.db);
     this.jobStore = new SqlJobStore(database.db, runner);
     this.scheduleStore = new SqlScheduleStore(database.db, runner, o.executionsKept ?? 100);
-    this.stateStore = new ScheduleStateStore(database.db, sqlite);
+    this.stateStore = new ScheduleStateStore(database.db, sqlite, () => clock.now());
     const jobDefaults: JobDefaults = (name) => {
       const def = catalog.get(name);
       return { timeoutMs: def?.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxRetries: def?.maxRetries ?? 0 };

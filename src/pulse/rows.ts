@@ -116,6 +116,7 @@ export function executionToDto(r: ExecutionRow): ExecutionDto {
     stdout_truncated: r.stdout_truncated === 1,
     stderr_truncated: r.stderr_truncated === 1,
     attestations_created: r.attestations_created,
+    attestations_already_known: Number(r.attestations_already_known ?? 0),
     async_job_id: r.async_job_id,
     handler_version: r.handler_version,
     trigger: r.trigger,

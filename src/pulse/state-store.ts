@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { DbTx } from '../db/db-tx.js';
 import type { Schema } from '../db/schema.js';
 import { parseJson } from './rows.js';
+import { SourceStateStore } from './source-state.js';
 import type { SqliteRunner } from './sqlite-runner.js';
 import { query } from './tx.js';
 
@@ -24,10 +25,16 @@ export type StateTx = DbTx;
 export type StateWork = (tx: StateTx) => void | Promise<void>;
 
 export class ScheduleStateStore {
+  /** Ingest state per source (handler type + arguments), shared by every schedule of that source. */
+  readonly sources: SourceStateStore;
+
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly sqlite: SqliteRunner | undefined,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.sources = new SourceStateStore(db, sqlite, now);
+  }
 
   async get(scheduleId: string): Promise<ScheduleState> {
     const row = await this.db

@@ -31,7 +31,8 @@ export interface DoneMessage
 export type ParentMessage =
   | { t: 'ready'; pid: number; executable: string; version: number[]; sandbox: boolean; uidBase: number | null; subreaper: boolean }
   | { t: 'started'; id: number; pid: number }
-  | { t: 'batch'; id: number; items: WireAttestation[] }
+  /** `state`: an ix.checkpoint(): commit these items together with this state. */
+  | { t: 'batch'; id: number; items: WireAttestation[]; state?: Record<string, unknown> }
   | { t: 'progress'; id: number; current: number; total: number | null }
   | DoneMessage
   | { t: 'checked'; id: number; ok: boolean; error: string | null; details: string[] };

@@ -45,16 +45,17 @@ export class RunTracker {
     this.touch();
   }
 
-  onBatch(items: WireAttestation[]): void {
+  onBatch(items: WireAttestation[], state?: Record<string, unknown>): void {
     this.touch();
     const batch = items.map(toRawAttestation);
+    const checkpoint = state !== null && typeof state === 'object' && !Array.isArray(state) ? state : undefined;
     const deliver = this.opts.onAttestations;
     this.chain = this.chain.then(async () => {
       if (this.failure || this.settled || this.cancelled) return;
       if (deliver) {
         this.busy = true;
         try {
-          await deliver(batch);
+          await deliver(batch, checkpoint);
           this.flushed += batch.length;
         } catch (error) {
           this.failure = { error };

@@ -180,7 +180,7 @@ export class PythonRunner {
     const tracker = this.runs.get(msg.id)?.tracker;
     if (!tracker) return;
     if (msg.t === 'started') tracker.onStarted(msg.pid);
-    else if (msg.t === 'batch') tracker.onBatch(msg.items);
+    else if (msg.t === 'batch') tracker.onBatch(msg.items, msg.state);
     else if (msg.t === 'progress') tracker.onProgress(msg.current, msg.total);
     else tracker.onDone(msg);
   }

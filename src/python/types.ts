@@ -45,9 +45,10 @@ export interface RunOptions {
   /**
    * Intermediate batches (up to 1000 attest() calls, 1 MiB or 100 ms each), awaited in order:
    * the caller writes each in one transaction. If it throws, the run is killed and run() rejects
-   * with that error. Without it, every batch ends up in `pending`.
+   * with that error. Without it, every batch ends up in `pending`. `checkpoint` is the state an
+   * ix.checkpoint() gave: the caller commits it with the batch (runs without a source ignore it).
    */
-  onAttestations?: (batch: RawAttestation[]) => Promise<void>;
+  onAttestations?: (batch: RawAttestation[], checkpoint?: Record<string, unknown>) => Promise<void>;
   /** Throttled (at most every 100 ms); exceptions thrown by it are logged and ignored. */
   onProgress?: (current: number, total: number | null) => void;
 }

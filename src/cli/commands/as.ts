@@ -13,10 +13,10 @@ export function registerAs(program: Command): void {
   )
     .action(async (words: string[], opts: DbFlags) => {
       const parsed = words.length === 1 ? parseAttestationText(words[0]!) : parseAttestationWords(words);
-      const a = await withQntx(opts, (q) => q.ats.attest(parsed, { source: 'cli', actor: 'cli' }));
+      const { attestation: a, created } = await withQntx(opts, (q) => q.ats.attest(parsed, { source: 'cli', actor: 'cli' }));
       if (opts.json) return printJson(a);
       process.stdout.write(
-        terminalSafe(`${a.id}  as ${a.subjects.join(' ')} is ${a.predicates.join(' ')} of ${a.contexts.join(' ')} by ${a.actors.join(' ')} at ${formatTime(a.timestamp)}`) + '\n',
+        terminalSafe(`${a.id}  as ${a.subjects.join(' ')} is ${a.predicates.join(' ')} of ${a.contexts.join(' ')} by ${a.actors.join(' ')} at ${formatTime(a.timestamp)}${created ? '' : '  (already known)'}`) + '\n',
       );
     });
 }

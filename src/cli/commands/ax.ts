@@ -6,6 +6,7 @@ import { compileAx } from '../../ax/compile.js';
 import { formatAx } from '../../ax/format.js';
 import { parseAx } from '../../ax/parser.js';
 import { timestampSchema } from '../../ats/input.js';
+import { filterFromQueryString } from '../../server/attestation-filter.js';
 import { parseInput } from '../../server/validate.js';
 import { printConflicts, printAxTable, printSummary } from '../ax-output.js';
 import { dbOptions, withQntx, type DbFlags } from '../context.js';
@@ -29,6 +30,9 @@ const optsSchema = z.object({
   verbose: z.boolean().optional(),
   summary: z.boolean().optional(),
   all: z.boolean().optional(),
+  attr: z.array(z.string().regex(/^[^=]+=/, 'must be key=value')).optional(),
+  subjectsFrom: z.string().min(1).optional(),
+  count: z.boolean().optional(),
 });
 type AxOpts = z.output<typeof optsSchema>;
 
@@ -59,6 +63,22 @@ export function withFlags(text: string, o: AxOpts): { text: string } {
   return { text: formatAx(q) };
 }
 
+/** The filter's fields that are set (the structured AX filter takes no unknown or paging keys). */
+function definedOnly<T extends object>(f: T): Partial<T> {
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `--attr repo=R --attr change=added` → {repo: [R], change: [added]}. */
+function attributes(pairs: string[] | undefined): Record<string, string[]> | undefined {
+  if (!pairs?.length) return undefined;
+  const out: Record<string, string[]> = {};
+  for (const p of pairs) {
+    const i = p.indexOf('=');
+    (out[p.slice(0, i)] ??= []).push(p.slice(i + 1));
+  }
+  return out;
+}
+
 export function registerAx(program: Command): void {
   dbOptions(
     program
@@ -78,15 +98,27 @@ export function registerAx(program: Command): void {
       .option('--summary', 'print the summary only')
       .option('--all', 'every match, not only the resolved view')
       .option('--every <interval>', "with 'so <type>': run on a schedule (30s, 5m, 1h, 2d)")
+      .option('--attr <key=value>', 'attribute equality, e.g. repo=/srv/app (repeatable)', collect)
+      .option('--subjects-from <query>', "the subjects of another filter, as a query string: 'predicates=modifies&contexts=Makefile'")
+      .option('--count', 'print how many match instead of the attestations')
   ).action(async (words: string[], raw: Record<string, unknown> & DbFlags) => {
     const o = parseInput(optsSchema, raw, 'options');
     const { text } = withFlags(wordsToQuery(words), o);
     const interval = o.every ? parseInterval(o.every) : 0;
-    const res = await withQntx(raw, (q) => {
-      // The text has no word for the order: with --order the query goes as its structured filter.
-      const query = o.order ? { ...compileAx(parseAx(text), { now: q.clock.now() }), order: o.order } : text;
-      return q.ax.query({ query, limit: o.limit, cursor: o.cursor, all: o.all, every: interval, created_from: 'cli' });
-    });
+    const attrs = attributes(o.attr);
+    const from = o.subjectsFrom ? definedOnly(filterFromQueryString(o.subjectsFrom)) : undefined;
+    const structured = o.order !== undefined || attrs !== undefined || from !== undefined;
+    const queryOf = (now: number) =>
+      // The text has no words for the order, attributes or subjects_from: with them the query goes
+      // as its structured filter.
+      structured ? { ...compileAx(parseAx(text), { now }), order: o.order, attributes: attrs, subjects_from: from } : text;
+    if (o.count) {
+      const n = await withQntx(raw, (q) => q.ax.count(queryOf(q.clock.now())));
+      return raw.json ? printJson({ count: n }) : void process.stdout.write(`${n}\n`);
+    }
+    const res = await withQntx(raw, (q) =>
+      q.ax.query({ query: queryOf(q.clock.now()), limit: o.limit, cursor: o.cursor, all: o.all, every: interval, created_from: 'cli' }),
+    );
     if (raw.json) return printJson({ ...res, count: res.attestations.length });
     if (o.summary) printSummary(res.summary);
     else printAxTable(res);
@@ -94,3 +126,4 @@ export function registerAx(program: Command): void {
     for (const a of res.actions ?? []) printSchedule(a.schedule);
   });
 }
+

@@ -39,7 +39,8 @@ export function registerImport(program: Command): void {
       if (opts.json) return printJson({ ...res, seconds: secs, rate });
       for (const e of res.errors) process.stderr.write(`skipped line ${e.line}: ${terminalSafe(e.error)}\n`);
       process.stdout.write(
-        `imported ${res.imported} attestation(s) from ${res.lines} line(s) in ${secs.toFixed(2)} s (${rate}/s)${res.skipped ? `, skipped ${res.skipped} invalid` : ''}\n`,
+        `imported ${res.imported} attestation(s) from ${res.lines} line(s) in ${secs.toFixed(2)} s (${rate}/s): ` +
+          `${res.created} new, ${res.already_known} already known${res.skipped ? `, skipped ${res.skipped} invalid` : ''}\n`,
       );
     });
 }

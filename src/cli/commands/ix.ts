@@ -1,6 +1,7 @@
 // `qntx ix <type> [args] [--flag value] [--every 30s|5m|1h] [--once]`: routes the command like the
 // API does and schedules it; prints the schedule, or the error with details and hint.
 import type { Command } from 'commander';
+import { absoluteRepoWords } from '../../ix/git-detect.js';
 import { withQntx } from '../context.js';
 import { parseInterval } from '../interval.js';
 import { printJson } from '../output.js';
@@ -47,7 +48,7 @@ export function registerIx(program: Command): void {
     .action(async (words: string[]) => {
       const { flags, rest } = splitIxArgs(words);
       const interval = flags.every ? parseInterval(flags.every) : 0;
-      const atsCode = toAtsCode(rest);
+      const atsCode = toAtsCode(absoluteRepoWords(rest, process.cwd()));
       const s = await withQntx(flags, (q) => q.pulse.createSchedule({ ats_code: atsCode, interval_seconds: flags.once ? 0 : interval, created_from: 'cli' }));
       if (flags.json) return printJson(s);
       printSchedule(s);

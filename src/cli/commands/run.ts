@@ -33,11 +33,11 @@ export function registerRun(program: Command): void {
           onAttestations: (batch) => writer.write(batch),
         });
         await writer.write(res.pending);
-        return { res, created: writer.committed };
+        return { res, created: writer.created, alreadyKnown: writer.alreadyKnown };
       });
-      const { res, created } = out;
+      const { res, created, alreadyKnown } = out;
       if (o.json) {
-        printJson({ success: res.success, stdout: res.stdout, stderr: res.stderr, error: res.error, details: res.details, attestations_created: created, duration_ms: res.durationMs, state: res.state });
+        printJson({ success: res.success, stdout: res.stdout, stderr: res.stderr, error: res.error, details: res.details, attestations_created: created, already_known: alreadyKnown, duration_ms: res.durationMs, state: res.state });
       } else {
         process.stdout.write(res.stdout);
         process.stderr.write(res.stderr);

@@ -3,6 +3,7 @@ import type { QntxMigration } from '../migrations.js';
 import { migration001 } from './001_attestations.js';
 import { migration002 } from './002_pulse.js';
 import { migration003 } from './003_canvas.js';
+import { migration007 } from './007_claims.js';
 import { migration008 } from './008_ax_alias_edges.js';
 
-export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration008];
+export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration007, migration008];

@@ -1,47 +1,15 @@
-// Attestation routes: POST /api/as (JSON or {text}), GET /api/attestations, GET /api/attestations/:id,
-// POST /api/attestations/query (the filter as JSON, for values that hold commas). Pages stop at the
-// response budget and continue with next_cursor.
+// Attestation routes: POST /api/as (JSON or {text}), GET /api/attestations (and /count, same filter),
+// GET /api/attestations/:id, POST /api/attestations/query (the filter as JSON, for values that hold
+// commas). Pages stop at the response budget and continue with next_cursor.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { attestationInputSchema, timestampSchema } from '../../ats/input.js';
+import { attestationInputSchema } from '../../ats/input.js';
 import type { AttestationFilter } from '../../ats/types.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { NotFoundError } from '../../errors.js';
+import { bodyFilterSchema, countQuerySchema, filterFromQuery, filterQuerySchema } from '../attestation-filter.js';
 import type { ServerDeps } from '../deps.js';
-import { MAX_FILTER_VALUES, cursor, errorResponses, idParams, queryList, text } from '../schemas/common.js';
-import { attestationDto, attestationPage } from '../schemas/responses.js';
-
-const order = z.enum(['asc', 'desc']);
-
-const querySchema = z.strictObject({
-  subjects: queryList.optional(),
-  predicates: queryList.optional(),
-  contexts: queryList.optional(),
-  actors: queryList.optional(),
-  subject: queryList.optional(),
-  predicate: queryList.optional(),
-  context: queryList.optional(),
-  actor: queryList.optional(),
-  time_start: timestampSchema.optional(),
-  time_end: timestampSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(1e9).optional().describe('at most 1000 (larger is capped)'),
-  order: order.optional(),
-  cursor: cursor.optional(),
-});
-
-const filterValues = z.array(text(2000, 1)).max(MAX_FILTER_VALUES);
-
-const bodyFilterSchema = z.strictObject({
-  subjects: filterValues.optional(),
-  predicates: filterValues.optional(),
-  contexts: filterValues.optional(),
-  actors: filterValues.optional(),
-  time_start: timestampSchema.optional(),
-  time_end: timestampSchema.optional(),
-  limit: z.number().int().min(1).max(1e9).optional(),
-  order: order.optional(),
-  cursor: cursor.optional(),
-});
+import { errorResponses, idParams, text } from '../schemas/common.js';
+import { attestationCount, attestationDto, attestationPage } from '../schemas/responses.js';
 
 /** Either the textual form alone, or the structured fields (subjects, predicates and contexts required). */
 const asBody = attestationInputSchema
@@ -57,17 +25,6 @@ const asBody = attestationInputSchema
     }
   });
 
-function merge(a: string[] | undefined, b: string[] | undefined, field: string): string[] | undefined {
-  const all = [...(a ?? []), ...(b ?? [])];
-  if (all.length > MAX_FILTER_VALUES) {
-    throw new ValidationError(`${field}: at most ${MAX_FILTER_VALUES} values`, {
-      details: [`${field}=${all.length} values, at most ${MAX_FILTER_VALUES}`],
-      hint: 'split the query',
-    });
-  }
-  return all.length ? all : undefined;
-}
-
 export function attestationRoutes(root: FastifyInstance, deps: ServerDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
   const { ats, store } = deps.qntx;
@@ -79,31 +36,26 @@ export function attestationRoutes(root: FastifyInstance, deps: ServerDeps): void
 
   app.post(
     '/api/as',
-    { schema: { summary: 'Attest', body: asBody, response: { 201: attestationDto, ...errorResponses } } },
+    { schema: { summary: 'Attest', body: asBody, response: { 200: attestationDto, 201: attestationDto, ...errorResponses } } },
     async (req, reply) => {
-      const a = await ats.attest(req.body, { source: 'api', actor: deps.actor });
+      const { attestation, created } = await ats.attest(req.body, { source: 'api', actor: deps.actor });
+      // The same claim is stored once: a repeat answers 200 with the attestation already known.
+      if (!created) return reply.status(200).send(attestation);
       deps.publish?.({ type: 'attestations_created', count: 1, source: 'api' });
-      return reply.status(201).send(a);
+      return reply.status(201).send(attestation);
     },
   );
 
   app.get(
     '/api/attestations',
-    { schema: { summary: 'Query attestations', querystring: querySchema, response: { 200: attestationPage, ...errorResponses } } },
-    async (req) => {
-      const q = req.query;
-      return page({
-        subjects: merge(q.subjects, q.subject, 'subjects'),
-        predicates: merge(q.predicates, q.predicate, 'predicates'),
-        contexts: merge(q.contexts, q.context, 'contexts'),
-        actors: merge(q.actors, q.actor, 'actors'),
-        time_start: q.time_start,
-        time_end: q.time_end,
-        limit: q.limit,
-        order: q.order,
-        cursor: q.cursor,
-      });
-    },
+    { schema: { summary: 'Query attestations', querystring: filterQuerySchema, response: { 200: attestationPage, ...errorResponses } } },
+    async (req) => page(filterFromQuery(req.query)),
+  );
+
+  app.get(
+    '/api/attestations/count',
+    { schema: { summary: 'Count the attestations a filter matches', querystring: countQuerySchema, response: { 200: attestationCount, ...errorResponses } } },
+    async (req) => ({ count: await store.count(filterFromQuery(req.query)) }),
   );
 
   app.post(

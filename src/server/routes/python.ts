@@ -78,7 +78,8 @@ export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
       stderr_truncated: res.stderrTruncated,
       error: res.error,
       details: res.details,
-      attestations_created: writer.committed,
+      attestations_created: writer.created,
+      already_known: writer.alreadyKnown,
       duration_ms: res.durationMs,
       state: res.state,
     };

@@ -16,8 +16,11 @@ export const attestationDto = z
     source: z.string(),
     attributes: z.record(z.string(), z.unknown()),
     created_at: ms,
+    handler_version: z.number().int().nullable().describe('provenance: the handler version whose run stored it'),
   })
   .meta({ id: 'Attestation' });
+
+export const attestationCount = z.object({ count: z.number().int() });
 
 export const attestationPage = z.object({
   attestations: z.array(attestationDto),
@@ -88,6 +91,7 @@ export const executionDto = z
     stdout_truncated: z.boolean(),
     stderr_truncated: z.boolean(),
     attestations_created: z.number().int(),
+    attestations_already_known: z.number().int().describe('claims the run attested that were already stored'),
     async_job_id: z.string().nullable(),
     handler_version: z.number().int().nullable(),
     trigger: z.enum(['schedule', 'manual']),
@@ -152,6 +156,7 @@ export const executeResult = z.object({
   error: z.string().nullable(),
   details: z.array(z.string()),
   attestations_created: z.number().int(),
+  already_known: z.number().int().describe('claims the run attested that were already stored'),
   duration_ms: z.number(),
   state: z.record(z.string(), z.unknown()).nullable(),
 });

@@ -122,6 +122,7 @@ function blankExecution(id: string, scheduleId: string, startedAt: number): Exec
     stdout_truncated: false,
     stderr_truncated: false,
     attestations_created: 0,
+    attestations_already_known: 0,
     async_job_id: null,
     handler_version: null,
     trigger: 'schedule',

@@ -42,8 +42,15 @@ export function handlerTemplate(type: string): string {
 #   ix.args          the words typed after \`ix ${type}\`, as a list of strings
 #   ix.last_run      when this handler last ran successfully, or None
 #   ix.state         a dict saved when a run succeeds: remember where you stopped
+#                    (one per source: \`ix ${type}\` with these args, whichever schedule runs it)
+#   ix.checkpoint()  commits what was attested so far together with ix.state: a failed
+#                    run's retry starts from there
 #   progress(current, total)   reports progress to Pulse
 #   print(...)       everything printed shows in the Pulse panel
+#
+# Give attest() the event's own time, timestamp=<ms, datetime or ISO string>: the same event
+# attested again (a retry, a test run, a second schedule) is then the same claim and is stored
+# once. Without it the time is "now", and every run states a new claim.
 #
 # Ctrl/Cmd-S saves this as the handler; the IX glyph then runs it.
 
