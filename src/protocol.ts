@@ -1,7 +1,7 @@
 // The wire protocol shared by the server and the web app: WebSocket events and API shapes.
 // Types only (no runtime imports), so the browser bundle can import it as is.
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'paused';
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type ScheduleState = 'active' | 'paused' | 'inactive';
 export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'skipped';
 
@@ -132,8 +132,3 @@ export type ServerEvent =
   | { type: 'attestations_created'; count: number; source: string };
 
 export type ServerEventType = ServerEvent['type'];
-
-/** Messages a client may send. */
-export type ClientMessage =
-  | { type: 'subscribe'; schedule_id?: string | null }
-  | { type: 'ping' };

@@ -10,7 +10,7 @@ import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx } from '../w
 import { handlerNameProblem, handlerTemplate, pyTitle, readPyData } from '../web/src/glyphs/py/py-model.js';
 import { errorLine, missingScriptType, parseDetails } from '../web/src/lib/details.js';
 import { formatCountdown, formatDuration, formatInterval, sparklinePoints } from '../web/src/lib/format.js';
-import { backoffDelay } from '../web/src/live/backoff.js';
+import { backoffDelay } from '../src/backoff.js';
 import { emptyPulse, pulseReducer, recentDurations, scheduleList } from '../web/src/live/pulse-store.js';
 import { filterPalette, moveHighlight } from '../web/src/ui/palette-model.js';
 
@@ -256,10 +256,12 @@ describe('formatting, backoff and the palette', () => {
   });
 
   it('backs off exponentially with jitter, capped', () => {
-    assert.equal(backoffDelay(0, { random: () => 0 }), 250);
-    assert.equal(backoffDelay(0, { random: () => 1 }), 500);
-    assert.equal(backoffDelay(3, { random: () => 1 }), 4000);
-    assert.equal(backoffDelay(50, { random: () => 1 }), 15_000);
+    const reconnect = { baseMs: 500, maxMs: 15_000, jitter: 0.5 };
+    assert.equal(backoffDelay(1, reconnect, () => 0), 250);
+    assert.equal(backoffDelay(1, reconnect, () => 1), 500);
+    assert.equal(backoffDelay(4, reconnect, () => 1), 4000);
+    assert.equal(backoffDelay(51, reconnect, () => 1), 15_000);
+    assert.equal(backoffDelay(3, { ...reconnect, jitter: 1 }, () => 0), 0, 'full jitter reaches 0');
   });
 
   it('filters commands by word prefixes and wraps the highlight', () => {

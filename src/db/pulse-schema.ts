@@ -1,7 +1,7 @@
 // Kysely table types of Pulse (jobs, schedules, executions); migration 002_pulse creates them.
 // JSON values are stored as text, booleans as 0/1 integers, times as ms since the epoch.
 
-export type JobStatusColumn = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'paused';
+export type JobStatusColumn = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface PulseJobsTable {
   /** "JB" + ULID: sortable by creation. */

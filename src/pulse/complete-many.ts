@@ -7,7 +7,7 @@ import type { HandlerResult } from './catalog.js';
 import { capOutput } from './executions.js';
 import { completeManyQuery, type FinishRequest, type Settled } from './job-ops.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 function resultOf(r: FinishRequest): HandlerResult {
   return r.outcome.kind === 'completed' ? r.outcome.result : {};

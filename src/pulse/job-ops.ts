@@ -7,7 +7,7 @@ import type { HandlerResult } from './catalog.js';
 import { finishExecutionOp, type ExecutionEnd } from './executions.js';
 import type { ErrorRecord } from './job-errors.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 const QUEUED = sql.lit('queued' as const);
 const RUNNING = sql.lit('running' as const);
@@ -337,7 +337,7 @@ export function* cancelOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string;
   if (dialect === 'postgres') sel = sel.forUpdate();
   const row = (yield* query(sel.compile())).rows[0];
   if (!row) return null;
-  if (row.status === 'queued' || row.status === 'paused') {
+  if (row.status === 'queued') {
     const outcome: Outcome = { kind: 'cancelled', error: cancelledError() };
     const q = db.updateTable('pulse_jobs').set(jobSet(outcome, f.now)).where('id', '=', f.id).returningAll().compile();
     const job = (yield* query(q)).rows[0]!;

@@ -4,7 +4,7 @@
 import type { Clock } from '../clock.js';
 import { ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { UnknownHandlerError, type Catalog, type HandlerContext, type HandlerDef, type HandlerResult } from './catalog.js';
 import { jobUpdate, type PulseEvents } from './events.js';
 import { errorRecord, failureResult, isRetryable } from './job-errors.js';

@@ -25,7 +25,7 @@ import {
 import type { JobRow, Page } from './rows.js';
 import { Batcher } from './batcher.js';
 import { completeManyOp } from './complete-many.js';
-import { query, type TxRunner } from './tx.js';
+import { query, type TxRunner } from '../db/tx.js';
 
 export interface JobFilter {
   status?: JobStatus | undefined;

@@ -4,6 +4,7 @@
 // 8000-byte limit travels as a reference (ids) and is read back from the database.
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { backoffDelay } from '../backoff.js';
 import type { Logger } from '../logger.js';
 import type { ServerEvent } from '../protocol.js';
 import type { PulseEvents } from './events.js';
@@ -41,14 +42,13 @@ export class PgEventBridge {
   private readonly remote = new Set<(e: ServerEvent) => void>();
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
-  private backoff: number;
+  /** Reconnect attempts since the last good connection. */
+  private failures = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private sending: Promise<void> = Promise.resolve();
   private channel: string | null = null;
 
-  constructor(private readonly o: PgEventBridgeOptions) {
-    this.backoff = o.minBackoffMs ?? 250;
-  }
+  constructor(private readonly o: PgEventBridgeOptions) {}
 
   async start(): Promise<void> {
     this.unsubscribe = this.o.local.onAny((e) => this.forward(e));
@@ -111,7 +111,7 @@ export class PgEventBridge {
       await listener.query(`listen ${this.channel}`);
       this.listener = listener;
       this.notifier = notifier;
-      this.backoff = this.o.minBackoffMs ?? 250;
+      this.failures = 0;
     } catch (err) {
       this.lost(err);
     }
@@ -119,11 +119,11 @@ export class PgEventBridge {
 
   private lost(err: unknown): void {
     if (this.stopped || this.reconnectTimer) return;
-    this.o.logger.warn({ err, retryInMs: this.backoff }, 'event bridge connection lost; reconnecting');
+    // Full jitter: many servers losing PostgreSQL at once do not reconnect in step.
+    const wait = backoffDelay(++this.failures, { baseMs: this.o.minBackoffMs ?? 250, maxMs: this.o.maxBackoffMs ?? 10_000, jitter: 1 });
+    this.o.logger.warn({ err, retryInMs: wait }, 'event bridge connection lost; reconnecting');
     for (const c of [this.listener, this.notifier]) c?.end().catch(() => {});
     this.listener = this.notifier = null;
-    const wait = this.backoff * (0.5 + Math.random());
-    this.backoff = Math.min(this.backoff * 2, this.o.maxBackoffMs ?? 10_000);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       void this.connect();

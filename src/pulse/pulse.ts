@@ -5,25 +5,23 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import { createTxRunner } from '../db/tx.js';
 import { NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '../backoff.js';
 import type { Catalog } from './catalog.js';
 import { PulseEvents, jobUpdate, publishSettled } from './events.js';
 import { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
 import { SqlJobStore, type JobFilter, type JobStore, type Paging } from './job-store.js';
-import { PostgresRunner } from './postgres-runner.js';
 import { jobToDto, type Page } from './rows.js';
 import type { JobDefaults } from './schedule-ops.js';
 import { SqlScheduleStore, type ScheduleFilter, type ScheduleStore } from './schedule-store.js';
 import { ScheduleService, type CreateScheduleInput, type PatchScheduleInput, type ScheduleResolver } from './schedules.js';
-import { SqliteRunner } from './sqlite-runner.js';
 import { ScheduleStateStore } from './state-store.js';
 import { Ticker } from './ticker.js';
 import { PgAdvisoryLock, alwaysHeld } from './ticker-lock.js';
-import type { TxRunner } from './tx.js';
 import { Worker } from './worker.js';
 
 export interface PulseOptions {
@@ -92,8 +90,8 @@ export class Pulse {
     this.ids = new PulseIds(() => clock.now());
     // host:pid:random — the worker recovers leases of dead processes of its host (SQLite) by it.
     this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    const sqlite = database.sqlite ? new SqliteRunner(database.sqlite) : undefined;
-    const runner: TxRunner = sqlite ?? new PostgresRunner(database.db);
+    const runner = createTxRunner(database);
+    const sqlite = runner.dialect === 'sqlite' ? runner : undefined;
     this.jobStore = new SqlJobStore(database.db, runner);
     this.scheduleStore = new SqlScheduleStore(database.db, runner, o.executionsKept ?? 100);
     this.stateStore = new ScheduleStateStore(database.db, sqlite);

@@ -8,7 +8,7 @@ import { nextGridPoint } from './grid.js';
 import type { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 export type JobDefaults = (handlerName: string) => { timeoutMs: number; maxRetries: number };
 

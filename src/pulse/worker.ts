@@ -1,6 +1,6 @@
 // The worker: claims due jobs up to its concurrency (and, while jobs are short, a few ahead),
 // runs them under a lease that one heartbeat renews, reaps leases of dead workers, stops cleanly.
-import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../backoff.js';
 import { jobUpdate, publishSettled } from './events.js';
 import { cancelledError } from './job-ops.js';
 import { JobRun, type AbortReason, type RunDeps } from './job-run.js';

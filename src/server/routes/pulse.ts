@@ -18,7 +18,7 @@ const scheduleQuery = z.strictObject({
 });
 const jobQuery = z.strictObject({
   ...paging,
-  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'paused']).optional(),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
   handler_name: z.string().min(1).optional(),
   schedule_id: z.string().min(1).optional(),
   source: z.string().min(1).optional(),
