@@ -1,7 +1,7 @@
 // The attestation store on SQLite: synchronous prepared statements inside raw transactions.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { DbTx } from '../db/db-tx.js';
+import type { DbTx } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';

@@ -2,7 +2,7 @@
 // and the handler version, and inserts batches; counts what was committed.
 import type { AttestationService } from '../ats/service.js';
 import type { NewAttestation } from '../ats/types.js';
-import type { DbTx } from '../db/db-tx.js';
+import type { DbTx } from '../db/tx.js';
 import type { RawAttestation } from '../python/types.js';
 
 export interface RunWriterOptions {
