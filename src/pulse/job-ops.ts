@@ -6,6 +6,7 @@ import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
 import { finishExecutionOp, type ExecutionEnd } from './executions.js';
 import type { ErrorRecord } from './job-errors.js';
+import type { LeaseTime } from './lease-time.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
 import { query, type Op } from '../db/tx.js';
 
@@ -67,6 +68,7 @@ export interface Settled {
 
 export interface ClaimRequest {
   workerId: string;
+  /** The claimer's clock: due jobs have run_at <= now. The lease itself is on the lease clock. */
   now: number;
   leaseMs: number;
   limit: number;
@@ -98,7 +100,7 @@ export function activeBySourceQuery(db: Kysely<Schema>, source: string) {
 }
 
 /** The oldest due jobs become running under this worker's lease: one atomic statement. */
-export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimRequest) {
+export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimRequest, lt: LeaseTime) {
   let due = db
     .selectFrom('pulse_jobs')
     .select('id')
@@ -112,7 +114,7 @@ export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimReque
     .set({
       status: 'running',
       lease_owner: req.workerId,
-      lease_expires_at: req.now + req.leaseMs,
+      lease_expires_at: sql<number>`${lt.set()} + ${req.leaseMs}`,
       started_at: req.now,
       updated_at: req.now,
     })
@@ -123,10 +125,10 @@ export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimReque
 }
 
 /** Renews the leases this worker still holds; returns them with their cancel flag. */
-export function heartbeatQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], now: number, leaseMs: number) {
+export function heartbeatQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], leaseMs: number, lt: LeaseTime) {
   return db
     .updateTable('pulse_jobs')
-    .set({ lease_expires_at: now + leaseMs })
+    .set({ lease_expires_at: sql<number>`${lt.set()} + ${leaseMs}` })
     .where('id', 'in', [...ids])
     .where('lease_owner', '=', workerId)
     .where('status', '=', RUNNING)
@@ -159,11 +161,14 @@ export function progressQuery(db: Kysely<Schema>, f: ProgressUpdate) {
     .compile();
 }
 
-/** Shutdown: gives leases back without counting an attempt, so the jobs run again elsewhere. */
+/**
+ * Gives leases back without counting an attempt, so the jobs run again elsewhere. run_at is left
+ * as it was (in the past): the job is due at once for every worker, whatever its clock.
+ */
 export function releaseQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], now: number) {
   return db
     .updateTable('pulse_jobs')
-    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_at: now, updated_at: now })
+    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, updated_at: now })
     .where('id', 'in', [...ids])
     .where('lease_owner', '=', workerId)
     .where('status', '=', RUNNING)
@@ -281,15 +286,15 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
 export function* reapOp(
   db: Kysely<Schema>,
   dialect: Dialect,
-  f: { now: number; limit: number; /** Reap these owners' leases now, expired or not. */ owners?: readonly string[] },
+  f: { now: number; limit: number; lt: LeaseTime; /** Reap these owners' leases now, expired or not. */ owners?: readonly string[] },
 ): Op<Settled[]> {
   let sel = db.selectFrom('pulse_jobs').selectAll().where('status', '=', RUNNING);
-  sel = f.owners ? sel.where('lease_owner', 'in', [...f.owners, '']) : sel.where('lease_expires_at', '<', f.now);
+  sel = f.owners ? sel.where('lease_owner', 'in', [...f.owners, '']) : sel.where('lease_expires_at', '<', f.lt.compare());
   sel = sel.orderBy('lease_expires_at').limit(f.limit);
   if (dialect === 'postgres') sel = sel.forUpdate().skipLocked();
   const out: Settled[] = [];
   for (const row of (yield* query(sel.compile())).rows) {
-    const outcome = lostOutcome(row, f.now);
+    const outcome = lostOutcome(row);
     const q = db
       .updateTable('pulse_jobs')
       .set(jobSet(outcome, f.now))
@@ -310,14 +315,15 @@ export function* reapOp(
  */
 export const LOST_LEASE_RETRIES = 3;
 
-function lostOutcome(row: JobRow, now: number): Outcome {
+/** run_at stays as it was (in the past): the job is due at once for every worker, whatever its clock. */
+function lostOutcome(row: JobRow): Outcome {
   const error: ErrorRecord = {
     error: `lease lost: worker ${row.lease_owner ?? '?'} stopped`,
     error_details: [`worker=${row.lease_owner ?? ''}`, 'reason=lease_lost'],
   };
   if (row.cancel_requested === 1) return { kind: 'cancelled', error: cancelledError() };
   const budget = Math.max(row.max_retries, LOST_LEASE_RETRIES);
-  return { kind: 'failed', error, retryAt: row.retry_count < budget ? now : null };
+  return { kind: 'failed', error, retryAt: row.retry_count < budget ? row.run_at : null };
 }
 
 export function cancelledError(): ErrorRecord {

@@ -23,7 +23,9 @@ import {
   type Settled,
 } from './job-ops.js';
 import type { JobRow, Page } from './rows.js';
+import type { Clock } from '../clock.js';
 import { Batcher } from './batcher.js';
+import { dbClockQuery, leaseTime, type LeaseTime } from './lease-time.js';
 import { completeManyOp } from './complete-many.js';
 import { query, type TxRunner } from '../db/tx.js';
 
@@ -48,12 +50,13 @@ export interface JobStore {
   /** Inserts a job, or returns the queued/running job holding the same source. */
   enqueue(row: JobRow): Promise<{ row: JobRow; created: boolean }>;
   claim(req: ClaimRequest): Promise<JobRow[]>;
-  /** Renews leases; a job missing from the answer is no longer ours. */
-  heartbeat(workerId: string, ids: readonly string[], now: number, leaseMs: number): Promise<Array<{ id: string; cancel_requested: number }>>;
+  /** Renews leases (on the lease clock); a job missing from the answer is no longer ours. */
+  heartbeat(workerId: string, ids: readonly string[], leaseMs: number): Promise<Array<{ id: string; cancel_requested: number }>>;
   progress(f: ProgressUpdate): Promise<void>;
   /** Ends an attempt (and its execution when final); null when the lease was lost. */
   finish(f: FinishRequest): Promise<Settled | null>;
   release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]>;
+  /** Jobs whose lease ran out by the lease clock go back to the queue; `now` stamps the rows. */
   reapExpired(now: number, limit?: number): Promise<Settled[]>;
   /** Treats these workers as dead: their jobs go back to the queue (counting an attempt) now. */
   reapOwners(owners: readonly string[], now: number): Promise<Settled[]>;
@@ -62,6 +65,8 @@ export interface JobStore {
   cancel(id: string, now: number): Promise<CancelResult | null>;
   /** The earliest run_at of a queued job. */
   nextRunAt(): Promise<number | null>;
+  /** The lease clock now, ms (PostgreSQL: the database's clock). */
+  leaseClockNow(): Promise<number>;
   get(id: string): Promise<JobRow | undefined>;
   list(filter: JobFilter, paging: Paging): Promise<Page<JobRow>>;
 }
@@ -74,11 +79,16 @@ export class SqlJobStore implements JobStore {
    */
   private readonly finishes: Batcher<FinishRequest, Settled | null> | null;
 
+  private readonly lt: LeaseTime;
+
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly runner: TxRunner,
+    /** SQLite: the lease clock (one host). PostgreSQL leases use the database's clock. */
+    private readonly clock: Clock,
   ) {
     this.kind = runner.dialect;
+    this.lt = leaseTime(this.kind, clock);
     this.finishes = this.kind === 'postgres' ? new Batcher((reqs) => this.finishMany(reqs)) : null;
   }
 
@@ -95,14 +105,14 @@ export class SqlJobStore implements JobStore {
   }
 
   async claim(req: ClaimRequest): Promise<JobRow[]> {
-    const q = claimQuery(this.db, this.kind, req);
+    const q = claimQuery(this.db, this.kind, req, this.lt);
     const { rows } = this.kind === 'postgres' ? await this.runner.transaction(() => claimUnsorted(this.db, q)) : await this.runner.run(q);
     return rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1));
   }
 
-  async heartbeat(workerId: string, ids: readonly string[], now: number, leaseMs: number) {
+  async heartbeat(workerId: string, ids: readonly string[], leaseMs: number) {
     if (!ids.length) return [];
-    return (await this.runner.run(heartbeatQuery(this.db, workerId, ids, now, leaseMs))).rows;
+    return (await this.runner.run(heartbeatQuery(this.db, workerId, ids, leaseMs, this.lt))).rows;
   }
 
   async progress(f: ProgressUpdate): Promise<void> {
@@ -137,12 +147,12 @@ export class SqlJobStore implements JobStore {
   }
 
   reapExpired(now: number, limit = 100): Promise<Settled[]> {
-    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit }));
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit, lt: this.lt }));
   }
 
   reapOwners(owners: readonly string[], now: number): Promise<Settled[]> {
     if (!owners.length) return Promise.resolve([]);
-    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit: 1000, owners }));
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit: 1000, owners, lt: this.lt }));
   }
 
   async runningOwners(): Promise<string[]> {
@@ -157,6 +167,11 @@ export class SqlJobStore implements JobStore {
   async nextRunAt(): Promise<number | null> {
     const row = (await this.runner.run(nextRunAtQuery(this.db))).rows[0];
     return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  async leaseClockNow(): Promise<number> {
+    if (this.kind === 'sqlite') return this.clock.now();
+    return Number((await this.runner.run(dbClockQuery().compile(this.db))).rows[0]!.t);
   }
 
   async get(id: string): Promise<JobRow | undefined> {

@@ -11,6 +11,7 @@ import type { Logger } from '../logger.js';
 import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { Catalog } from './catalog.js';
+import { ClockCheck } from './clock-check.js';
 import { PulseEvents, jobUpdate, publishSettled } from './events.js';
 import { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
@@ -82,6 +83,7 @@ export class Pulse {
   private readonly ticker: Ticker | null;
   private readonly schedules: ScheduleService;
   private readonly ids: PulseIds;
+  private readonly clockCheck: ClockCheck;
   private started = false;
 
   constructor(private readonly o: PulseOptions) {
@@ -92,7 +94,7 @@ export class Pulse {
     this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const runner = createTxRunner(database);
     const sqlite = runner.dialect === 'sqlite' ? runner : undefined;
-    this.jobStore = new SqlJobStore(database.db, runner);
+    this.jobStore = new SqlJobStore(database.db, runner, clock);
     this.scheduleStore = new SqlScheduleStore(database.db, runner, o.executionsKept ?? 100);
     this.stateStore = new ScheduleStateStore(database.db, sqlite);
     const jobDefaults: JobDefaults = (name) => {
@@ -140,6 +142,11 @@ export class Pulse {
             ...(o.tickerBatch === undefined ? {} : { batch: o.tickerBatch }),
             ...(o.tickerMaxSleepMs === undefined ? {} : { maxSleepMs: o.tickerMaxSleepMs }),
           });
+    this.clockCheck = new ClockCheck({
+      clock,
+      logger,
+      dbNow: () => (database.kind === 'postgres' ? this.jobStore.leaseClockNow() : Promise.resolve(null)),
+    });
     this.schedules = new ScheduleService({
       schedules: this.scheduleStore,
       catalog,
@@ -158,6 +165,7 @@ export class Pulse {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.clockCheck.start();
     this.worker?.start();
     this.ticker?.start();
   }
@@ -166,8 +174,19 @@ export class Pulse {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.clockCheck.stop();
     await this.ticker?.stop();
     await this.worker?.stop(graceMs);
+  }
+
+  /** Measures this process's clock against the database's now (PostgreSQL; null on SQLite). */
+  checkClock(): Promise<number | null> {
+    return this.clockCheck.check();
+  }
+
+  /** This process's clock minus the database's, ms, as last measured (null on SQLite). */
+  get clockOffsetMs(): number | null {
+    return this.clockCheck.offsetMs;
   }
 
   /** Wakes this process's worker (a job was queued elsewhere: NOTIFY from another process). */

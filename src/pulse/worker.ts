@@ -309,7 +309,7 @@ export class Worker {
   private async heartbeat(): Promise<void> {
     const runs = [...this.running.values()].filter((r) => !r.finishing);
     const ids = [...runs.map((r) => r.job.id), ...this.buffer.map((b) => b.job.id)];
-    const held = new Map((await this.o.jobs.heartbeat(this.o.workerId, ids, this.o.clock.now(), this.o.leaseMs)).map((h) => [h.id, h]));
+    const held = new Map((await this.o.jobs.heartbeat(this.o.workerId, ids, this.o.leaseMs)).map((h) => [h.id, h]));
     for (const run of runs) {
       const h = held.get(run.job.id);
       if (!h) {
