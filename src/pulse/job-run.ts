@@ -9,6 +9,7 @@ import { UnknownHandlerError, type Catalog, type HandlerContext, type HandlerDef
 import { jobUpdate, type PulseEvents } from './events.js';
 import { errorRecord, failureResult, isRetryable } from './job-errors.js';
 import { cancelledError, type Outcome } from './job-ops.js';
+import type { Held } from './holdings.js';
 import type { JobStore } from './job-store.js';
 import { jobToDto, type JobRow } from './rows.js';
 import type { ScheduleStateStore } from './state-store.js';
@@ -34,6 +35,8 @@ export class JobRun {
   reason: AbortReason | null = null;
   /** Set once the outcome is being written: heartbeats and aborts leave the job alone. */
   finishing = false;
+  /** The worker's entry for this attempt's lease. */
+  held: Held | null = null;
   private lastProgressAt = Number.NEGATIVE_INFINITY;
   private pendingProgress: { current: number; total: number | null } | null = null;
   private progressScheduled = false;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
-import { createTxRunner } from '../db/tx.js';
+import { createTxRunner, type TxRunner } from '../db/tx.js';
 import { NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
@@ -51,6 +51,8 @@ export interface PulseOptions {
   tickerBatch?: number;
   tickerMaxSleepMs?: number;
   events?: PulseEvents;
+  /** Wraps the transaction runner of the job and schedule stores (tests inject faults with it). */
+  runner?: (base: TxRunner) => TxRunner;
 }
 
 export interface EnqueueOptions {
@@ -92,8 +94,9 @@ export class Pulse {
     this.ids = new PulseIds(() => clock.now());
     // host:pid:random — the worker recovers leases of dead processes of its host (SQLite) by it.
     this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    const runner = createTxRunner(database);
-    const sqlite = runner.dialect === 'sqlite' ? runner : undefined;
+    const base = createTxRunner(database);
+    const sqlite = base.dialect === 'sqlite' ? base : undefined;
+    const runner = o.runner ? o.runner(base) : base;
     this.jobStore = new SqlJobStore(database.db, runner, clock);
     this.scheduleStore = new SqlScheduleStore(database.db, runner, o.executionsKept ?? 100);
     this.stateStore = new ScheduleStateStore(database.db, sqlite);
