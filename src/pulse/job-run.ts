@@ -37,6 +37,8 @@ export class JobRun {
   finishing = false;
   /** The worker's entry for this attempt's lease. */
   held: Held | null = null;
+  /** The handler ignored its abort past the grace: it may still run, so its lease is not given back. */
+  abandoned = false;
   private lastProgressAt = Number.NEGATIVE_INFINITY;
   private pendingProgress: { current: number; total: number | null } | null = null;
   private progressScheduled = false;
@@ -109,7 +111,10 @@ export class JobRun {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => {
         const ms = this.d.abortGraceMs;
-        timer = setTimeout(() => reject(new Error(`handler did not stop within ${ms} ms of its abort`)), ms);
+        timer = setTimeout(() => {
+          this.abandoned = true;
+          reject(new Error(`handler did not stop within ${ms} ms of its abort`));
+        }, ms);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = () => {

@@ -99,8 +99,11 @@ export class Worker {
   }
 
   /**
-   * Stops claiming, lets running jobs finish for up to `graceMs` (wall time), then gives the
-   * leases of the rest back (they run again elsewhere, without counting an attempt) and aborts them.
+   * Stops claiming (jobs claimed ahead go back at once), lets running jobs finish for up to
+   * `graceMs` (wall time), then aborts the rest and waits for their handlers to stop; only then
+   * are their leases given back (they run again elsewhere, without counting an attempt), so that
+   * no job is claimed elsewhere while its handler still runs here. A handler that ignores its
+   * abort keeps its lease (renewed until this returns), which then runs out.
    */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.stopping) return;
@@ -111,13 +114,10 @@ export class Worker {
     await this.flushReleases();
     await this.settleWithin(graceMs);
     const left = [...this.runs.values()].filter((r) => !r.finishing);
-    if (left.length) {
-      for (const r of left) r.reason = 'shutdown';
-      for (const r of left) if (r.held) this.holdings.set(r.held, 'releasing');
-      await this.flushReleases();
-      for (const r of left) r.ac.abort(new Error('worker shutting down'));
-      await this.settleWithin(this.o.abortGraceMs);
-    }
+    for (const r of left) r.abort('shutdown');
+    // execute() marks the lease of each handler that stopped for release.
+    if (left.length) await this.settleWithin(this.o.abortGraceMs + 1000);
+    await this.flushReleases();
     this.beating = false;
     this.beat.wake();
     await this.loops[1];
@@ -260,10 +260,11 @@ export class Worker {
     const outcome = await run.attempt();
     const ms = performance.now() - t0;
     this.avgMs = this.avgMs === null ? ms : this.avgMs * 0.8 + ms * 0.2;
-    // A lost lease or a shutdown means the job is no longer ours to finish: give the lease back
-    // (if the database still has it for us).
-    if (run.reason === 'lost' || run.reason === 'shutdown') {
-      this.holdings.set(held, 'releasing');
+    // After a lost lease or a shutdown, a failure (the abort) is not the job's: give the lease back
+    // (if the database still has it for us) — unless the handler may still be running. A success
+    // is written as any other (conditioned on the lease, it counts only if the lease is still ours).
+    if ((run.reason === 'lost' || run.reason === 'shutdown') && outcome.kind !== 'completed') {
+      this.holdings.set(held, run.abandoned ? 'abandoned' : 'releasing');
       return;
     }
     run.finishing = true;
