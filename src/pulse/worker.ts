@@ -1,10 +1,10 @@
 // The worker: claims due jobs up to its concurrency (and, while jobs are short, a few ahead),
 // runs them under a lease that one heartbeat renews, reaps leases of dead workers, stops cleanly.
 // What it holds (claims, buffer, leases) is kept by holdings.ts.
-import { DEFAULT_BACKOFF, type BackoffPolicy } from '../backoff.js';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { jobUpdate, publishSettled } from './events.js';
 import { Holdings, type Held } from './holdings.js';
-import { cancelledError, type Settled } from './job-ops.js';
+import { cancelledError, type Outcome } from './job-ops.js';
 import { JobRun, type AbortReason, type RunDeps } from './job-run.js';
 import { Waker, realDelay } from './waker.js';
 
@@ -38,6 +38,9 @@ export interface WorkerOptions
   localHost?: string;
 }
 
+/** Outcome writes that failed: 100 ms, 200 ms… up to 5 s, half of each at random. */
+const WRITE_RETRY: BackoffPolicy = { baseMs: 100, maxMs: 5000, jitter: 0.5 };
+
 export class Worker {
   private readonly o: Required<Omit<WorkerOptions, 'handlers' | 'localHost'>> & Pick<WorkerOptions, 'handlers' | 'localHost'>;
   private readonly deps: RunDeps;
@@ -50,6 +53,8 @@ export class Worker {
   private readonly beat: Waker;
   private stopping = false;
   private beating = true;
+  /** Aborted when the worker has stopped: outcome writes still retrying give up. */
+  private readonly closing = new AbortController();
   private loops: Promise<void>[] = [];
   private lastReap = Number.NEGATIVE_INFINITY;
   private dueMisses = 0;
@@ -121,6 +126,7 @@ export class Worker {
     this.beating = false;
     this.beat.wake();
     await this.loops[1];
+    this.closing.abort();
   }
 
   /** Gives back the leases marked for it; a failure leaves them for the next heartbeat (or their expiry). */
@@ -268,29 +274,47 @@ export class Worker {
       return;
     }
     run.finishing = true;
-    this.holdings.set(held, 'finishing');
     this.freeSlot(run);
-    const { job } = run;
-    let settled: Settled | null;
-    try {
-      settled = await this.o.jobs.finish({
-        jobId: job.id,
-        attempt: job.retry_count,
-        executionId: job.execution_id,
-        workerId: this.o.workerId,
-        outcome,
-        now: this.o.clock.now(),
-      });
-    } catch (err) {
-      this.holdings.set(held, 'abandoned');
-      throw err;
+    await this.writeOutcome(held, outcome);
+  }
+
+  /**
+   * Writes an attempt's outcome, retried with backoff while the lease surely lasts (heartbeats
+   * keep renewing it meanwhile). If it cannot be written in time, the lease is left to run out
+   * and the job runs again: said loudly, since the attempt may have done its work.
+   */
+  private async writeOutcome(held: Held, outcome: Outcome): Promise<void> {
+    this.holdings.set(held, 'finishing');
+    const { job } = held;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const settled = await this.o.jobs.finish({
+          jobId: job.id,
+          attempt: job.retry_count,
+          executionId: job.execution_id,
+          workerId: this.o.workerId,
+          outcome,
+          now: this.o.clock.now(),
+        });
+        this.holdings.forget(held);
+        if (settled) publishSettled(this.o.events, settled);
+        else this.o.logger.warn({ job_id: job.id }, 'lease lost before the job finished; outcome dropped');
+        return;
+      } catch (err) {
+        const delay = backoffDelay(attempt, WRITE_RETRY, this.o.random);
+        const left = this.holdings.leaseUntil(held) - this.o.clock.now();
+        if (this.closing.signal.aborted || this.holdings.get(job.id) !== held || delay >= left) {
+          this.holdings.set(held, 'abandoned');
+          this.o.logger.error(
+            { err, job_id: job.id, outcome: outcome.kind, attempts: attempt },
+            'the outcome of the job could not be recorded before its lease ends: the job is lost and will run again',
+          );
+          return;
+        }
+        this.o.logger.warn({ err, job_id: job.id, attempt, retry_in_ms: delay }, 'could not write the outcome of the job; retrying');
+        await this.o.clock.sleep(delay, this.closing.signal);
+      }
     }
-    this.holdings.forget(held);
-    if (!settled) {
-      this.o.logger.warn({ job_id: job.id }, 'lease lost before the job finished; outcome dropped');
-      return;
-    }
-    publishSettled(this.o.events, settled);
   }
 
   private async heartbeatLoop(): Promise<void> {
@@ -344,18 +368,7 @@ export class Worker {
   private async cancelBuffered(batch: Held[]): Promise<void> {
     for (const h of batch) {
       if (this.holdings.get(h.job.id) !== h || h.state !== 'buffered') continue;
-      this.holdings.set(h, 'finishing');
-      const settled = await this.o.jobs
-        .finish({
-          jobId: h.job.id,
-          attempt: h.job.retry_count,
-          executionId: h.job.execution_id,
-          workerId: this.o.workerId,
-          outcome: { kind: 'cancelled', error: cancelledError() },
-          now: this.o.clock.now(),
-        })
-        .finally(() => this.holdings.forget(h));
-      if (settled) publishSettled(this.o.events, settled);
+      await this.writeOutcome(h, { kind: 'cancelled', error: cancelledError() });
     }
   }
 }
