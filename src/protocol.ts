@@ -82,6 +82,11 @@ export interface ScheduleDto {
   last_skipped_at: number | null;
   /** Pulse: start time of the last successful run (the handlers' `last_run`). */
   last_success_at: number | null;
+  /** Pulse: failed runs in a row; after `max_failures` (0 = never) the schedule is paused. */
+  consecutive_failures: number;
+  max_failures: number;
+  /** Pulse: why it was paused for failing (`failing: <last error>`); null when not. */
+  paused_reason: string | null;
 }
 
 export interface ExecutionDto {

@@ -31,6 +31,9 @@ const schedule = (over: Partial<ScheduleDto> = {}): ScheduleDto => ({
   skipped_count: 0,
   last_skipped_at: null,
   last_success_at: null,
+  consecutive_failures: 0,
+  max_failures: 5,
+  paused_reason: null,
   ...over,
 });
 

@@ -59,6 +59,12 @@ export interface PulseSchedulesTable {
   created_from: string | null;
   created_at: number;
   updated_at: number;
+  /** Failed runs in a row (a success resets it; so does resuming). Migration 006. */
+  consecutive_failures: number;
+  /** Paused after this many failures in a row; 0 = never. */
+  max_failures: number;
+  /** Why the schedule was paused by Pulse (`failing: <last error>`); null otherwise. */
+  paused_reason: string | null;
 }
 
 export interface PulseExecutionsTable {

@@ -5,6 +5,7 @@ import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
 import { finishExecutionOp, type ExecutionEnd } from './executions.js';
+import { planFailure } from './failure-policy.js';
 import type { ErrorRecord } from './job-errors.js';
 import type { LeaseTime } from './lease-time.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
@@ -220,7 +221,7 @@ export interface FinishRequest extends AttemptRef {
 }
 
 /** Ends an attempt of a job this worker holds; null when the lease was lost meanwhile. */
-export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest): Op<Settled | null> {
+export function* finishJobOp(db: Kysely<Schema>, dialect: Dialect, f: FinishRequest): Op<Settled | null> {
   const q = db
     .updateTable('pulse_jobs')
     .set(jobSet(f.outcome, f.now))
@@ -232,7 +233,7 @@ export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest): Op<Settled |
     .compile();
   const job = (yield* query(q)).rows[0];
   if (!job) return null;
-  return yield* settleOp(db, job, f.outcome, f.now);
+  return yield* settleOp(db, dialect, job, f.outcome, f.now);
 }
 
 /**
@@ -254,7 +255,7 @@ export function completeManyQuery(db: Kysely<Schema>, reqs: readonly FinishReque
  * After a job reached an end state: finishes its execution with the same outcome and records the
  * result on the schedule (state saved only on success). A requeued job changes nothing here.
  */
-export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now: number): Op<Settled> {
+export function* settleOp(db: Kysely<Schema>, dialect: Dialect, job: JobRow, outcome: Outcome, now: number): Op<Settled> {
   const none: Settled = { job, execution: null, schedule: null };
   if (job.status === 'queued' || !job.execution_id) return none;
   const end: ExecutionEnd =
@@ -263,10 +264,17 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
       : { status: 'failed', error: outcome.error, result: outcome.result };
   const execution = yield* finishExecutionOp(db, job.execution_id, end, now);
   if (!execution || !execution.schedule_id) return { ...none, execution };
-  const set: UpdateObject<Schema, 'pulse_schedules'> = { last_status: end.status, updated_at: now };
+  let set: UpdateObject<Schema, 'pulse_schedules'> = { last_status: end.status, updated_at: now };
   if (outcome.kind === 'completed') {
-    set.last_success_at = execution.started_at;
+    Object.assign(set, { last_success_at: execution.started_at, consecutive_failures: 0 });
     if (outcome.result.state !== undefined) set.handler_state = JSON.stringify(outcome.result.state);
+  } else if (outcome.kind === 'failed') {
+    // A failure counts, backs off and may pause the schedule (failure-policy.ts); a cancel does not.
+    let sel = db.selectFrom('pulse_schedules').selectAll().where('id', '=', execution.schedule_id);
+    if (dialect === 'postgres') sel = sel.forUpdate();
+    const s = (yield* query(sel.compile())).rows[0];
+    if (!s || s.last_execution_id !== execution.id) return { ...none, execution };
+    set = planFailure(s, outcome.error.error, now);
   }
   const sq = db
     .updateTable('pulse_schedules')
@@ -304,7 +312,7 @@ export function* reapOp(
       .returningAll()
       .compile();
     const job = (yield* query(q)).rows[0];
-    if (job) out.push(yield* settleOp(db, job, outcome, f.now));
+    if (job) out.push(yield* settleOp(db, dialect, job, outcome, f.now));
   }
   return out;
 }
@@ -347,7 +355,7 @@ export function* cancelOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string;
     const outcome: Outcome = { kind: 'cancelled', error: cancelledError() };
     const q = db.updateTable('pulse_jobs').set(jobSet(outcome, f.now)).where('id', '=', f.id).returningAll().compile();
     const job = (yield* query(q)).rows[0]!;
-    return { ...(yield* settleOp(db, job, outcome, f.now)), requested: false, changed: true };
+    return { ...(yield* settleOp(db, dialect, job, outcome, f.now)), requested: false, changed: true };
   }
   if (row.status === 'running' && row.cancel_requested === 0) {
     const q = db

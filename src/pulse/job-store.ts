@@ -121,7 +121,7 @@ export class SqlJobStore implements JobStore {
 
   finish(f: FinishRequest): Promise<Settled | null> {
     if (this.finishes) return this.finishes.submit(f);
-    const op = () => finishJobOp(this.db, f);
+    const op = () => finishJobOp(this.db, this.kind, f);
     // Without an execution to finish, or on a retry, only the job row changes: one statement.
     const single = !f.executionId || (f.outcome.kind === 'failed' && f.outcome.retryAt !== null);
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
@@ -131,10 +131,10 @@ export class SqlJobStore implements JobStore {
   private finishMany(reqs: FinishRequest[]): Promise<Array<Settled | null>> {
     const completed = reqs.filter((r) => r.outcome.kind === 'completed');
     const rest = reqs.filter((r) => r.outcome.kind !== 'completed');
-    const { db } = this;
+    const { db, kind } = this;
     const op = function* () {
       const out = completed.length ? yield* completeManyOp(db, completed) : new Map<FinishRequest, Settled | null>();
-      for (const r of rest) out.set(r, yield* finishJobOp(db, r));
+      for (const r of rest) out.set(r, yield* finishJobOp(db, kind, r));
       return reqs.map((r) => out.get(r) ?? null);
     };
     const single = !rest.length && completed.every((r) => !r.executionId);

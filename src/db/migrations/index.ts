@@ -3,5 +3,6 @@ import type { QntxMigration } from '../migrations.js';
 import { migration001 } from './001_attestations.js';
 import { migration002 } from './002_pulse.js';
 import { migration003 } from './003_canvas.js';
+import { migration006 } from './006_schedule_failures.js';
 
-export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003];
+export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration006];
