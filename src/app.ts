@@ -95,6 +95,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     concurrency: settings.workerConcurrency,
     executionsKept: settings.executionsKept,
     leaseMs: settings.leaseMs,
+    jobRetention: { keep: settings.jobsKept, maxAgeMs: settings.jobsMaxAgeMs },
     ...opts.pulse,
   });
   const fanout =

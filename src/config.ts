@@ -23,6 +23,10 @@ export const settingsSchema = z.object({
   leaseMs: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** On SIGTERM, how long running jobs get to finish before their leases are given back. */
   shutdownGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  /** Finished Pulse jobs kept at most (the newest); older ones are pruned. */
+  jobsKept: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
+  /** Finished Pulse jobs older than this are pruned, ms (default 7 days). */
+  jobsMaxAgeMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & { dataDir: string };
@@ -43,6 +47,8 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     executionsKept: env.QNTX_EXECUTIONS_KEPT,
     shutdownGraceMs: env.QNTX_SHUTDOWN_GRACE_MS,
     leaseMs: env.QNTX_LEASE_MS,
+    jobsKept: env.QNTX_JOBS_KEPT,
+    jobsMaxAgeMs: env.QNTX_JOBS_MAX_AGE_MS,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

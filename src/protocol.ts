@@ -87,6 +87,8 @@ export interface ScheduleDto {
   max_failures: number;
   /** Pulse: why it was paused for failing (`failing: <last error>`); null when not. */
   paused_reason: string | null;
+  /** Pulse: the handler's timeout for this schedule's runs, s (null: the handler's default). */
+  timeout_seconds: number | null;
 }
 
 export interface ExecutionDto {

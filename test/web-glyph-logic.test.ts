@@ -34,6 +34,7 @@ const schedule = (over: Partial<ScheduleDto> = {}): ScheduleDto => ({
   consecutive_failures: 0,
   max_failures: 5,
   paused_reason: null,
+  timeout_seconds: null,
   ...over,
 });
 
@@ -128,7 +129,9 @@ describe('IX glyph', () => {
     assert.equal(intervalSeconds({ repeat: true, every: 1.5, unit: 'h' }), 5400);
     assert.match(validateIx(readIxData({ command: '  ' }))!, /Type what to ingest/);
     assert.equal(validateIx(readIxData({ command: 'webhook' })), undefined);
-    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null });
+    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null });
+    assert.equal(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 600 })), undefined);
+    assert.match(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 0.5 }))!, /timeout must be a whole number/);
   });
 
   it('shows idle, running, then red with Create handler for a missing handler', () => {

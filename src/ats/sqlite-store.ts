@@ -86,8 +86,10 @@ export class SqliteAttestationStore implements AttestationStore {
     try {
       return await fn();
     } finally {
-      // The next commit (or closing the connection) checkpoints what piled up.
+      // The next commit (or closing the connection) checkpoints what piled up; a checkpoint now
+      // lets the next write start the WAL over, cut back to its size limit (journal_size_limit).
       raw.pragma(`wal_autocheckpoint = ${Number(previous) || 1000}`);
+      raw.pragma('wal_checkpoint(PASSIVE)');
     }
   }
 

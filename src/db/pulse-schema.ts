@@ -65,6 +65,8 @@ export interface PulseSchedulesTable {
   max_failures: number;
   /** Why the schedule was paused by Pulse (`failing: <last error>`); null otherwise. */
   paused_reason: string | null;
+  /** Its handler's timeout, s (null: the handler's default). Migration 006b. */
+  timeout_seconds: number | null;
 }
 
 export interface PulseExecutionsTable {

@@ -18,6 +18,9 @@ export const pythonScriptPayload = z.object({
 });
 export type PythonScriptPayload = z.output<typeof pythonScriptPayload>;
 
+/** The runner's longest wall-clock limit (24 h). */
+const RUNNER_MAX_TIMEOUT_MS = 24 * 3600_000;
+
 export interface ScriptRunner {
   run(opts: RunOptions): Promise<RunResult>;
 }
@@ -31,17 +34,16 @@ export interface PythonScriptJobOptions {
 }
 
 export function pythonScriptJob(o: PythonScriptJobOptions): HandlerDef<PythonScriptPayload> {
-  const timeoutMs = o.timeoutMs ?? 5 * 60_000;
   return {
     name: 'python.script',
     payload: pythonScriptPayload as z.ZodType<PythonScriptPayload>,
-    timeoutMs,
+    timeoutMs: o.timeoutMs ?? 5 * 60_000,
     maxRetries: 0,
-    run: (ctx) => runScript(o, ctx, timeoutMs),
+    run: (ctx) => runScript(o, ctx),
   };
 }
 
-async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, timeoutMs: number): Promise<HandlerResult> {
+async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>): Promise<HandlerResult> {
   const { script_type: type, args, flags } = ctx.payload;
   const handler = await o.handlers.require(type);
   const saved = await ctx.getState();
@@ -62,8 +64,8 @@ async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonSc
       lastRun: saved.lastSuccessAt,
       state: isObject(saved.state) ? saved.state : {},
     },
-    // The job's own deadline aborts the signal; the runner's timeout is a backstop.
-    limits: { timeoutMs: timeoutMs + 1000 },
+    // The job's own deadline (a schedule may set it) aborts the signal; the runner's timeout is a backstop.
+    limits: { timeoutMs: Math.min(ctx.job.timeout_ms + 1000, RUNNER_MAX_TIMEOUT_MS) },
     signal: ctx.signal,
     onAttestations: (batch) => writer.write(batch),
     onProgress: (current, total) => ctx.progress(current, total),

@@ -25,6 +25,7 @@ import {
 import type { JobRow, Page } from './rows.js';
 import type { Clock } from '../clock.js';
 import { Batcher } from './batcher.js';
+import { checkpointQuery, keepBoundaryQuery, pruneBatchQuery, type JobRetention } from './job-retention.js';
 import { dbClockQuery, leaseTime, type LeaseTime } from './lease-time.js';
 import { completeManyOp } from './complete-many.js';
 import { query, type TxRunner } from '../db/tx.js';
@@ -67,6 +68,8 @@ export interface JobStore {
   nextRunAt(): Promise<number | null>;
   /** The lease clock now, ms (PostgreSQL: the database's clock). */
   leaseClockNow(): Promise<number>;
+  /** Deletes finished jobs past the retention, in batches; returns how many. */
+  prune(retention: JobRetention, now: number): Promise<number>;
   get(id: string): Promise<JobRow | undefined>;
   list(filter: JobFilter, paging: Paging): Promise<Page<JobRow>>;
 }
@@ -167,6 +170,21 @@ export class SqlJobStore implements JobStore {
   async nextRunAt(): Promise<number | null> {
     const row = (await this.runner.run(nextRunAtQuery(this.db))).rows[0];
     return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  async prune(r: JobRetention, now: number): Promise<number> {
+    const boundary = (await this.runner.run(keepBoundaryQuery(this.db, r.keep))).rows[0]?.id ?? null;
+    const batch = r.batch ?? 500;
+    let total = 0;
+    for (;;) {
+      const n = (await this.runner.run(pruneBatchQuery(this.db, this.kind, { cutoff: now - r.maxAgeMs, boundary, batch }))).changes;
+      total += n;
+      if (n < batch) break;
+      // Let what waits for the database (a tick, a claim) go between two batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (total && this.kind === 'sqlite') await this.runner.run(checkpointQuery.compile(this.db));
+    return total;
   }
 
   async leaseClockNow(): Promise<number> {

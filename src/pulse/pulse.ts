@@ -12,6 +12,7 @@ import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { Catalog } from './catalog.js';
 import { ClockCheck } from './clock-check.js';
+import { DEFAULT_JOB_RETENTION, JobPruner, type JobRetention } from './job-retention.js';
 import { PulseEvents, jobUpdate, publishSettled } from './events.js';
 import { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
@@ -51,6 +52,8 @@ export interface PulseOptions {
   tickerBatch?: number;
   tickerMaxSleepMs?: number;
   events?: PulseEvents;
+  /** Pruning of finished jobs, in processes with a ticker (default: 10,000 kept, 7 days). */
+  jobRetention?: JobRetention;
   /** Wraps the transaction runner of the job and schedule stores (tests inject faults with it). */
   runner?: (base: TxRunner) => TxRunner;
 }
@@ -86,6 +89,8 @@ export class Pulse {
   private readonly schedules: ScheduleService;
   private readonly ids: PulseIds;
   private readonly clockCheck: ClockCheck;
+  private readonly pruner: JobPruner | null;
+  private readonly retention: JobRetention;
   private started = false;
 
   constructor(private readonly o: PulseOptions) {
@@ -150,6 +155,11 @@ export class Pulse {
       logger,
       dbNow: () => (database.kind === 'postgres' ? this.jobStore.leaseClockNow() : Promise.resolve(null)),
     });
+    this.retention = o.jobRetention ?? DEFAULT_JOB_RETENTION;
+    this.pruner =
+      o.ticker === false
+        ? null
+        : new JobPruner({ clock, logger, everyMs: this.retention.everyMs ?? 60_000, prune: () => this.pruneJobs() });
     this.schedules = new ScheduleService({
       schedules: this.scheduleStore,
       catalog,
@@ -171,6 +181,7 @@ export class Pulse {
     this.clockCheck.start();
     this.worker?.start();
     this.ticker?.start();
+    this.pruner?.start();
   }
 
   /** Stops the ticker, then the worker: running jobs get `graceMs` to finish, then their leases go back. */
@@ -178,8 +189,14 @@ export class Pulse {
     if (!this.started) return;
     this.started = false;
     await this.clockCheck.stop();
+    await this.pruner?.stop();
     await this.ticker?.stop();
     await this.worker?.stop(graceMs);
+  }
+
+  /** Deletes finished jobs past the retention (also done every minute by a process with a ticker); returns how many. */
+  pruneJobs(): Promise<number> {
+    return this.jobStore.prune(this.retention, this.o.clock.now());
   }
 
   /** Measures this process's clock against the database's now (PostgreSQL; null on SQLite). */

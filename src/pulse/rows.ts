@@ -57,6 +57,8 @@ export interface NewSchedule {
   now: number;
   /** Failures in a row after which it is paused (default 5; 0 = never). */
   max_failures?: number;
+  /** The handler's timeout for its runs, s (default: the handler's). */
+  timeout_seconds?: number | null;
 }
 
 /** An active schedule that has never run. */
@@ -82,6 +84,7 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     consecutive_failures: 0,
     max_failures: s.max_failures ?? DEFAULT_MAX_FAILURES,
     paused_reason: null,
+    timeout_seconds: s.timeout_seconds ?? null,
   };
 }
 
@@ -109,6 +112,7 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     consecutive_failures: r.consecutive_failures,
     max_failures: r.max_failures,
     paused_reason: r.paused_reason,
+    timeout_seconds: r.timeout_seconds,
   };
 }
 

@@ -45,7 +45,7 @@ function newRun(s: ScheduleRow, spec: RunSpec, trigger: 'schedule' | 'manual', d
     payload: JSON.parse(s.payload),
     source: null,
     max_retries: d.maxRetries,
-    timeout_ms: d.timeoutMs,
+    timeout_ms: s.timeout_seconds === null ? d.timeoutMs : s.timeout_seconds * 1000,
     run_at: spec.now,
     schedule_id: s.id,
     execution_id: execution.id,

@@ -9,6 +9,7 @@ export function printSchedule(s: ScheduleDto): void {
   process.stdout.write(
     `${s.id}  ${s.state}  ${formatInterval(s.interval_seconds)}  ${s.ats_code}\n` +
       `  handler ${s.handler_name}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n` +
+      (s.timeout_seconds ? `  timeout ${s.timeout_seconds} s\n` : '') +
       (s.paused_reason ? `  paused: ${s.paused_reason}\n` : '') +
       (s.consecutive_failures ? `  ${s.consecutive_failures} failed in a row (paused after ${s.max_failures || 'never'})\n` : ''),
   );

@@ -4,5 +4,6 @@ import { migration001 } from './001_attestations.js';
 import { migration002 } from './002_pulse.js';
 import { migration003 } from './003_canvas.js';
 import { migration006 } from './006_schedule_failures.js';
+import { migration006b } from './006b_pulse_limits.js';
 
-export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration006];
+export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration006, migration006b];
