@@ -1,0 +1,286 @@
+// The chaos run (issue 13): on PostgreSQL, 2 `qntx serve --no-worker` and 3 `qntx worker` — one
+// through a TCP proxy that is cut now and then, one with its clock 120 s ahead — run python.script
+// jobs and one-second schedules while a loop kills a random worker with SIGKILL and starts it
+// again. Then: every job completed (none lost), no job ran twice at once (flocks and a table of
+// runs keyed by job and run), no execution left running, every schedule still there and firing.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { tcpProxy, type TcpProxy } from '../../test/fixtures/tcp-proxy.js';
+import { killMember, restartMember, skewedEnv, startMember, type Member, type Role } from './cluster.js';
+import { CHAOS_HANDLER, countOverlaps, readRuns } from './runs-log.js';
+
+export interface ChaosOptions {
+  databaseUrl: string;
+  jobs: number;
+  schedules: number;
+  /** How long workers are killed and cut off, ms (jobs are enqueued during its first half). */
+  chaosMs: number;
+  /** A random worker is killed every killEveryMs[0]..killEveryMs[1] ms. */
+  killEveryMs: [number, number];
+  /** The proxied worker's connections are cut every cutEveryMs for cutForMs. */
+  cutEveryMs: number;
+  cutForMs: number;
+  /** The skewed worker's clock offset, s. */
+  skewS: number;
+  leaseMs: number;
+  /** Longest wait for the jobs to finish after the chaos, ms. */
+  drainTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export const FULL: Omit<ChaosOptions, 'databaseUrl'> = {
+  jobs: 2000,
+  schedules: 20,
+  chaosMs: 90_000,
+  killEveryMs: [2000, 5000],
+  cutEveryMs: 12_000,
+  cutForMs: 4000,
+  skewS: 120,
+  leaseMs: 5000,
+  drainTimeoutMs: 180_000,
+};
+
+export interface ChaosReport {
+  jobs: number;
+  completed: number;
+  failed: number;
+  lost: number;
+  /** Jobs that ran more than once (an attempt lost to a kill or a cut, then run again). */
+  retried: number;
+  runs: number;
+  /** Runs that found their job's flock taken: two runs of one job at once. */
+  clashes: number;
+  /** Pairs of runs of one job whose logged intervals intersect. */
+  overlaps: number;
+  /** Runs aborted without a kill (their end is known only to the flock). */
+  unknownEnds: number;
+  stuckExecutions: number;
+  schedules: number;
+  schedulesFiring: number;
+  lostSchedules: number;
+  executions: number;
+  kills: number;
+  cuts: number;
+  skewWarned: boolean;
+  seconds: number;
+  drainSeconds: number;
+  /** Why jobs and executions failed, most frequent first. */
+  failures: Array<{ error: string; n: number }>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON bodies of the API, read field by field
+async function api(url: string, method: string, p: string, body?: unknown): Promise<any> {
+  const res = await fetch(url + p, {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const json: unknown = await res.json();
+  if (res.status >= 400) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** Polls `check` every 250 ms until it returns true or `ms` passed; returns whether it did. */
+async function until(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await sleep(250);
+  }
+  return check();
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? (() => {});
+  const t0 = Date.now();
+  const schema = `qntx_chaos_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: o.databaseUrl });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.query(`set search_path = ${schema}`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-chaos-'));
+  // Runs are sandboxed under other uids: the log and the lock files must be theirs to write.
+  fs.chmodSync(dir, 0o777);
+  fs.writeFileSync(path.join(dir, 'runs.log'), '');
+  fs.chmodSync(path.join(dir, 'runs.log'), 0o666);
+  const withSchema = (url: string) => {
+    const u = new URL(url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    return u.toString();
+  };
+  const proxy: TcpProxy = await tcpProxy(new URL(o.databaseUrl));
+  const base = {
+    QNTX_DATABASE_URL: withSchema(o.databaseUrl),
+    QNTX_LEASE_MS: String(o.leaseMs),
+    QNTX_WORKER_CONCURRENCY: '2',
+    QNTX_DATA_DIR: dir,
+  };
+  const serve = (n: number): Role => ({ name: `serve-${n}`, args: ['serve', '--no-worker', '--port', '0'], env: {} });
+  const workerRoles: Role[] = [
+    { name: 'worker', args: ['worker'], env: {} },
+    { name: 'worker-proxied', args: ['worker'], env: { QNTX_DATABASE_URL: withSchema(proxy.via(o.databaseUrl)) } },
+    { name: `worker-ahead-${o.skewS}s`, args: ['worker'], env: skewedEnv(o.skewS) },
+  ];
+  const servers: Member[] = [];
+  const workers: Member[] = [];
+  const kills = new Map<number, bigint>();
+  let killCount = 0;
+  let cuts = 0;
+  let skewWarned = false;
+  const noteSkew = (m: Member) => {
+    if (m.role.env.FAKETIME && /clock is off from the database/.test(m.output())) skewWarned = true;
+  };
+  try {
+    servers.push(await startMember(serve(1), base));
+    servers.push(await startMember(serve(2), base));
+    for (const r of workerRoles) workers.push(await startMember(r, base));
+    const [a, b] = [servers[0]!.url!, servers[1]!.url!];
+    log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: 2 servers, 3 workers (${workerRoles.map((r) => r.name).join(', ')})`);
+    await api(a, 'POST', '/api/python/register-handler', { script_type: 'chaos', code: CHAOS_HANDLER });
+    const scheduleIds: string[] = [];
+    for (let i = 0; i < o.schedules; i++) {
+      const s = await api(i % 2 ? a : b, 'POST', '/api/pulse/schedules', { ats_code: `ix chaos s${i} 0.05 --dir ${dir}`, interval_seconds: 1 });
+      scheduleIds.push(s.id);
+    }
+
+    // The chaos: kills and cuts until chaosEnd.
+    const chaosStart = Date.now();
+    const chaosEnd = chaosStart + o.chaosMs;
+    const killLoop = (async () => {
+      while (Date.now() < chaosEnd) {
+        await sleep(o.killEveryMs[0] + Math.random() * (o.killEveryMs[1] - o.killEveryMs[0]));
+        if (Date.now() >= chaosEnd) break;
+        const k = Math.floor(Math.random() * workers.length);
+        const victim = workers[k]!;
+        noteSkew(victim);
+        kills.set(victim.pid, BigInt(Date.now()) * 1_000_000n);
+        await killMember(victim);
+        killCount++;
+        workers[k] = await restartMember(victim.role, base);
+      }
+    })();
+    const cutLoop = (async () => {
+      while (Date.now() + o.cutEveryMs < chaosEnd) {
+        await sleep(o.cutEveryMs);
+        proxy.cut();
+        cuts++;
+        await sleep(o.cutForMs);
+        proxy.heal();
+      }
+    })();
+
+    // The jobs, enqueued through both servers during the first half of the chaos.
+    const jobIds: string[] = [];
+    const batch = 20;
+    const pause = o.chaosMs / 2 / Math.ceil(o.jobs / batch);
+    for (let i = 0; i < o.jobs; i += batch) {
+      const made = await Promise.all(
+        Array.from({ length: Math.min(batch, o.jobs - i) }, (_, k) =>
+          api(k % 2 ? a : b, 'POST', '/api/pulse/jobs', {
+            handler_name: 'python.script',
+            payload: { script_type: 'chaos', args: [`j${i + k}`, (0.05 + Math.random() * 0.1).toFixed(3)], flags: { dir } },
+            max_retries: 10,
+          }),
+        ),
+      );
+      for (const j of made) jobIds.push(j.id);
+      await sleep(pause);
+    }
+    log(`${jobIds.length} jobs and ${o.schedules} schedules in; chaos until +${(o.chaosMs / 1000).toFixed(0)} s`);
+    await Promise.all([killLoop, cutLoop]);
+    proxy.heal();
+    for (const w of workers) noteSkew(w);
+    log(`chaos over: ${killCount} kills, ${cuts} cuts`);
+
+    // Every job completes.
+    const drainStart = Date.now();
+    const count = async () => {
+      const { rows } = await admin.query<{ status: string; n: string }>(
+        `select status, count(*) as n from pulse_jobs where schedule_id is null group by status`,
+      );
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
+    };
+    await until(o.drainTimeoutMs, async () => {
+      const c = await count();
+      return (c.completed ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0) >= o.jobs;
+    });
+    const drainSeconds = (Date.now() - drainStart) / 1000;
+    const byStatus = await count();
+
+    // Every schedule is still there and fires again after the chaos.
+    const after = Date.now();
+    const firing = async () =>
+      Number(
+        (
+          await admin.query<{ n: string }>(
+            `select count(distinct schedule_id) as n from pulse_executions where status = 'completed' and started_at > $1`,
+            [after],
+          )
+        ).rows[0]!.n,
+      );
+    await until(30_000, async () => (await firing()) >= o.schedules);
+    const schedulesFiring = await firing();
+    const { rows: sched } = await admin.query<{ n: string; active: string }>(
+      `select count(*) as n, count(*) filter (where state = 'active') as active from pulse_schedules`,
+    );
+
+    // Paused, no execution stays running once the leases of the killed workers have run out.
+    for (const id of scheduleIds) await api(a, 'PATCH', `/api/pulse/schedules/${id}`, { state: 'paused' });
+    const running = async () => Number((await admin.query<{ n: string }>(`select count(*) as n from pulse_executions where status = 'running'`)).rows[0]!.n);
+    await until(o.leaseMs * 3 + 15_000, async () => (await running()) === 0);
+    const stuckExecutions = await running();
+    const executions = Number((await admin.query<{ n: string }>(`select count(*) as n from pulse_executions`)).rows[0]!.n);
+    const retried = Number((await admin.query<{ n: string }>(`select count(*) as n from pulse_jobs where schedule_id is null and retry_count > 0`)).rows[0]!.n);
+
+    const { rows: failures } = await admin.query<{ error: string; n: string }>(
+      `select coalesce(error, '?') as error, count(*) as n from (
+         select error from pulse_jobs where status = 'failed'
+         union all select error from pulse_executions where status = 'failed') f
+       group by 1 order by 2 desc limit 10`,
+    );
+    for (const m of [...workers, ...servers]) await killMember(m, 'SIGTERM');
+    const runs = readRuns(path.join(dir, 'runs.log'));
+    const overlap = await countOverlaps(admin, runs, kills);
+    const completed = byStatus.completed ?? 0;
+    return {
+      jobs: o.jobs,
+      completed,
+      failed: (byStatus.failed ?? 0) + (byStatus.cancelled ?? 0),
+      lost: o.jobs - completed,
+      retried,
+      runs: runs.length,
+      ...overlap,
+      stuckExecutions,
+      schedules: Number(sched[0]!.n),
+      schedulesFiring,
+      lostSchedules: o.schedules - Number(sched[0]!.active),
+      executions,
+      kills: killCount,
+      cuts,
+      skewWarned,
+      seconds: (Date.now() - t0) / 1000,
+      drainSeconds,
+      failures: failures.map((f) => ({ error: f.error.slice(0, 200), n: Number(f.n) })),
+    };
+  } finally {
+    for (const m of [...workers, ...servers]) await killMember(m);
+    proxy.close();
+    await admin.query(`drop schema if exists ${schema} cascade`).catch(() => {});
+    await admin.end();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The invariants a chaos run must keep; empty when it kept them all. */
+export function violations(r: ChaosReport): string[] {
+  const out: string[] = [];
+  if (r.lost) out.push(`${r.lost} jobs lost (not completed)`);
+  if (r.clashes || r.overlaps) out.push(`${r.clashes} runs found their job running already, ${r.overlaps} overlapping pairs`);
+  if (r.stuckExecutions) out.push(`${r.stuckExecutions} executions left running`);
+  if (r.lostSchedules || r.schedulesFiring < r.schedules) out.push(`${r.lostSchedules} schedules lost, ${r.schedules - r.schedulesFiring} not firing`);
+  return out;
+}
