@@ -28,7 +28,7 @@ import { Batcher } from './batcher.js';
 import { checkpointQuery, keepBoundaryQuery, pruneBatchQuery, type JobRetention } from './job-retention.js';
 import { dbClockQuery, leaseTime, type LeaseTime } from './lease-time.js';
 import { completeManyOp } from './complete-many.js';
-import { query, type TxRunner } from '../db/tx.js';
+import type { TxRunner } from '../db/tx.js';
 
 export interface JobFilter {
   status?: JobStatus | undefined;
@@ -108,8 +108,8 @@ export class SqlJobStore implements JobStore {
   }
 
   async claim(req: ClaimRequest): Promise<JobRow[]> {
-    const q = claimQuery(this.db, this.kind, req, this.lt);
-    const { rows } = this.kind === 'postgres' ? await this.runner.transaction(() => claimUnsorted(this.db, q)) : await this.runner.run(q);
+    const q = this.kind === 'postgres' ? pgClaimQuery(this.db, req) : claimQuery(this.db, this.kind, req, this.lt);
+    const { rows } = await this.runner.run(q);
     return rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1));
   }
 
@@ -209,14 +209,10 @@ export class SqlJobStore implements JobStore {
   }
 }
 
-/**
- * A queue table's statistics are stale or missing (a new table) most of the time: left to itself
- * the planner may then sort every queued job on each claim. Without sorts it walks the queue
- * index in order and stops after `limit` rows.
- */
-function* claimUnsorted(db: Kysely<Schema>, claim: CompiledQuery<JobRow>) {
-  yield* query(sql`set local enable_sort = off`.compile(db));
-  return yield* query(claim);
+/** PostgreSQL: the claim in one call of the function of migration 006c (see there). */
+function pgClaimQuery(db: Kysely<Schema>, req: ClaimRequest): CompiledQuery<JobRow> {
+  const handlers = req.handlers ? [...req.handlers] : null;
+  return sql<JobRow>`select * from pulse_claim(${req.workerId}, ${req.now}, ${req.leaseMs}, ${req.limit}, ${handlers}::text[])`.compile(db);
 }
 
 export function pageLimit(paging: Paging): number {

@@ -45,7 +45,7 @@ export interface PulseOptions {
   /** Only run these handlers (default all). */
   handlers?: readonly string[];
   pollMs?: number;
-  /** Jobs claimed ahead of free slots while jobs are short (default: max(8, concurrency); 0 = never). */
+  /** Jobs claimed ahead of free slots while jobs are short (default: max(16, 2 × concurrency); 0 = never). */
   prefetch?: number;
   backoff?: BackoffPolicy;
   random?: () => number;

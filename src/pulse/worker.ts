@@ -16,7 +16,7 @@ export interface WorkerOptions
   leaseMs: number;
   /** Longest idle sleep between claims when nothing wakes the worker, ms (default 1000). */
   pollMs?: number;
-  /** Jobs claimed ahead of free slots while jobs are short (default: max(8, concurrency)). */
+  /** Jobs claimed ahead of free slots while jobs are short (default: max(16, 2 × concurrency)). */
   prefetch?: number;
   /** Jobs count as short below this average duration, wall ms (default 50). */
   prefetchBelowMs?: number;
@@ -37,6 +37,9 @@ export interface WorkerOptions
    */
   localHost?: string;
 }
+
+/** Outcome writes in flight, as a multiple of max(concurrency, prefetch), before claiming waits. */
+const OUTCOMES_IN_FLIGHT = 4;
 
 /** Outcome writes that failed: 100 ms, 200 ms… up to 5 s, half of each at random. */
 const WRITE_RETRY: BackoffPolicy = { baseMs: 100, maxMs: 5000, jitter: 0.5 };
@@ -64,7 +67,7 @@ export class Worker {
   constructor(opts: WorkerOptions) {
     this.o = {
       pollMs: 1000,
-      prefetch: Math.max(8, opts.concurrency),
+      prefetch: Math.max(16, 2 * opts.concurrency),
       prefetchBelowMs: 50,
       bufferMaxMs: 1000,
       backoff: DEFAULT_BACKOFF,
@@ -201,9 +204,13 @@ export class Worker {
     return claimed.length === want && this.hasSlot();
   }
 
-  /** Slots are held while handlers run; a finished job's write does not hold one, up to a bound. */
+  /**
+   * Slots are held while handlers run; a finished job's write does not hold one, up to a bound:
+   * while outcomes of short jobs are being written (in group commits), the next claim is already
+   * on its way, so claims and commits overlap instead of taking turns.
+   */
   private hasSlot(): boolean {
-    return this.runs.size < this.o.concurrency && this.tasks.size < this.o.concurrency + Math.max(this.o.concurrency, this.o.prefetch);
+    return this.runs.size < this.o.concurrency && this.tasks.size < this.o.concurrency + OUTCOMES_IN_FLIGHT * Math.max(this.o.concurrency, this.o.prefetch);
   }
 
   private startBuffered(): void {

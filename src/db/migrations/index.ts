@@ -5,5 +5,6 @@ import { migration002 } from './002_pulse.js';
 import { migration003 } from './003_canvas.js';
 import { migration006 } from './006_schedule_failures.js';
 import { migration006b } from './006b_pulse_limits.js';
+import { migration006c } from './006c_pulse_claim.js';
 
-export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration006, migration006b];
+export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration006, migration006b, migration006c];
