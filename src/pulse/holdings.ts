@@ -23,6 +23,10 @@ export interface Held {
   leaseLow: number;
   /** The lease has ended by leaseHigh + leaseMs: the latest answer (or failure) of the claim or a renewal. */
   leaseHigh: number;
+  /** A release of this entry is on its way: no second one is sent meanwhile. */
+  releaseSent?: boolean;
+  /** Renewals on their way: until they are answered the lease may still grow, so it is not forgotten. */
+  renewing?: number;
 }
 
 export type LeaseStore = Pick<JobStore, 'claim' | 'heartbeat' | 'release'>;
@@ -101,13 +105,21 @@ export class Holdings {
     for (const h of this.held.values()) if (h.state === 'buffered' && pred(h)) h.state = 'releasing';
   }
 
-  /** Gives back the leases marked releasing; on failure they stay marked, for the next call. */
+  /**
+   * Gives back the leases marked releasing (one request per entry at a time); on failure they stay
+   * marked, for the next call.
+   */
   async flushReleases(now: number): Promise<JobRow[]> {
-    const batch = [...this.held.values()].filter((h) => h.state === 'releasing');
+    const batch = [...this.held.values()].filter((h) => h.state === 'releasing' && !h.releaseSent);
     if (!batch.length) return [];
-    const rows = await this.o.jobs.release(this.o.workerId, batch.map((h) => h.job.id), now);
-    for (const h of batch) if (h.state === 'releasing') this.forget(h);
-    return rows;
+    for (const h of batch) h.releaseSent = true;
+    try {
+      const rows = await this.o.jobs.release(this.o.workerId, batch.map((h) => ({ id: h.job.id, attempt: h.job.retry_count })), now);
+      for (const h of batch) if (h.state === 'releasing') this.forget(h);
+      return rows;
+    } finally {
+      for (const h of batch) h.releaseSent = false;
+    }
   }
 
   /**
@@ -120,6 +132,7 @@ export class Holdings {
     if (!batch.length) return { lost: [], cancel: [] };
     const sent = this.o.clock.now();
     let rows: Array<{ id: string; cancel_requested: number }>;
+    for (const h of batch) h.renewing = (h.renewing ?? 0) + 1;
     try {
       rows = await this.o.jobs.heartbeat(this.o.workerId, batch.map((h) => h.job.id), this.o.leaseMs);
     } catch (err) {
@@ -127,6 +140,8 @@ export class Holdings {
       const t = this.o.clock.now();
       for (const h of batch) h.leaseHigh = Math.max(h.leaseHigh, t);
       throw err;
+    } finally {
+      for (const h of batch) h.renewing!--;
     }
     const got = this.o.clock.now();
     const answer = new Map(rows.map((r) => [r.id, r]));
@@ -161,7 +176,7 @@ export class Holdings {
   expire(): Held[] {
     const now = this.o.clock.now();
     const gone = [...this.held.values()].filter(
-      (h) => (h.state === 'releasing' || h.state === 'abandoned') && now >= h.leaseHigh + this.o.leaseMs,
+      (h) => (h.state === 'releasing' || h.state === 'abandoned') && !h.renewing && now >= h.leaseHigh + this.o.leaseMs,
     );
     for (const h of gone) this.held.delete(h.job.id);
     return gone;

@@ -162,15 +162,22 @@ export function progressQuery(db: Kysely<Schema>, f: ProgressUpdate) {
     .compile();
 }
 
+/** A lease to give back: the job and the attempt (retry_count) it was claimed with. */
+export interface LeaseRef {
+  id: string;
+  attempt: number;
+}
+
 /**
- * Gives leases back without counting an attempt, so the jobs run again elsewhere. run_at is left
- * as it was (in the past): the job is due at once for every worker, whatever its clock.
+ * Gives leases back without counting an attempt, so the jobs run again elsewhere. Conditioned on
+ * the attempt too: a release that arrives late must not give back a later lease of the same job.
+ * run_at is left as it was (in the past): the job is due at once for every worker, whatever its clock.
  */
-export function releaseQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], now: number) {
+export function releaseQuery(db: Kysely<Schema>, workerId: string, leases: readonly LeaseRef[], now: number) {
   return db
     .updateTable('pulse_jobs')
     .set({ status: 'queued', lease_owner: null, lease_expires_at: null, updated_at: now })
-    .where('id', 'in', [...ids])
+    .where((eb) => eb.or(leases.map((l) => eb.and([eb('id', '=', l.id), eb('retry_count', '=', l.attempt)]))))
     .where('lease_owner', '=', workerId)
     .where('status', '=', RUNNING)
     .returningAll()

@@ -19,6 +19,7 @@ import {
   type CancelResult,
   type ClaimRequest,
   type FinishRequest,
+  type LeaseRef,
   type ProgressUpdate,
   type Settled,
 } from './job-ops.js';
@@ -56,7 +57,8 @@ export interface JobStore {
   progress(f: ProgressUpdate): Promise<void>;
   /** Ends an attempt (and its execution when final); null when the lease was lost. */
   finish(f: FinishRequest): Promise<Settled | null>;
-  release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]>;
+  /** Gives leases back (no attempt counted); only those still held with that attempt. */
+  release(workerId: string, leases: readonly LeaseRef[], now: number): Promise<JobRow[]>;
   /** Jobs whose lease ran out by the lease clock go back to the queue; `now` stamps the rows. */
   reapExpired(now: number, limit?: number): Promise<Settled[]>;
   /** Treats these workers as dead: their jobs go back to the queue (counting an attempt) now. */
@@ -144,9 +146,9 @@ export class SqlJobStore implements JobStore {
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
   }
 
-  async release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]> {
-    if (!ids.length) return [];
-    return (await this.runner.run(releaseQuery(this.db, workerId, ids, now))).rows;
+  async release(workerId: string, leases: readonly LeaseRef[], now: number): Promise<JobRow[]> {
+    if (!leases.length) return [];
+    return (await this.runner.run(releaseQuery(this.db, workerId, leases, now))).rows;
   }
 
   reapExpired(now: number, limit = 100): Promise<Settled[]> {
