@@ -183,25 +183,32 @@ export class Worker {
     for (const s of await this.o.jobs.reapOwners(dead, this.o.clock.now())) publishSettled(this.o.events, s);
   }
 
-  /** Reaps when due, starts buffered jobs, claims when the buffer ran dry; true: claim again now. */
+  /**
+   * Starts buffered jobs, claims when the buffer ran dry, then reaps when due (after the claim, so
+   * that a job just queued never waits behind the reaper); true: claim again now.
+   */
   private async claimOnce(): Promise<boolean> {
     const now = this.o.clock.now();
+    this.startBuffered();
+    let again = false;
+    if (this.hasSlot() && !this.holdings.count('buffered') && !this.stopping) {
+      const short = this.avgMs !== null && this.avgMs < this.o.prefetchBelowMs;
+      const want = this.o.concurrency - this.runs.size + (short ? this.o.prefetch : 0);
+      const claimed = await this.holdings.claim(now, want);
+      if (claimed.length) this.dueMisses = 0;
+      this.startBuffered();
+      again = claimed.length === want && this.hasSlot();
+    }
     if (now - this.lastReap >= Math.min(1000, this.o.leaseMs / 2)) {
       this.lastReap = now;
-      for (const s of await this.o.jobs.reapExpired(now)) publishSettled(this.o.events, s);
+      const reaped = await this.o.jobs.reapExpired(now);
+      for (const s of reaped) publishSettled(this.o.events, s);
       // Jobs claimed ahead that waited too long (a long job came first) go back to the queue.
       this.holdings.releaseBuffered((h) => now - h.claimedAt >= this.o.bufferMaxMs);
       await this.flushReleases();
+      if (reaped.length) again = true;
     }
-    this.startBuffered();
-    const free = this.o.concurrency - this.runs.size;
-    if (!this.hasSlot() || this.holdings.count('buffered') || this.stopping) return false;
-    const short = this.avgMs !== null && this.avgMs < this.o.prefetchBelowMs;
-    const want = free + (short ? this.o.prefetch : 0);
-    const claimed = await this.holdings.claim(now, want);
-    if (claimed.length) this.dueMisses = 0;
-    this.startBuffered();
-    return claimed.length === want && this.hasSlot();
+    return again;
   }
 
   /**
