@@ -94,9 +94,23 @@ async function until(ms: number, check: () => Promise<boolean>): Promise<boolean
   return check();
 }
 
-export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
-  const log = o.log ?? (() => {});
-  const t0 = Date.now();
+/** What a chaos run holds: the database, the processes, the proxy, and what it did to them. */
+interface Rig {
+  schema: string;
+  admin: pg.Client;
+  dir: string;
+  proxy: TcpProxy;
+  base: Record<string, string>;
+  servers: Member[];
+  workers: Member[];
+  /** Killed worker pid → wall time of the kill, ns. */
+  kills: Map<number, bigint>;
+  cuts: number;
+  skewWarned: boolean;
+}
+
+/** The schema, the runs' directory, the proxy, 2 servers and 3 workers (plain, proxied, skewed). */
+async function setUp(o: ChaosOptions): Promise<Rig> {
   const schema = `qntx_chaos_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: o.databaseUrl });
   await admin.connect();
@@ -112,139 +126,153 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     u.searchParams.set('options', `-c search_path=${schema}`);
     return u.toString();
   };
-  const proxy: TcpProxy = await tcpProxy(new URL(o.databaseUrl));
-  const base = {
-    QNTX_DATABASE_URL: withSchema(o.databaseUrl),
-    QNTX_LEASE_MS: String(o.leaseMs),
-    QNTX_WORKER_CONCURRENCY: '2',
-    QNTX_DATA_DIR: dir,
-  };
-  const serve = (n: number): Role => ({ name: `serve-${n}`, args: ['serve', '--no-worker', '--port', '0'], env: {} });
-  const workerRoles: Role[] = [
+  const proxy = await tcpProxy(new URL(o.databaseUrl));
+  const base = { QNTX_DATABASE_URL: withSchema(o.databaseUrl), QNTX_LEASE_MS: String(o.leaseMs), QNTX_WORKER_CONCURRENCY: '2', QNTX_DATA_DIR: dir };
+  const rig: Rig = { schema, admin, dir, proxy, base, servers: [], workers: [], kills: new Map(), cuts: 0, skewWarned: false };
+  for (const n of [1, 2]) rig.servers.push(await startMember({ name: `serve-${n}`, args: ['serve', '--no-worker', '--port', '0'], env: {} }, base));
+  const roles: Role[] = [
     { name: 'worker', args: ['worker'], env: {} },
     { name: 'worker-proxied', args: ['worker'], env: { QNTX_DATABASE_URL: withSchema(proxy.via(o.databaseUrl)) } },
     { name: `worker-ahead-${o.skewS}s`, args: ['worker'], env: skewedEnv(o.skewS) },
   ];
-  const servers: Member[] = [];
-  const workers: Member[] = [];
-  const kills = new Map<number, bigint>();
-  let killCount = 0;
-  let cuts = 0;
-  let skewWarned = false;
-  const noteSkew = (m: Member) => {
-    if (m.role.env.FAKETIME && /clock is off from the database/.test(m.output())) skewWarned = true;
+  for (const r of roles) rig.workers.push(await startMember(r, base));
+  return rig;
+}
+
+async function tearDown(rig: Rig): Promise<void> {
+  for (const m of [...rig.workers, ...rig.servers]) await killMember(m);
+  rig.proxy.close();
+  await rig.admin.query(`drop schema if exists ${rig.schema} cascade`).catch(() => {});
+  await rig.admin.end();
+  fs.rmSync(rig.dir, { recursive: true, force: true });
+}
+
+function noteSkew(rig: Rig, m: Member): void {
+  if (m.role.env.FAKETIME && /clock is off from the database/.test(m.output())) rig.skewWarned = true;
+}
+
+/** Until `end`: a random worker killed (and started again) every few seconds, the proxy cut now and then. */
+async function chaos(rig: Rig, o: ChaosOptions, end: number): Promise<void> {
+  const kills = (async () => {
+    while (Date.now() < end) {
+      await sleep(o.killEveryMs[0] + Math.random() * (o.killEveryMs[1] - o.killEveryMs[0]));
+      if (Date.now() >= end) break;
+      const k = Math.floor(Math.random() * rig.workers.length);
+      const victim = rig.workers[k]!;
+      noteSkew(rig, victim);
+      rig.kills.set(victim.pid, BigInt(Date.now()) * 1_000_000n);
+      await killMember(victim);
+      rig.workers[k] = await restartMember(victim.role, rig.base);
+    }
+  })();
+  const cuts = (async () => {
+    while (Date.now() + o.cutEveryMs < end) {
+      await sleep(o.cutEveryMs);
+      rig.proxy.cut();
+      rig.cuts++;
+      await sleep(o.cutForMs);
+      rig.proxy.heal();
+    }
+  })();
+  await Promise.all([kills, cuts]);
+  rig.proxy.heal();
+  for (const w of rig.workers) noteSkew(rig, w);
+}
+
+/** The handler and the one-second schedules. */
+async function populate(rig: Rig, o: ChaosOptions): Promise<string[]> {
+  const [a, b] = [rig.servers[0]!.url!, rig.servers[1]!.url!];
+  await api(a, 'POST', '/api/python/register-handler', { script_type: 'chaos', code: CHAOS_HANDLER });
+  const scheduleIds: string[] = [];
+  for (let i = 0; i < o.schedules; i++) {
+    const s = await api(i % 2 ? a : b, 'POST', '/api/pulse/schedules', { ats_code: `ix chaos s${i} 0.05 --dir ${rig.dir}`, interval_seconds: 1 });
+    scheduleIds.push(s.id);
+  }
+  return scheduleIds;
+}
+
+/** The jobs, added through both servers over `spreadMs`. */
+async function enqueueJobs(rig: Rig, o: ChaosOptions, spreadMs: number): Promise<void> {
+  const [a, b] = [rig.servers[0]!.url!, rig.servers[1]!.url!];
+  const batch = 20;
+  const pause = spreadMs / Math.ceil(o.jobs / batch);
+  for (let i = 0; i < o.jobs; i += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, o.jobs - i) }, (_, k) =>
+        api(k % 2 ? a : b, 'POST', '/api/pulse/jobs', {
+          handler_name: 'python.script',
+          payload: { script_type: 'chaos', args: [`j${i + k}`, (0.05 + Math.random() * 0.1).toFixed(3)], flags: { dir: rig.dir } },
+          max_retries: 10,
+        }),
+      ),
+    );
+    await sleep(pause);
+  }
+}
+
+async function count(rig: Rig, q: string, params: unknown[] = []): Promise<number> {
+  return Number((await rig.admin.query<{ n: string }>(q, params)).rows[0]!.n);
+}
+
+/** Waits for every job to end; their statuses. */
+async function drain(rig: Rig, o: ChaosOptions): Promise<Record<string, number>> {
+  const byStatus = async () => {
+    const { rows } = await rig.admin.query<{ status: string; n: string }>(`select status, count(*) as n from pulse_jobs where schedule_id is null group by status`);
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
   };
+  await until(o.drainTimeoutMs, async () => {
+    const c = await byStatus();
+    return (c.completed ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0) >= o.jobs;
+  });
+  return byStatus();
+}
+
+/** Every schedule is still there and fires after the chaos; paused, none stays running. */
+async function checkSchedules(rig: Rig, o: ChaosOptions, ids: string[]) {
+  const after = Date.now();
+  const firing = () => count(rig, `select count(distinct schedule_id) as n from pulse_executions where status = 'completed' and started_at > $1`, [after]);
+  await until(30_000, async () => (await firing()) >= o.schedules);
+  const schedulesFiring = await firing();
+  const active = await count(rig, `select count(*) as n from pulse_schedules where state = 'active'`);
+  const schedules = await count(rig, `select count(*) as n from pulse_schedules`);
+  for (const id of ids) await api(rig.servers[0]!.url!, 'PATCH', `/api/pulse/schedules/${id}`, { state: 'paused' });
+  // The killed workers' executions end once their leases have run out.
+  const running = () => count(rig, `select count(*) as n from pulse_executions where status = 'running'`);
+  await until(o.leaseMs * 3 + 15_000, async () => (await running()) === 0);
+  return { schedules, schedulesFiring, lostSchedules: o.schedules - active, stuckExecutions: await running(), executions: await count(rig, `select count(*) as n from pulse_executions`) };
+}
+
+async function failureCauses(rig: Rig): Promise<ChaosReport['failures']> {
+  const { rows } = await rig.admin.query<{ error: string; n: string }>(
+    `select coalesce(error, '?') as error, count(*) as n from (
+       select error from pulse_jobs where status = 'failed' union all select error from pulse_executions where status = 'failed') f
+     group by 1 order by 2 desc limit 10`,
+  );
+  return rows.map((f) => ({ error: f.error.slice(0, 200), n: Number(f.n) }));
+}
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const log = o.log ?? (() => {});
+  const t0 = Date.now();
+  const rig = await setUp(o);
   try {
-    servers.push(await startMember(serve(1), base));
-    servers.push(await startMember(serve(2), base));
-    for (const r of workerRoles) workers.push(await startMember(r, base));
-    const [a, b] = [servers[0]!.url!, servers[1]!.url!];
-    log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: 2 servers, 3 workers (${workerRoles.map((r) => r.name).join(', ')})`);
-    await api(a, 'POST', '/api/python/register-handler', { script_type: 'chaos', code: CHAOS_HANDLER });
-    const scheduleIds: string[] = [];
-    for (let i = 0; i < o.schedules; i++) {
-      const s = await api(i % 2 ? a : b, 'POST', '/api/pulse/schedules', { ats_code: `ix chaos s${i} 0.05 --dir ${dir}`, interval_seconds: 1 });
-      scheduleIds.push(s.id);
-    }
-
-    // The chaos: kills and cuts until chaosEnd.
-    const chaosStart = Date.now();
-    const chaosEnd = chaosStart + o.chaosMs;
-    const killLoop = (async () => {
-      while (Date.now() < chaosEnd) {
-        await sleep(o.killEveryMs[0] + Math.random() * (o.killEveryMs[1] - o.killEveryMs[0]));
-        if (Date.now() >= chaosEnd) break;
-        const k = Math.floor(Math.random() * workers.length);
-        const victim = workers[k]!;
-        noteSkew(victim);
-        kills.set(victim.pid, BigInt(Date.now()) * 1_000_000n);
-        await killMember(victim);
-        killCount++;
-        workers[k] = await restartMember(victim.role, base);
-      }
-    })();
-    const cutLoop = (async () => {
-      while (Date.now() + o.cutEveryMs < chaosEnd) {
-        await sleep(o.cutEveryMs);
-        proxy.cut();
-        cuts++;
-        await sleep(o.cutForMs);
-        proxy.heal();
-      }
-    })();
-
-    // The jobs, enqueued through both servers during the first half of the chaos.
-    const jobIds: string[] = [];
-    const batch = 20;
-    const pause = o.chaosMs / 2 / Math.ceil(o.jobs / batch);
-    for (let i = 0; i < o.jobs; i += batch) {
-      const made = await Promise.all(
-        Array.from({ length: Math.min(batch, o.jobs - i) }, (_, k) =>
-          api(k % 2 ? a : b, 'POST', '/api/pulse/jobs', {
-            handler_name: 'python.script',
-            payload: { script_type: 'chaos', args: [`j${i + k}`, (0.05 + Math.random() * 0.1).toFixed(3)], flags: { dir } },
-            max_retries: 10,
-          }),
-        ),
-      );
-      for (const j of made) jobIds.push(j.id);
-      await sleep(pause);
-    }
-    log(`${jobIds.length} jobs and ${o.schedules} schedules in; chaos until +${(o.chaosMs / 1000).toFixed(0)} s`);
-    await Promise.all([killLoop, cutLoop]);
-    proxy.heal();
-    for (const w of workers) noteSkew(w);
-    log(`chaos over: ${killCount} kills, ${cuts} cuts`);
-
-    // Every job completes.
+    log(`cluster up in ${((Date.now() - t0) / 1000).toFixed(1)} s: 2 servers, 3 workers (${rig.workers.map((w) => w.role.name).join(', ')})`);
+    const scheduleIds = await populate(rig, o);
+    const end = Date.now() + o.chaosMs;
+    const chaosDone = chaos(rig, o, end);
+    await enqueueJobs(rig, o, o.chaosMs / 2);
+    log(`${o.jobs} jobs and ${o.schedules} schedules in; chaos until +${(o.chaosMs / 1000).toFixed(0)} s`);
+    await chaosDone;
+    log(`chaos over: ${rig.kills.size} kills, ${rig.cuts} cuts`);
     const drainStart = Date.now();
-    const count = async () => {
-      const { rows } = await admin.query<{ status: string; n: string }>(
-        `select status, count(*) as n from pulse_jobs where schedule_id is null group by status`,
-      );
-      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) as Record<string, number>;
-    };
-    await until(o.drainTimeoutMs, async () => {
-      const c = await count();
-      return (c.completed ?? 0) + (c.failed ?? 0) + (c.cancelled ?? 0) >= o.jobs;
-    });
+    const byStatus = await drain(rig, o);
     const drainSeconds = (Date.now() - drainStart) / 1000;
-    const byStatus = await count();
-
-    // Every schedule is still there and fires again after the chaos.
-    const after = Date.now();
-    const firing = async () =>
-      Number(
-        (
-          await admin.query<{ n: string }>(
-            `select count(distinct schedule_id) as n from pulse_executions where status = 'completed' and started_at > $1`,
-            [after],
-          )
-        ).rows[0]!.n,
-      );
-    await until(30_000, async () => (await firing()) >= o.schedules);
-    const schedulesFiring = await firing();
-    const { rows: sched } = await admin.query<{ n: string; active: string }>(
-      `select count(*) as n, count(*) filter (where state = 'active') as active from pulse_schedules`,
-    );
-
-    // Paused, no execution stays running once the leases of the killed workers have run out.
-    for (const id of scheduleIds) await api(a, 'PATCH', `/api/pulse/schedules/${id}`, { state: 'paused' });
-    const running = async () => Number((await admin.query<{ n: string }>(`select count(*) as n from pulse_executions where status = 'running'`)).rows[0]!.n);
-    await until(o.leaseMs * 3 + 15_000, async () => (await running()) === 0);
-    const stuckExecutions = await running();
-    const executions = Number((await admin.query<{ n: string }>(`select count(*) as n from pulse_executions`)).rows[0]!.n);
-    const retried = Number((await admin.query<{ n: string }>(`select count(*) as n from pulse_jobs where schedule_id is null and retry_count > 0`)).rows[0]!.n);
-
-    const { rows: failures } = await admin.query<{ error: string; n: string }>(
-      `select coalesce(error, '?') as error, count(*) as n from (
-         select error from pulse_jobs where status = 'failed'
-         union all select error from pulse_executions where status = 'failed') f
-       group by 1 order by 2 desc limit 10`,
-    );
-    for (const m of [...workers, ...servers]) await killMember(m, 'SIGTERM');
-    const runs = readRuns(path.join(dir, 'runs.log'));
-    const overlap = await countOverlaps(admin, runs, kills);
+    const sched = await checkSchedules(rig, o, scheduleIds);
+    const retried = await count(rig, `select count(*) as n from pulse_jobs where schedule_id is null and retry_count > 0`);
+    const failures = await failureCauses(rig);
+    for (const m of [...rig.workers, ...rig.servers]) await killMember(m, 'SIGTERM');
+    const runs = readRuns(path.join(rig.dir, 'runs.log'));
+    const overlap = await countOverlaps(rig.admin, runs, rig.kills);
     const completed = byStatus.completed ?? 0;
     return {
       jobs: o.jobs,
@@ -254,24 +282,16 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       retried,
       runs: runs.length,
       ...overlap,
-      stuckExecutions,
-      schedules: Number(sched[0]!.n),
-      schedulesFiring,
-      lostSchedules: o.schedules - Number(sched[0]!.active),
-      executions,
-      kills: killCount,
-      cuts,
-      skewWarned,
+      ...sched,
+      kills: rig.kills.size,
+      cuts: rig.cuts,
+      skewWarned: rig.skewWarned,
       seconds: (Date.now() - t0) / 1000,
       drainSeconds,
-      failures: failures.map((f) => ({ error: f.error.slice(0, 200), n: Number(f.n) })),
+      failures,
     };
   } finally {
-    for (const m of [...workers, ...servers]) await killMember(m);
-    proxy.close();
-    await admin.query(`drop schema if exists ${schema} cascade`).catch(() => {});
-    await admin.end();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await tearDown(rig);
   }
 }
 
