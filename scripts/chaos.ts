@@ -19,7 +19,7 @@ console.log(
   [
     `chaos: ${r.jobs} python.script jobs + ${r.schedules} one-second schedules, 2 servers + 3 workers (one via a TCP proxy cut ${r.cuts}×, one ${FULL.skewS} s ahead${r.skewWarned ? ', warned' : ''}), ${r.kills} kill -9s, lease ${opts.leaseMs} ms`,
     `  jobs: ${r.completed} completed, ${r.failed} failed, ${r.lost} lost; ${r.retried} ran again after a kill or a cut; drained ${r.drainSeconds.toFixed(1)} s after the chaos`,
-    `  runs: ${r.runs} (${r.executions} schedule executions); ${r.clashes} ran while another run of the same job held its lock, ${r.overlaps} overlapping pairs; ${r.unknownEnds} aborted runs without a logged end`,
+    `  runs: ${r.runs} (${r.executions} schedule executions); ${r.clashes} ran while another run of the same job held its lock, ${r.overlaps} overlapping pairs; ${r.unknownEnds} runs killed or aborted (no logged end: their flock covers them); ${r.ranAgainAfterEnd} jobs ran again after a run of theirs had ended`,
     `  executions left running: ${r.stuckExecutions}; schedules: ${r.schedules} kept, ${r.schedulesFiring} firing after the chaos, ${r.lostSchedules} lost`,
     `  total ${r.seconds.toFixed(0)} s`,
   ].join('\n'),

@@ -53,25 +53,28 @@ export function readRuns(file: string): Run[] {
 }
 
 /**
- * Loads the runs into chaos_runs (job, run) and counts overlaps: two runs of one job whose
- * intervals intersect. A run that never logged its end ended at the latest when its worker was
- * killed (`kills`: pid → wall ns); one aborted without a kill has no known end and counts only
- * through the flock.
+ * Loads the runs into chaos_runs (job, run) and counts overlaps: two runs of one job whose logged
+ * intervals intersect. A run that never logged its end (its worker killed, or the run aborted) is
+ * covered by its flock alone: the kernel held it exactly as long as the run lived. Also counted:
+ * jobs run again after a run of theirs had ended (an outcome lost with a worker, or a lease taken
+ * from a live worker: the latter was the bug of workers whose clock ran ahead).
  */
-export async function countOverlaps(db: pg.Client, runs: Run[], kills: Map<number, bigint>): Promise<{ clashes: number; overlaps: number; unknownEnds: number }> {
+export async function countOverlaps(db: pg.Client, runs: Run[]): Promise<{ clashes: number; overlaps: number; unknownEnds: number; ranAgainAfterEnd: number }> {
   await db.query(`create table chaos_runs (job_key text not null, run_id text not null, worker_pid integer not null,
     started_ns bigint not null, ended_ns bigint, clash boolean not null, primary key (job_key, run_id))`);
-  const ends = runs.map((r) => r.endedNs ?? kills.get(r.worker) ?? null);
+  const ends = runs.map((r) => r.endedNs);
   await db.query(
     `insert into chaos_runs select * from unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $5::bigint[], $6::boolean[])`,
     [runs.map((r) => r.key), runs.map((r) => r.run), runs.map((r) => r.worker), runs.map((r) => String(r.startedNs)), ends.map((e) => (e === null ? null : String(e))), runs.map((r) => r.clash)],
   );
-  const { rows } = await db.query<{ clashes: string; overlaps: string; unknown: string }>(`
+  const { rows } = await db.query<{ clashes: string; overlaps: string; unknown: string; again: string }>(`
     select (select count(*) from chaos_runs where clash) as clashes,
            (select count(*) from chaos_runs a join chaos_runs b on a.job_key = b.job_key and a.run_id < b.run_id
              where a.ended_ns is not null and b.ended_ns is not null
                and a.started_ns < b.ended_ns and b.started_ns < a.ended_ns) as overlaps,
-           (select count(*) from chaos_runs where ended_ns is null) as unknown`);
+           (select count(*) from chaos_runs where ended_ns is null) as unknown,
+           (select count(distinct a.job_key) from chaos_runs a join chaos_runs b on a.job_key = b.job_key
+             where a.job_key like 'j%' and a.ended_ns is not null and b.started_ns > a.ended_ns) as again`);
   const r = rows[0]!;
-  return { clashes: Number(r.clashes), overlaps: Number(r.overlaps), unknownEnds: Number(r.unknown) };
+  return { clashes: Number(r.clashes), overlaps: Number(r.overlaps), unknownEnds: Number(r.unknown), ranAgainAfterEnd: Number(r.again) };
 }

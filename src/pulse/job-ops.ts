@@ -100,8 +100,11 @@ export function activeBySourceQuery(db: Kysely<Schema>, source: string) {
     .compile();
 }
 
-/** The oldest due jobs become running under this worker's lease: one atomic statement. */
-export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimRequest, lt: LeaseTime) {
+/**
+ * SQLite: the oldest due jobs become running under this worker's lease, in one atomic statement.
+ * (PostgreSQL runs the same statement inside the function `pulse_claim`, migration 006c.)
+ */
+export function claimQuery(db: Kysely<Schema>, req: ClaimRequest, lt: LeaseTime) {
   let due = db
     .selectFrom('pulse_jobs')
     .select('id')
@@ -109,7 +112,6 @@ export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimReque
     .where('run_at', '<=', req.now);
   if (req.handlers) due = due.where('handler_name', 'in', req.handlers.length ? [...req.handlers] : ['']);
   due = due.orderBy('run_at').orderBy('id').limit(req.limit);
-  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
   return db
     .updateTable('pulse_jobs')
     .set({

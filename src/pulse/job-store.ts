@@ -110,7 +110,7 @@ export class SqlJobStore implements JobStore {
   }
 
   async claim(req: ClaimRequest): Promise<JobRow[]> {
-    const q = this.kind === 'postgres' ? pgClaimQuery(this.db, req) : claimQuery(this.db, this.kind, req, this.lt);
+    const q = this.kind === 'postgres' ? pgClaimQuery(this.db, req) : claimQuery(this.db, req, this.lt);
     const { rows } = await this.runner.run(q);
     return rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1));
   }
