@@ -123,6 +123,11 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
   }
   const pool = new pg.Pool(config);
   pool.on('error', (err) => opts.logger?.warn({ err }, 'idle PostgreSQL client failed'));
+  // pg emits 'error' on a client whose connection drops, besides failing its query; the pool
+  // listens only while the client is idle, so one dropped during a query or a transaction would be
+  // an uncaught exception (and, by the process policy, the end of the process). The query's own
+  // failure reaches its caller; the event only needs a listener.
+  pool.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL connection lost')));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
