@@ -21,7 +21,7 @@ console.log(
     `  jobs: ${r.completed} completed, ${r.failed} failed, ${r.lost} lost; ${r.retried} ran again after a kill or a cut; drained ${r.drainSeconds.toFixed(1)} s after the chaos`,
     `  runs: ${r.runs} (${r.executions} schedule executions); ${r.clashes} ran while another run of the same job held its lock, ${r.overlaps} overlapping pairs; ${r.unknownEnds} runs killed or aborted (no logged end: their flock covers them); ${r.ranAgainAfterEnd} jobs ran again after a run of theirs had ended`,
     `  executions left running: ${r.stuckExecutions}; schedules: ${r.schedules} kept, ${r.schedulesFiring} firing after the chaos, ${r.lostSchedules} lost`,
-    `  total ${r.seconds.toFixed(0)} s`,
+    `  processes that died on their own: ${r.crashes.length}; total ${r.seconds.toFixed(0)} s`,
   ].join('\n'),
 );
 const bad = violations(r);

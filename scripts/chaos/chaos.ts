@@ -67,6 +67,8 @@ export interface ChaosReport {
   kills: number;
   cuts: number;
   skewWarned: boolean;
+  /** Processes that died on their own, with the end of their output. */
+  crashes: string[];
   seconds: number;
   drainSeconds: number;
   /** Why jobs and executions failed, most frequent first. */
@@ -109,6 +111,8 @@ interface Rig {
   kills: Map<number, bigint>;
   cuts: number;
   skewWarned: boolean;
+  /** Workers that died on their own (an error nobody handled ends a process by the process policy). */
+  crashes: string[];
 }
 
 /** The schema, the runs' directory, the proxy, 2 servers and 3 workers (plain, proxied, skewed). */
@@ -130,7 +134,7 @@ async function setUp(o: ChaosOptions): Promise<Rig> {
   };
   const proxy = await tcpProxy(new URL(o.databaseUrl));
   const base = { QNTX_DATABASE_URL: withSchema(o.databaseUrl), QNTX_LEASE_MS: String(o.leaseMs), QNTX_WORKER_CONCURRENCY: '2', QNTX_DATA_DIR: dir };
-  const rig: Rig = { schema, admin, dir, proxy, base, servers: [], workers: [], kills: new Map(), cuts: 0, skewWarned: false };
+  const rig: Rig = { schema, admin, dir, proxy, base, servers: [], workers: [], kills: new Map(), cuts: 0, skewWarned: false, crashes: [] };
   for (const n of [1, 2]) rig.servers.push(await startMember({ name: `serve-${n}`, args: ['serve', '--no-worker', '--port', '0'], env: {} }, base));
   const roles: Role[] = [
     { name: 'worker', args: ['worker'], env: {} },
@@ -149,6 +153,21 @@ async function tearDown(rig: Rig): Promise<void> {
   fs.rmSync(rig.dir, { recursive: true, force: true });
 }
 
+/** A worker that died on its own is noted (with the end of its output) and started again. */
+async function restartCrashed(rig: Rig): Promise<void> {
+  for (const [k, w] of rig.workers.entries()) {
+    if (!w.crashed) continue;
+    rig.crashes.push(`${w.role.name}: ${w.output().slice(-500)}`);
+    rig.workers[k] = await restartMember(w.role, rig.base);
+  }
+  for (const s of rig.servers) {
+    if (s.crashed && !reported.has(s)) rig.crashes.push(`${s.role.name}: ${s.output().slice(-500)}`);
+    if (s.crashed) reported.add(s);
+  }
+}
+
+const reported = new WeakSet<Member>();
+
 function noteSkew(rig: Rig, m: Member): void {
   if (m.role.env.FAKETIME && /clock is off from the database/.test(m.output())) rig.skewWarned = true;
 }
@@ -164,6 +183,7 @@ async function chaos(rig: Rig, o: ChaosOptions, end: number): Promise<void> {
     while (Date.now() < end) {
       await sleep(o.killEveryMs[0] + Math.random() * (o.killEveryMs[1] - o.killEveryMs[0]));
       if (Date.now() >= end) break;
+      await restartCrashed(rig);
       if (!round.length) round = rig.workers.map((_, i) => i).sort(() => Math.random() - 0.5);
       const k = round.pop()!;
       const victim = rig.workers[k]!;
@@ -184,6 +204,7 @@ async function chaos(rig: Rig, o: ChaosOptions, end: number): Promise<void> {
   })();
   await Promise.all([kills, cuts]);
   rig.proxy.heal();
+  await restartCrashed(rig);
   for (const w of rig.workers) noteSkew(rig, w);
 }
 
@@ -302,6 +323,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       kills: rig.kills.size,
       cuts: rig.cuts,
       skewWarned: rig.skewWarned,
+      crashes: rig.crashes,
       seconds: (Date.now() - t0) / 1000,
       drainSeconds,
       failures,
@@ -317,6 +339,7 @@ export function violations(r: ChaosReport): string[] {
   if (r.lost) out.push(`${r.lost} jobs lost (not completed)`);
   if (r.clashes || r.overlaps) out.push(`${r.clashes} runs found their job running already, ${r.overlaps} overlapping pairs`);
   if (r.stuckExecutions) out.push(`${r.stuckExecutions} executions left running`);
+  if (r.crashes.length) out.push(`${r.crashes.length} processes died on their own: ${r.crashes.join(' | ')}`);
   if (r.lostSchedules || r.schedulesFiring < r.schedules) out.push(`${r.lostSchedules} schedules lost, ${r.schedules - r.schedulesFiring} not firing`);
   return out;
 }

@@ -29,6 +29,10 @@ export interface Member {
   url: string | null;
   /** Output kept for a failure message. */
   output(): string;
+  /** Set when the process ended without being told to (killMember): a crash. */
+  crashed: boolean;
+  /** Set by killMember. */
+  stopping: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -55,7 +59,11 @@ export function startMember(role: Role, baseEnv: Record<string, string>): Promis
       const m = /qntx listening on (http:\/\/\S+)|worker \S+ running/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      resolve({ role, child, pid: child.pid!, url: m[1] ?? null, output: () => out });
+      const member: Member = { role, child, pid: child.pid!, url: m[1] ?? null, output: () => out, crashed: false, stopping: false };
+      child.once('exit', () => {
+        if (!member.stopping) member.crashed = true;
+      });
+      resolve(member);
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
@@ -82,6 +90,7 @@ export async function restartMember(role: Role, baseEnv: Record<string, string>,
 /** SIGKILL; resolves once the process is gone. */
 export function killMember(m: Member, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
   return new Promise((resolve) => {
+    m.stopping = true;
     if (m.child.exitCode !== null || m.child.signalCode !== null) return resolve();
     m.child.once('exit', () => resolve());
     m.child.kill(signal);
