@@ -1,4 +1,5 @@
-// Lint configuration: typescript-eslint's recommended type-aware rules over src, test and bench.
+// Lint configuration: typescript-eslint's recommended rules over src, test, bench and web, with type
+// information for no-floating-promises (a promise nobody awaits or catches is an unhandled rejection).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,7 +9,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts', '**/*.tsx'],
+    // Type information for the rules that need it (a promise nobody awaits or catches).
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['scripts/screenshot.ts'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        // node:test runs describe/it itself and reports their failures.
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',

@@ -116,6 +116,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     executionsKept: settings.executionsKept,
     leaseMs: settings.leaseMs,
     maxActiveSchedules: settings.maxActiveSchedules,
+    jobRetention: { keep: settings.jobsKept, maxAgeMs: settings.jobsMaxAgeMs },
     ...opts.pulse,
   });
   const ax = (late.ax = new AxService({ ats, database, clock, handlers, pulse, sameness }));

@@ -54,6 +54,10 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^\s*[^=,]+=(human|llm|system|external)\s*(,\s*[^=,]+=(human|llm|system|external)\s*)*$/, 'must be pattern=type, … with types human, llm, system, external')
     .optional(),
+  /** Finished Pulse jobs kept at most (the newest); older ones are pruned. */
+  jobsKept: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
+  /** Finished Pulse jobs older than this are pruned, ms (default 7 days). */
+  jobsMaxAgeMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & { dataDir: string };
@@ -85,6 +89,8 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     axObsolescenceMs: env.QNTX_AX_OBSOLESCENCE_MS,
     axReviewBelow: env.QNTX_AX_REVIEW_BELOW,
     axActorTypes: env.QNTX_AX_ACTOR_TYPES,
+    jobsKept: env.QNTX_JOBS_KEPT,
+    jobsMaxAgeMs: env.QNTX_JOBS_MAX_AGE_MS,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

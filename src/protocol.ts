@@ -1,7 +1,7 @@
 // The wire protocol shared by the server and the web app: WebSocket events and API shapes.
 // Types only (no runtime imports), so the browser bundle can import it as is.
 
-export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'paused';
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 export type ScheduleState = 'active' | 'paused' | 'inactive';
 export type ExecutionStatus = 'running' | 'completed' | 'failed' | 'skipped';
 
@@ -84,6 +84,13 @@ export interface ScheduleDto {
   last_skipped_at: number | null;
   /** Pulse: start time of the last successful run (the handlers' `last_run`). */
   last_success_at: number | null;
+  /** Pulse: failed runs in a row; after `max_failures` (0 = never) the schedule is paused. */
+  consecutive_failures: number;
+  max_failures: number;
+  /** Pulse: why it was paused for failing (`failing: <last error>`); null when not. */
+  paused_reason: string | null;
+  /** Pulse: the handler's timeout for this schedule's runs, s (null: the handler's default). */
+  timeout_seconds: number | null;
 }
 
 export interface ExecutionDto {
@@ -136,11 +143,6 @@ export type ServerEvent =
   | { type: 'attestations_created'; count: number; source: string };
 
 export type ServerEventType = ServerEvent['type'];
-
-/** Messages a client may send. */
-export type ClientMessage =
-  | { type: 'subscribe'; schedule_id?: string | null }
-  | { type: 'ping' };
 
 // ---- AX (docs/ax.md): POST /api/ax and POST /api/ax/complete ----
 

@@ -12,6 +12,9 @@ import { silentLogger } from '../src/logger.js';
 /** The PostgreSQL server tests may use; unset means PostgreSQL tests are skipped (visibly). */
 export const PG_URL = process.env.QNTX_TEST_DATABASE_URL;
 
+// In CI a missing PostgreSQL is a failure, not a skip (.ci/run sets the URL or stops).
+if (!PG_URL && process.env.CI) throw new Error('CI is set but QNTX_TEST_DATABASE_URL is not: PostgreSQL tests must run in CI');
+
 export const PG_SKIP = PG_URL ? false : 'QNTX_TEST_DATABASE_URL is not set: PostgreSQL tests skipped';
 
 export function tempDir(prefix = 'qntx-test-'): string {

@@ -2,7 +2,6 @@
 // so that the worker that takes the job over never runs it at the same time. The connection goes
 // through a TCP proxy the test cuts.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { z } from 'zod';
 import { createQntx, type Qntx } from '../src/app.js';
@@ -10,37 +9,7 @@ import { loadSettings } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import type { HandlerDef } from '../src/pulse/catalog.js';
 import { dropSchema, PG_SKIP, PG_URL, tempDir, uniqueSchema } from './helpers.js';
-
-/** A loopback TCP proxy to PostgreSQL that the test can cut. */
-function proxy(target: URL): Promise<{ port: number; cut(): void; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  let cutOff = false;
-  const server = net.createServer((client) => {
-    if (cutOff) return client.destroy();
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        cut() {
-          cutOff = true;
-          for (const s of sockets) s.destroy();
-        },
-        close() {
-          for (const s of sockets) s.destroy();
-          server.close();
-        },
-      }),
-    ),
-  );
-}
+import { tcpProxy, type TcpProxy } from './fixtures/tcp-proxy.js';
 
 interface Event {
   who: string;
@@ -79,14 +48,10 @@ describe('losing the database connection', { skip: PG_SKIP }, () => {
   };
   let a: Qntx;
   let b: Qntx;
-  let p: Awaited<ReturnType<typeof proxy>>;
+  let p: TcpProxy;
 
   before(async () => {
-    const target = new URL(PG_URL!);
-    p = await proxy(target);
-    const viaProxy = new URL(PG_URL!);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(p.port);
+    p = await tcpProxy(new URL(PG_URL!));
     const make = (url: string, who: string, concurrency: number) =>
       createQntx(loadSettings({ databaseUrl: url, dataDir: tempDir(), logLevel: 'silent', leaseMs: 1500 }, {}), {
         logger: silentLogger(),
@@ -94,7 +59,7 @@ describe('losing the database connection', { skip: PG_SKIP }, () => {
         handlers: [blockingHandler(who, log, changed)],
         pulse: { concurrency, ticker: false, workerId: `worker-${who}` },
       });
-    a = await make(viaProxy.toString(), 'A', 1);
+    a = await make(p.via(PG_URL!), 'A', 1);
     b = await make(PG_URL!, 'B', 1);
   });
   after(async () => {

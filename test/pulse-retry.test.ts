@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { backoffDelay } from '../src/pulse/backoff.js';
+import { backoffDelay } from '../src/backoff.js';
 import { PermanentJobError, isRetryable } from '../src/pulse/job-errors.js';
 import { QntxError } from '../src/errors.js';
 import { makeHarness, type Harness } from './fixtures/pulse-harness.js';

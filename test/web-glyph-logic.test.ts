@@ -10,7 +10,7 @@ import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx } from '../w
 import { handlerNameProblem, handlerTemplate, pyTitle, readPyData } from '../web/src/glyphs/py/py-model.js';
 import { errorLine, missingScriptType, parseDetails } from '../web/src/lib/details.js';
 import { formatCountdown, formatDuration, formatInterval, sparklinePoints } from '../web/src/lib/format.js';
-import { backoffDelay } from '../web/src/live/backoff.js';
+import { backoffDelay } from '../src/backoff.js';
 import { emptyPulse, pulseReducer, recentDurations, scheduleList } from '../web/src/live/pulse-store.js';
 import { filterPalette, moveHighlight } from '../web/src/ui/palette-model.js';
 
@@ -31,6 +31,10 @@ const schedule = (over: Partial<ScheduleDto> = {}): ScheduleDto => ({
   skipped_count: 0,
   last_skipped_at: null,
   last_success_at: null,
+  consecutive_failures: 0,
+  max_failures: 5,
+  paused_reason: null,
+  timeout_seconds: null,
   ...over,
 });
 
@@ -126,7 +130,9 @@ describe('IX glyph', () => {
     assert.equal(intervalSeconds({ repeat: true, every: 1.5, unit: 'h' }), 5400);
     assert.match(validateIx(readIxData({ command: '  ' }))!, /Type what to ingest/);
     assert.equal(validateIx(readIxData({ command: 'webhook' })), undefined);
-    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null });
+    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null });
+    assert.equal(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 600 })), undefined);
+    assert.match(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 0.5 }))!, /timeout must be a whole number/);
   });
 
   it('shows idle, running, then red with Create handler for a missing handler', () => {
@@ -256,10 +262,12 @@ describe('formatting, backoff and the palette', () => {
   });
 
   it('backs off exponentially with jitter, capped', () => {
-    assert.equal(backoffDelay(0, { random: () => 0 }), 250);
-    assert.equal(backoffDelay(0, { random: () => 1 }), 500);
-    assert.equal(backoffDelay(3, { random: () => 1 }), 4000);
-    assert.equal(backoffDelay(50, { random: () => 1 }), 15_000);
+    const reconnect = { baseMs: 500, maxMs: 15_000, jitter: 0.5 };
+    assert.equal(backoffDelay(1, reconnect, () => 0), 250);
+    assert.equal(backoffDelay(1, reconnect, () => 1), 500);
+    assert.equal(backoffDelay(4, reconnect, () => 1), 4000);
+    assert.equal(backoffDelay(51, reconnect, () => 1), 15_000);
+    assert.equal(backoffDelay(3, { ...reconnect, jitter: 1 }, () => 0), 0, 'full jitter reaches 0');
   });
 
   it('filters commands by word prefixes and wraps the highlight', () => {

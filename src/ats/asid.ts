@@ -51,10 +51,3 @@ function encodeTime(t: number): string {
   }
   return out;
 }
-
-/** The creation time encoded in an ASID, ms. */
-export function asidTime(id: string): number {
-  let t = 0;
-  for (const ch of id.slice(2, 12)) t = t * 32 + ALPHABET.indexOf(ch);
-  return t;
-}

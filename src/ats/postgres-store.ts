@@ -1,6 +1,6 @@
 // The attestation store on PostgreSQL: batched inserts through unnest() arrays in one transaction.
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
-import type { DbTx } from '../db/db-tx.js';
+import type { DbTx } from '../db/tx.js';
 import type pg from 'pg';
 import type { Schema } from '../db/schema.js';
 import { compileNewest, type CompiledNewest } from './newest.js';

@@ -1,7 +1,7 @@
 // The attestation store on SQLite: synchronous prepared statements inside raw transactions.
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
-import type { DbTx } from '../db/db-tx.js';
+import type { DbTx } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
@@ -112,8 +112,10 @@ export class SqliteAttestationStore implements AttestationStore {
     try {
       return await fn();
     } finally {
-      // The next commit (or closing the connection) checkpoints what piled up.
+      // The next commit (or closing the connection) checkpoints what piled up; a checkpoint now
+      // lets the next write start the WAL over, cut back to its size limit (journal_size_limit).
       raw.pragma(`wal_autocheckpoint = ${Number(previous) || 1000}`);
+      raw.pragma('wal_checkpoint(PASSIVE)');
     }
   }
 

@@ -1,6 +1,6 @@
 // The attestation store: one interface, implemented on SQLite and on PostgreSQL, both held to
 // one contract suite (test/ats-store.contract.ts).
-import type { DbTx } from '../db/db-tx.js';
+import type { DbTx } from '../db/tx.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Attestation, AttestationFilter, AttestationPage, InsertResult, NewAttestation } from './types.js';
 

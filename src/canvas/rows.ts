@@ -1,4 +1,4 @@
-// Row <-> glyph mapping shared by both canvas stores.
+// Row <-> glyph mapping of the canvas store.
 import type { CanvasGlyphsTable } from '../db/canvas-schema.js';
 import type { Glyph } from './types.js';
 

@@ -1,7 +1,7 @@
-// The canvas store: one interface, a SQLite and a PostgreSQL implementation, picked by the database.
+// The canvas store: one interface, one implementation over the transaction layer (both databases).
 import type { Database } from '../db/database.js';
-import { PostgresCanvasStore } from './postgres-store.js';
-import { SqliteCanvasStore } from './sqlite-store.js';
+import { createTxRunner } from '../db/tx.js';
+import { SqlCanvasStore } from './sql-store.js';
 import type { ExpectedVersion, Glyph, GlyphWrite, PutResult } from './types.js';
 
 export interface CanvasStore {
@@ -15,6 +15,5 @@ export interface CanvasStore {
 }
 
 export function createCanvasStore(database: Database, now: () => number): CanvasStore {
-  if (database.sqlite) return new SqliteCanvasStore(database.db, database.sqlite, now);
-  return new PostgresCanvasStore(database.db, now);
+  return new SqlCanvasStore(database.db, createTxRunner(database), now);
 }

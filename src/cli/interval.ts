@@ -3,10 +3,10 @@ import { ValidationError } from '../errors.js';
 
 const UNIT: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
-export function parseInterval(text: string): number {
+export function parseInterval(text: string, flag = 'every'): number {
   const m = /^(\d+)\s*([smhd]?)$/.exec(text.trim());
   if (!m || Number(m[1]) <= 0) {
-    throw new ValidationError(`invalid interval '${text}'`, { details: [`every=${text}`], hint: 'use e.g. 30s, 5m, 1h or 2d' });
+    throw new ValidationError(`invalid ${flag === 'every' ? 'interval' : flag} '${text}'`, { details: [`${flag}=${text}`], hint: 'use e.g. 30s, 5m, 1h or 2d' });
   }
   return Number(m[1]) * UNIT[m[2] || 's']!;
 }

@@ -11,7 +11,9 @@ import { registerPulse } from './commands/pulse.js';
 import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerWorker } from './commands/worker.js';
+import { createLogger } from '../logger.js';
 import { reportError } from './output.js';
+import { installProcessPolicy } from './process-policy.js';
 
 export function buildProgram(): Command {
   const program = new Command('qntx')
@@ -33,6 +35,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  installProcessPolicy(createLogger({ name: 'qntx' }));
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

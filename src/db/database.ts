@@ -32,6 +32,9 @@ export interface OpenOptions {
 
 const INT8_OID = 20;
 
+/** The size the SQLite WAL is cut back to when it starts over. */
+export const WAL_LIMIT_BYTES = 32 * 2 ** 20;
+
 /** pg returns BIGINT as a string; every BIGINT of ours (ms timestamps, seq) fits in a double. */
 const pgTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -80,6 +83,9 @@ function openSqlite(opts: OpenOptions): Database {
   // A larger page cache keeps the field index's upper levels in memory at millions of rows.
   raw.pragma('cache_size = -65536');
   raw.pragma('temp_store = memory');
+  // A long read lets the WAL grow past its usual size (checkpoints cannot finish meanwhile); once
+  // a checkpoint completes, the WAL starts over and is cut back to this size instead of staying large.
+  raw.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
   let closed = false;
   return {
@@ -117,6 +123,11 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
   }
   const pool = new pg.Pool(config);
   pool.on('error', (err) => opts.logger?.warn({ err }, 'idle PostgreSQL client failed'));
+  // pg emits 'error' on a client whose connection drops, besides failing its query; the pool
+  // listens only while the client is idle, so one dropped during a query or a transaction would be
+  // an uncaught exception (and, by the process policy, the end of the process). The query's own
+  // failure reaches its caller; the event only needs a listener.
+  pool.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL connection lost')));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

@@ -1,7 +1,7 @@
 // Kysely table types of Pulse (jobs, schedules, executions); migration 002_pulse creates them.
 // JSON values are stored as text, booleans as 0/1 integers, times as ms since the epoch.
 
-export type JobStatusColumn = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'paused';
+export type JobStatusColumn = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 export interface PulseJobsTable {
   /** "JB" + ULID: sortable by creation. */
@@ -59,6 +59,14 @@ export interface PulseSchedulesTable {
   created_from: string | null;
   created_at: number;
   updated_at: number;
+  /** Failed runs in a row (a success resets it; so does resuming). Migration 006. */
+  consecutive_failures: number;
+  /** Paused after this many failures in a row; 0 = never. */
+  max_failures: number;
+  /** Why the schedule was paused by Pulse (`failing: <last error>`); null otherwise. */
+  paused_reason: string | null;
+  /** Its handler's timeout, s (null: the handler's default). Migration 006b. */
+  timeout_seconds: number | null;
 }
 
 export interface PulseExecutionsTable {

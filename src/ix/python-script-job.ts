@@ -22,6 +22,9 @@ export const pythonScriptPayload = z.object({
 });
 export type PythonScriptPayload = z.output<typeof pythonScriptPayload>;
 
+/** The runner's longest wall-clock limit (24 h). */
+const RUNNER_MAX_TIMEOUT_MS = 24 * 3600_000;
+
 export interface ScriptRunner {
   run(opts: RunOptions): Promise<RunResult>;
 }
@@ -37,29 +40,28 @@ export interface PythonScriptJobOptions {
 }
 
 export function pythonScriptJob(o: PythonScriptJobOptions): HandlerDef<PythonScriptPayload> {
-  const timeoutMs = o.timeoutMs ?? 5 * 60_000;
   return {
     name: 'python.script',
     payload: pythonScriptPayload as z.ZodType<PythonScriptPayload>,
-    timeoutMs,
+    timeoutMs: o.timeoutMs ?? 5 * 60_000,
     maxRetries: 0,
-    run: (ctx) => runScript(o, ctx, timeoutMs),
+    run: (ctx) => runScript(o, ctx),
   };
 }
 
-async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, timeoutMs: number): Promise<HandlerResult> {
+async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>): Promise<HandlerResult> {
   const query = ctx.payload.ax?.query;
-  if (query === undefined) return runWith(o, ctx, timeoutMs, null);
+  if (query === undefined) return runWith(o, ctx, null);
   if (!o.axInput) throw new Error('python.script was given an ax query but no axInput');
   const prepared = await o.axInput(query);
   try {
-    return await runWith(o, ctx, timeoutMs, prepared.input);
+    return await runWith(o, ctx, prepared.input);
   } finally {
     await prepared.cleanup();
   }
 }
 
-async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, timeoutMs: number, input: RunInput | null): Promise<HandlerResult> {
+async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>, input: RunInput | null): Promise<HandlerResult> {
   const { script_type: type, args, flags } = ctx.payload;
   const handler = await o.handlers.require(type);
   // State belongs to the source (type + arguments), so every schedule of it and a one-off run share it.
@@ -84,8 +86,8 @@ async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScri
       state: isObject(saved.state) ? saved.state : {},
       input,
     },
-    // The job's own deadline aborts the signal; the runner's timeout is a backstop.
-    limits: { timeoutMs: timeoutMs + 1000 },
+    // The job's own deadline (a schedule may set it) aborts the signal; the runner's timeout is a backstop.
+    limits: { timeoutMs: Math.min(ctx.job.timeout_ms + 1000, RUNNER_MAX_TIMEOUT_MS) },
     signal: ctx.signal,
     onAttestations: (batch, checkpoint) => writer.write(batch, checkpoint === undefined ? {} : { state: checkpoint }),
     onProgress: (current, total) => ctx.progress(current, total),

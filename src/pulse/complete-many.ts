@@ -7,7 +7,7 @@ import type { HandlerResult } from './catalog.js';
 import { capOutput } from './executions.js';
 import { completeManyQuery, type FinishRequest, type Settled } from './job-ops.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 function resultOf(r: FinishRequest): HandlerResult {
   return r.outcome.kind === 'completed' ? r.outcome.result : {};
@@ -48,6 +48,7 @@ function recordSuccessQuery(db: Kysely<Schema>, items: Array<{ execution: Execut
   };
   return sql<ScheduleRow>`
     update pulse_schedules as s set last_status = 'completed', updated_at = v.now, last_success_at = v.started,
+      consecutive_failures = 0,
       handler_state = case when v.has then v.state else s.handler_state end
     from unnest(${col.sid}::text[], ${col.eid}::text[], ${col.now}::bigint[], ${col.started}::bigint[],
       ${col.has}::boolean[], ${col.state}::text[]) as v(sid, eid, now, started, has, state)

@@ -6,7 +6,7 @@ import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
 import type { ErrorRecord } from './job-errors.js';
 import type { ExecutionRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 /** Cap of stdout and of stderr, in UTF-8 bytes. */
 export const OUTPUT_CAP_BYTES = 64 * 1024;

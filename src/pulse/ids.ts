@@ -4,8 +4,6 @@ import { AsidFactory } from '../ats/asid.js';
 
 export type IdPrefix = 'JB' | 'SC' | 'EX';
 
-export const PULSE_ID_PATTERN = /^(JB|SC|EX)[0-9A-HJKMNP-TV-Z]{26}$/;
-
 export class PulseIds {
   private readonly ulids: AsidFactory;
 

@@ -5,9 +5,11 @@ import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
 import { finishExecutionOp, type ExecutionEnd } from './executions.js';
+import { planFailure } from './failure-policy.js';
 import type { ErrorRecord } from './job-errors.js';
+import type { LeaseTime } from './lease-time.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 const QUEUED = sql.lit('queued' as const);
 const RUNNING = sql.lit('running' as const);
@@ -67,6 +69,7 @@ export interface Settled {
 
 export interface ClaimRequest {
   workerId: string;
+  /** The claimer's clock: due jobs have run_at <= now. The lease itself is on the lease clock. */
   now: number;
   leaseMs: number;
   limit: number;
@@ -97,8 +100,11 @@ export function activeBySourceQuery(db: Kysely<Schema>, source: string) {
     .compile();
 }
 
-/** The oldest due jobs become running under this worker's lease: one atomic statement. */
-export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimRequest) {
+/**
+ * SQLite: the oldest due jobs become running under this worker's lease, in one atomic statement.
+ * (PostgreSQL runs the same statement inside the function `pulse_claim`, migration 006c.)
+ */
+export function claimQuery(db: Kysely<Schema>, req: ClaimRequest, lt: LeaseTime) {
   let due = db
     .selectFrom('pulse_jobs')
     .select('id')
@@ -106,13 +112,12 @@ export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimReque
     .where('run_at', '<=', req.now);
   if (req.handlers) due = due.where('handler_name', 'in', req.handlers.length ? [...req.handlers] : ['']);
   due = due.orderBy('run_at').orderBy('id').limit(req.limit);
-  if (dialect === 'postgres') due = due.forUpdate().skipLocked();
   return db
     .updateTable('pulse_jobs')
     .set({
       status: 'running',
       lease_owner: req.workerId,
-      lease_expires_at: req.now + req.leaseMs,
+      lease_expires_at: sql<number>`${lt.set()} + ${req.leaseMs}`,
       started_at: req.now,
       updated_at: req.now,
     })
@@ -123,10 +128,10 @@ export function claimQuery(db: Kysely<Schema>, dialect: Dialect, req: ClaimReque
 }
 
 /** Renews the leases this worker still holds; returns them with their cancel flag. */
-export function heartbeatQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], now: number, leaseMs: number) {
+export function heartbeatQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], leaseMs: number, lt: LeaseTime) {
   return db
     .updateTable('pulse_jobs')
-    .set({ lease_expires_at: now + leaseMs })
+    .set({ lease_expires_at: sql<number>`${lt.set()} + ${leaseMs}` })
     .where('id', 'in', [...ids])
     .where('lease_owner', '=', workerId)
     .where('status', '=', RUNNING)
@@ -159,12 +164,22 @@ export function progressQuery(db: Kysely<Schema>, f: ProgressUpdate) {
     .compile();
 }
 
-/** Shutdown: gives leases back without counting an attempt, so the jobs run again elsewhere. */
-export function releaseQuery(db: Kysely<Schema>, workerId: string, ids: readonly string[], now: number) {
+/** A lease to give back: the job and the attempt (retry_count) it was claimed with. */
+export interface LeaseRef {
+  id: string;
+  attempt: number;
+}
+
+/**
+ * Gives leases back without counting an attempt, so the jobs run again elsewhere. Conditioned on
+ * the attempt too: a release that arrives late must not give back a later lease of the same job.
+ * run_at is left as it was (in the past): the job is due at once for every worker, whatever its clock.
+ */
+export function releaseQuery(db: Kysely<Schema>, workerId: string, leases: readonly LeaseRef[], now: number) {
   return db
     .updateTable('pulse_jobs')
-    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, run_at: now, updated_at: now })
-    .where('id', 'in', [...ids])
+    .set({ status: 'queued', lease_owner: null, lease_expires_at: null, updated_at: now })
+    .where((eb) => eb.or(leases.map((l) => eb.and([eb('id', '=', l.id), eb('retry_count', '=', l.attempt)]))))
     .where('lease_owner', '=', workerId)
     .where('status', '=', RUNNING)
     .returningAll()
@@ -215,7 +230,7 @@ export interface FinishRequest extends AttemptRef {
 }
 
 /** Ends an attempt of a job this worker holds; null when the lease was lost meanwhile. */
-export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest): Op<Settled | null> {
+export function* finishJobOp(db: Kysely<Schema>, dialect: Dialect, f: FinishRequest): Op<Settled | null> {
   const q = db
     .updateTable('pulse_jobs')
     .set(jobSet(f.outcome, f.now))
@@ -227,7 +242,7 @@ export function* finishJobOp(db: Kysely<Schema>, f: FinishRequest): Op<Settled |
     .compile();
   const job = (yield* query(q)).rows[0];
   if (!job) return null;
-  return yield* settleOp(db, job, f.outcome, f.now);
+  return yield* settleOp(db, dialect, job, f.outcome, f.now);
 }
 
 /**
@@ -249,7 +264,7 @@ export function completeManyQuery(db: Kysely<Schema>, reqs: readonly FinishReque
  * After a job reached an end state: finishes its execution with the same outcome and records the
  * result on the schedule (state saved only on success). A requeued job changes nothing here.
  */
-export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now: number): Op<Settled> {
+export function* settleOp(db: Kysely<Schema>, dialect: Dialect, job: JobRow, outcome: Outcome, now: number): Op<Settled> {
   const none: Settled = { job, execution: null, schedule: null };
   if (job.status === 'queued' || !job.execution_id) return none;
   const end: ExecutionEnd =
@@ -258,10 +273,17 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
       : { status: 'failed', error: outcome.error, result: outcome.result };
   const execution = yield* finishExecutionOp(db, job.execution_id, end, now);
   if (!execution || !execution.schedule_id) return { ...none, execution };
-  const set: UpdateObject<Schema, 'pulse_schedules'> = { last_status: end.status, updated_at: now };
+  let set: UpdateObject<Schema, 'pulse_schedules'> = { last_status: end.status, updated_at: now };
   if (outcome.kind === 'completed') {
-    set.last_success_at = execution.started_at;
+    Object.assign(set, { last_success_at: execution.started_at, consecutive_failures: 0 });
     if (outcome.result.state !== undefined) set.handler_state = JSON.stringify(outcome.result.state);
+  } else if (outcome.kind === 'failed') {
+    // A failure counts, backs off and may pause the schedule (failure-policy.ts); a cancel does not.
+    let sel = db.selectFrom('pulse_schedules').selectAll().where('id', '=', execution.schedule_id);
+    if (dialect === 'postgres') sel = sel.forUpdate();
+    const s = (yield* query(sel.compile())).rows[0];
+    if (!s || s.last_execution_id !== execution.id) return { ...none, execution };
+    set = planFailure(s, outcome.error.error, now);
   }
   const sq = db
     .updateTable('pulse_schedules')
@@ -281,15 +303,15 @@ export function* settleOp(db: Kysely<Schema>, job: JobRow, outcome: Outcome, now
 export function* reapOp(
   db: Kysely<Schema>,
   dialect: Dialect,
-  f: { now: number; limit: number; /** Reap these owners' leases now, expired or not. */ owners?: readonly string[] },
+  f: { now: number; limit: number; lt: LeaseTime; /** Reap these owners' leases now, expired or not. */ owners?: readonly string[] },
 ): Op<Settled[]> {
   let sel = db.selectFrom('pulse_jobs').selectAll().where('status', '=', RUNNING);
-  sel = f.owners ? sel.where('lease_owner', 'in', [...f.owners, '']) : sel.where('lease_expires_at', '<', f.now);
+  sel = f.owners ? sel.where('lease_owner', 'in', [...f.owners, '']) : sel.where('lease_expires_at', '<', f.lt.compare());
   sel = sel.orderBy('lease_expires_at').limit(f.limit);
   if (dialect === 'postgres') sel = sel.forUpdate().skipLocked();
   const out: Settled[] = [];
   for (const row of (yield* query(sel.compile())).rows) {
-    const outcome = lostOutcome(row, f.now);
+    const outcome = lostOutcome(row);
     const q = db
       .updateTable('pulse_jobs')
       .set(jobSet(outcome, f.now))
@@ -299,7 +321,7 @@ export function* reapOp(
       .returningAll()
       .compile();
     const job = (yield* query(q)).rows[0];
-    if (job) out.push(yield* settleOp(db, job, outcome, f.now));
+    if (job) out.push(yield* settleOp(db, dialect, job, outcome, f.now));
   }
   return out;
 }
@@ -310,14 +332,15 @@ export function* reapOp(
  */
 export const LOST_LEASE_RETRIES = 3;
 
-function lostOutcome(row: JobRow, now: number): Outcome {
+/** run_at stays as it was (in the past): the job is due at once for every worker, whatever its clock. */
+function lostOutcome(row: JobRow): Outcome {
   const error: ErrorRecord = {
     error: `lease lost: worker ${row.lease_owner ?? '?'} stopped`,
     error_details: [`worker=${row.lease_owner ?? ''}`, 'reason=lease_lost'],
   };
   if (row.cancel_requested === 1) return { kind: 'cancelled', error: cancelledError() };
   const budget = Math.max(row.max_retries, LOST_LEASE_RETRIES);
-  return { kind: 'failed', error, retryAt: row.retry_count < budget ? now : null };
+  return { kind: 'failed', error, retryAt: row.retry_count < budget ? row.run_at : null };
 }
 
 export function cancelledError(): ErrorRecord {
@@ -337,11 +360,11 @@ export function* cancelOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string;
   if (dialect === 'postgres') sel = sel.forUpdate();
   const row = (yield* query(sel.compile())).rows[0];
   if (!row) return null;
-  if (row.status === 'queued' || row.status === 'paused') {
+  if (row.status === 'queued') {
     const outcome: Outcome = { kind: 'cancelled', error: cancelledError() };
     const q = db.updateTable('pulse_jobs').set(jobSet(outcome, f.now)).where('id', '=', f.id).returningAll().compile();
     const job = (yield* query(q)).rows[0]!;
-    return { ...(yield* settleOp(db, job, outcome, f.now)), requested: false, changed: true };
+    return { ...(yield* settleOp(db, dialect, job, outcome, f.now)), requested: false, changed: true };
   }
   if (row.status === 'running' && row.cancel_requested === 0) {
     const q = db

@@ -4,11 +4,12 @@
 import type { Clock } from '../clock.js';
 import { ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../backoff.js';
 import { UnknownHandlerError, type Catalog, type HandlerContext, type HandlerDef, type HandlerResult } from './catalog.js';
 import { jobUpdate, type PulseEvents } from './events.js';
 import { errorRecord, failureResult, isRetryable } from './job-errors.js';
 import { cancelledError, type Outcome } from './job-ops.js';
+import type { Held } from './holdings.js';
 import type { JobStore } from './job-store.js';
 import { jobToDto, type JobRow } from './rows.js';
 import type { ScheduleStateStore } from './state-store.js';
@@ -34,6 +35,10 @@ export class JobRun {
   reason: AbortReason | null = null;
   /** Set once the outcome is being written: heartbeats and aborts leave the job alone. */
   finishing = false;
+  /** The worker's entry for this attempt's lease. */
+  held: Held | null = null;
+  /** The handler ignored its abort past the grace: it may still run, so its lease is not given back. */
+  abandoned = false;
   private lastProgressAt = Number.NEGATIVE_INFINITY;
   private pendingProgress: { current: number; total: number | null } | null = null;
   private progressScheduled = false;
@@ -111,7 +116,10 @@ export class JobRun {
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => {
         const ms = this.d.abortGraceMs;
-        timer = setTimeout(() => reject(new Error(`handler did not stop within ${ms} ms of its abort`)), ms);
+        timer = setTimeout(() => {
+          this.abandoned = true;
+          reject(new Error(`handler did not stop within ${ms} ms of its abort`));
+        }, ms);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const done = () => {

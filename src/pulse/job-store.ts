@@ -19,13 +19,17 @@ import {
   type CancelResult,
   type ClaimRequest,
   type FinishRequest,
+  type LeaseRef,
   type ProgressUpdate,
   type Settled,
 } from './job-ops.js';
 import type { JobRow, Page } from './rows.js';
+import type { Clock } from '../clock.js';
 import { Batcher } from './batcher.js';
+import { checkpointQuery, keepBoundaryQuery, pruneBatchQuery, type JobRetention } from './job-retention.js';
+import { dbClockQuery, leaseTime, type LeaseTime } from './lease-time.js';
 import { completeManyOp } from './complete-many.js';
-import { query, type TxRunner } from './tx.js';
+import type { TxRunner } from '../db/tx.js';
 
 export interface JobFilter {
   status?: JobStatus | undefined;
@@ -48,12 +52,14 @@ export interface JobStore {
   /** Inserts a job, or returns the queued/running job holding the same source. */
   enqueue(row: JobRow): Promise<{ row: JobRow; created: boolean }>;
   claim(req: ClaimRequest): Promise<JobRow[]>;
-  /** Renews leases; a job missing from the answer is no longer ours. */
-  heartbeat(workerId: string, ids: readonly string[], now: number, leaseMs: number): Promise<Array<{ id: string; cancel_requested: number }>>;
+  /** Renews leases (on the lease clock); a job missing from the answer is no longer ours. */
+  heartbeat(workerId: string, ids: readonly string[], leaseMs: number): Promise<Array<{ id: string; cancel_requested: number }>>;
   progress(f: ProgressUpdate): Promise<void>;
   /** Ends an attempt (and its execution when final); null when the lease was lost. */
   finish(f: FinishRequest): Promise<Settled | null>;
-  release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]>;
+  /** Gives leases back (no attempt counted); only those still held with that attempt. */
+  release(workerId: string, leases: readonly LeaseRef[], now: number): Promise<JobRow[]>;
+  /** Jobs whose lease ran out by the lease clock go back to the queue; `now` stamps the rows. */
   reapExpired(now: number, limit?: number): Promise<Settled[]>;
   /** Treats these workers as dead: their jobs go back to the queue (counting an attempt) now. */
   reapOwners(owners: readonly string[], now: number): Promise<Settled[]>;
@@ -62,6 +68,10 @@ export interface JobStore {
   cancel(id: string, now: number): Promise<CancelResult | null>;
   /** The earliest run_at of a queued job. */
   nextRunAt(): Promise<number | null>;
+  /** The lease clock now, ms (PostgreSQL: the database's clock). */
+  leaseClockNow(): Promise<number>;
+  /** Deletes finished jobs past the retention, in batches; returns how many. */
+  prune(retention: JobRetention, now: number): Promise<number>;
   get(id: string): Promise<JobRow | undefined>;
   list(filter: JobFilter, paging: Paging): Promise<Page<JobRow>>;
 }
@@ -74,11 +84,16 @@ export class SqlJobStore implements JobStore {
    */
   private readonly finishes: Batcher<FinishRequest, Settled | null> | null;
 
+  private readonly lt: LeaseTime;
+
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly runner: TxRunner,
+    /** SQLite: the lease clock (one host). PostgreSQL leases use the database's clock. */
+    private readonly clock: Clock,
   ) {
     this.kind = runner.dialect;
+    this.lt = leaseTime(this.kind, clock);
     this.finishes = this.kind === 'postgres' ? new Batcher((reqs) => this.finishMany(reqs)) : null;
   }
 
@@ -95,14 +110,14 @@ export class SqlJobStore implements JobStore {
   }
 
   async claim(req: ClaimRequest): Promise<JobRow[]> {
-    const q = claimQuery(this.db, this.kind, req);
-    const { rows } = this.kind === 'postgres' ? await this.runner.transaction(() => claimUnsorted(this.db, q)) : await this.runner.run(q);
+    const q = this.kind === 'postgres' ? pgClaimQuery(this.db, req) : claimQuery(this.db, req, this.lt);
+    const { rows } = await this.runner.run(q);
     return rows.sort((a, b) => a.run_at - b.run_at || (a.id < b.id ? -1 : 1));
   }
 
-  async heartbeat(workerId: string, ids: readonly string[], now: number, leaseMs: number) {
+  async heartbeat(workerId: string, ids: readonly string[], leaseMs: number) {
     if (!ids.length) return [];
-    return (await this.runner.run(heartbeatQuery(this.db, workerId, ids, now, leaseMs))).rows;
+    return (await this.runner.run(heartbeatQuery(this.db, workerId, ids, leaseMs, this.lt))).rows;
   }
 
   async progress(f: ProgressUpdate): Promise<void> {
@@ -111,7 +126,7 @@ export class SqlJobStore implements JobStore {
 
   finish(f: FinishRequest): Promise<Settled | null> {
     if (this.finishes) return this.finishes.submit(f);
-    const op = () => finishJobOp(this.db, f);
+    const op = () => finishJobOp(this.db, this.kind, f);
     // Without an execution to finish, or on a retry, only the job row changes: one statement.
     const single = !f.executionId || (f.outcome.kind === 'failed' && f.outcome.retryAt !== null);
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
@@ -121,28 +136,28 @@ export class SqlJobStore implements JobStore {
   private finishMany(reqs: FinishRequest[]): Promise<Array<Settled | null>> {
     const completed = reqs.filter((r) => r.outcome.kind === 'completed');
     const rest = reqs.filter((r) => r.outcome.kind !== 'completed');
-    const { db } = this;
+    const { db, kind } = this;
     const op = function* () {
       const out = completed.length ? yield* completeManyOp(db, completed) : new Map<FinishRequest, Settled | null>();
-      for (const r of rest) out.set(r, yield* finishJobOp(db, r));
+      for (const r of rest) out.set(r, yield* finishJobOp(db, kind, r));
       return reqs.map((r) => out.get(r) ?? null);
     };
     const single = !rest.length && completed.every((r) => !r.executionId);
     return single ? this.runner.autocommit(op) : this.runner.transaction(op);
   }
 
-  async release(workerId: string, ids: readonly string[], now: number): Promise<JobRow[]> {
-    if (!ids.length) return [];
-    return (await this.runner.run(releaseQuery(this.db, workerId, ids, now))).rows;
+  async release(workerId: string, leases: readonly LeaseRef[], now: number): Promise<JobRow[]> {
+    if (!leases.length) return [];
+    return (await this.runner.run(releaseQuery(this.db, workerId, leases, now))).rows;
   }
 
   reapExpired(now: number, limit = 100): Promise<Settled[]> {
-    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit }));
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit, lt: this.lt }));
   }
 
   reapOwners(owners: readonly string[], now: number): Promise<Settled[]> {
     if (!owners.length) return Promise.resolve([]);
-    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit: 1000, owners }));
+    return this.runner.transaction(() => reapOp(this.db, this.kind, { now, limit: 1000, owners, lt: this.lt }));
   }
 
   async runningOwners(): Promise<string[]> {
@@ -157,6 +172,26 @@ export class SqlJobStore implements JobStore {
   async nextRunAt(): Promise<number | null> {
     const row = (await this.runner.run(nextRunAtQuery(this.db))).rows[0];
     return row?.t === null || row?.t === undefined ? null : Number(row.t);
+  }
+
+  async prune(r: JobRetention, now: number): Promise<number> {
+    const boundary = (await this.runner.run(keepBoundaryQuery(this.db, r.keep))).rows[0]?.id ?? null;
+    const batch = r.batch ?? 500;
+    let total = 0;
+    for (;;) {
+      const n = (await this.runner.run(pruneBatchQuery(this.db, this.kind, { cutoff: now - r.maxAgeMs, boundary, batch }))).changes;
+      total += n;
+      if (n < batch) break;
+      // Let what waits for the database (a tick, a claim) go between two batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (total && this.kind === 'sqlite') await this.runner.run(checkpointQuery.compile(this.db));
+    return total;
+  }
+
+  async leaseClockNow(): Promise<number> {
+    if (this.kind === 'sqlite') return this.clock.now();
+    return Number((await this.runner.run(dbClockQuery().compile(this.db))).rows[0]!.t);
   }
 
   async get(id: string): Promise<JobRow | undefined> {
@@ -176,14 +211,10 @@ export class SqlJobStore implements JobStore {
   }
 }
 
-/**
- * A queue table's statistics are stale or missing (a new table) most of the time: left to itself
- * the planner may then sort every queued job on each claim. Without sorts it walks the queue
- * index in order and stops after `limit` rows.
- */
-function* claimUnsorted(db: Kysely<Schema>, claim: CompiledQuery<JobRow>) {
-  yield* query(sql`set local enable_sort = off`.compile(db));
-  return yield* query(claim);
+/** PostgreSQL: the claim in one call of the function of migration 006c (see there). */
+function pgClaimQuery(db: Kysely<Schema>, req: ClaimRequest): CompiledQuery<JobRow> {
+  const handlers = req.handlers ? [...req.handlers] : null;
+  return sql<JobRow>`select * from pulse_claim(${req.workerId}, ${req.now}, ${req.leaseMs}, ${req.limit}, ${handlers}::text[])`.compile(db);
 }
 
 export function pageLimit(paging: Paging): number {

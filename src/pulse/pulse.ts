@@ -5,25 +5,25 @@ import os from 'node:os';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
+import { createTxRunner, type TxRunner } from '../db/tx.js';
 import { NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '../backoff.js';
 import type { Catalog } from './catalog.js';
+import { ClockCheck } from './clock-check.js';
+import { DEFAULT_JOB_RETENTION, JobPruner, type JobRetention } from './job-retention.js';
 import { PulseEvents, jobUpdate, publishSettled } from './events.js';
 import { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
 import { SqlJobStore, type JobFilter, type JobStore, type Paging } from './job-store.js';
-import { PostgresRunner } from './postgres-runner.js';
 import { jobToDto, type Page } from './rows.js';
 import type { JobDefaults } from './schedule-ops.js';
 import { SqlScheduleStore, type ScheduleFilter, type ScheduleStore } from './schedule-store.js';
 import { ScheduleService, type CreateScheduleInput, type PatchScheduleInput, type ScheduleResolver } from './schedules.js';
-import { SqliteRunner } from './sqlite-runner.js';
 import { ScheduleStateStore } from './state-store.js';
 import { Ticker } from './ticker.js';
 import { PgAdvisoryLock, alwaysHeld } from './ticker-lock.js';
-import type { TxRunner } from './tx.js';
 import { Worker } from './worker.js';
 
 export interface PulseOptions {
@@ -45,7 +45,7 @@ export interface PulseOptions {
   /** Only run these handlers (default all). */
   handlers?: readonly string[];
   pollMs?: number;
-  /** Jobs claimed ahead of free slots while jobs are short (default: max(8, concurrency); 0 = never). */
+  /** Jobs claimed ahead of free slots while jobs are short (default: max(16, 2 × concurrency); 0 = never). */
   prefetch?: number;
   backoff?: BackoffPolicy;
   random?: () => number;
@@ -54,6 +54,10 @@ export interface PulseOptions {
   events?: PulseEvents;
   /** Active schedules at most (unset: no cap). */
   maxActiveSchedules?: number;
+  /** Pruning of finished jobs, in processes with a ticker (default: 10,000 kept, 7 days). */
+  jobRetention?: JobRetention;
+  /** Wraps the transaction runner of the job and schedule stores (tests inject faults with it). */
+  runner?: (base: TxRunner) => TxRunner;
 }
 
 export interface EnqueueOptions {
@@ -86,6 +90,9 @@ export class Pulse {
   private readonly ticker: Ticker | null;
   private readonly schedules: ScheduleService;
   private readonly ids: PulseIds;
+  private readonly clockCheck: ClockCheck;
+  private readonly pruner: JobPruner | null;
+  private readonly retention: JobRetention;
   private started = false;
 
   constructor(private readonly o: PulseOptions) {
@@ -94,9 +101,10 @@ export class Pulse {
     this.ids = new PulseIds(() => clock.now());
     // host:pid:random — the worker recovers leases of dead processes of its host (SQLite) by it.
     this.workerId = o.workerId ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    const sqlite = database.sqlite ? new SqliteRunner(database.sqlite) : undefined;
-    const runner: TxRunner = sqlite ?? new PostgresRunner(database.db);
-    this.jobStore = new SqlJobStore(database.db, runner);
+    const base = createTxRunner(database);
+    const sqlite = base.dialect === 'sqlite' ? base : undefined;
+    const runner = o.runner ? o.runner(base) : base;
+    this.jobStore = new SqlJobStore(database.db, runner, clock);
     this.scheduleStore = new SqlScheduleStore(database.db, runner, o.executionsKept ?? 100);
     this.stateStore = new ScheduleStateStore(database.db, sqlite, () => clock.now());
     const jobDefaults: JobDefaults = (name) => {
@@ -144,6 +152,16 @@ export class Pulse {
             ...(o.tickerBatch === undefined ? {} : { batch: o.tickerBatch }),
             ...(o.tickerMaxSleepMs === undefined ? {} : { maxSleepMs: o.tickerMaxSleepMs }),
           });
+    this.clockCheck = new ClockCheck({
+      clock,
+      logger,
+      dbNow: () => (database.kind === 'postgres' ? this.jobStore.leaseClockNow() : Promise.resolve(null)),
+    });
+    this.retention = o.jobRetention ?? DEFAULT_JOB_RETENTION;
+    this.pruner =
+      o.ticker === false
+        ? null
+        : new JobPruner({ clock, logger, everyMs: this.retention.everyMs ?? 60_000, prune: () => this.pruneJobs() });
     this.schedules = new ScheduleService({
       schedules: this.scheduleStore,
       catalog,
@@ -163,16 +181,35 @@ export class Pulse {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.clockCheck.start();
     this.worker?.start();
     this.ticker?.start();
+    this.pruner?.start();
   }
 
   /** Stops the ticker, then the worker: running jobs get `graceMs` to finish, then their leases go back. */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    await this.clockCheck.stop();
+    await this.pruner?.stop();
     await this.ticker?.stop();
     await this.worker?.stop(graceMs);
+  }
+
+  /** Deletes finished jobs past the retention (also done every minute by a process with a ticker); returns how many. */
+  pruneJobs(): Promise<number> {
+    return this.jobStore.prune(this.retention, this.o.clock.now());
+  }
+
+  /** Measures this process's clock against the database's now (PostgreSQL; null on SQLite). */
+  checkClock(): Promise<number | null> {
+    return this.clockCheck.check();
+  }
+
+  /** This process's clock minus the database's, ms, as last measured (null on SQLite). */
+  get clockOffsetMs(): number | null {
+    return this.clockCheck.offsetMs;
   }
 
   /** Wakes this process's worker (a job was queued elsewhere: NOTIFY from another process). */

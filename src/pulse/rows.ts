@@ -55,6 +55,10 @@ export interface NewSchedule {
   next_run_at: number;
   created_from: string | null;
   now: number;
+  /** Failures in a row after which it is paused (default 5; 0 = never). */
+  max_failures?: number;
+  /** The handler's timeout for its runs, s (default: the handler's). */
+  timeout_seconds?: number | null;
 }
 
 /** An active schedule that has never run. */
@@ -77,8 +81,15 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     created_from: s.created_from,
     created_at: s.now,
     updated_at: s.now,
+    consecutive_failures: 0,
+    max_failures: s.max_failures ?? DEFAULT_MAX_FAILURES,
+    paused_reason: null,
+    timeout_seconds: s.timeout_seconds ?? null,
   };
 }
+
+/** Failures in a row after which a schedule is paused, unless it says otherwise. */
+export const DEFAULT_MAX_FAILURES = 5;
 
 export function scheduleToDto(r: ScheduleRow): ScheduleDto {
   return {
@@ -98,6 +109,10 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     skipped_count: r.skipped_count,
     last_skipped_at: r.last_skipped_at,
     last_success_at: r.last_success_at,
+    consecutive_failures: r.consecutive_failures,
+    max_failures: r.max_failures,
+    paused_reason: r.paused_reason,
+    timeout_seconds: r.timeout_seconds,
   };
 }
 

@@ -8,7 +8,7 @@ import { nextGridPoint } from './grid.js';
 import type { PulseIds } from './ids.js';
 import { newJobRow } from './job-ops.js';
 import type { ExecutionRow, JobRow, ScheduleRow } from './rows.js';
-import { query, type Op } from './tx.js';
+import { query, type Op } from '../db/tx.js';
 
 export type JobDefaults = (handlerName: string) => { timeoutMs: number; maxRetries: number };
 
@@ -45,7 +45,7 @@ function newRun(s: ScheduleRow, spec: RunSpec, trigger: 'schedule' | 'manual', d
     payload: JSON.parse(s.payload),
     source: null,
     max_retries: d.maxRetries,
-    timeout_ms: d.timeoutMs,
+    timeout_ms: s.timeout_seconds === null ? d.timeoutMs : s.timeout_seconds * 1000,
     run_at: spec.now,
     schedule_id: s.id,
     execution_id: execution.id,

@@ -15,7 +15,7 @@ import {
   type TickResult,
   type TriggerResult,
 } from './schedule-ops.js';
-import type { TxRunner } from './tx.js';
+import type { TxRunner } from '../db/tx.js';
 
 export interface ScheduleFilter {
   state?: ScheduleState | undefined;

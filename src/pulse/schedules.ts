@@ -23,15 +23,27 @@ export type ScheduleResolver = (atsCode: string) => Promise<{ handler_name: stri
 const MAX_INTERVAL_SECONDS = 366 * 24 * 3600;
 const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS);
 
+/** Failures in a row after which the schedule is paused (0 = never). */
+const maxFailures = z.number().int().min(0).max(1000);
+/** The handler's timeout for this schedule's runs, s (null: the handler's default); at most a day. */
+const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable();
+
 export const createScheduleInput = z.object({
   ats_code: z.string().trim().min(1).max(10_000),
   interval_seconds: interval,
   created_from: z.string().min(1).max(200).nullish(),
+  max_failures: maxFailures.optional(),
+  timeout_seconds: timeoutSeconds.optional(),
 });
 export type CreateScheduleInput = z.input<typeof createScheduleInput>;
 
 export const patchScheduleInput = z
-  .object({ interval_seconds: interval.optional(), state: z.enum(['active', 'paused']).optional() })
+  .object({
+    interval_seconds: interval.optional(),
+    state: z.enum(['active', 'paused']).optional(),
+    max_failures: maxFailures.optional(),
+    timeout_seconds: timeoutSeconds.optional(),
+  })
   .strict();
 export type PatchScheduleInput = z.input<typeof patchScheduleInput>;
 
@@ -72,6 +84,8 @@ export class ScheduleService {
       next_run_at: now,
       created_from: v.created_from ?? null,
       now,
+      ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
+      timeout_seconds: v.timeout_seconds ?? null,
     });
     const saved = await this.o.schedules.insert(row);
     this.changed(saved);
@@ -176,10 +190,15 @@ export class ScheduleService {
  * ran makes it inactive. Resuming keeps the grid and takes its first point at or after now.
  */
 export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>, now: number): Partial<ScheduleRow> | null {
-  if (p.interval_seconds === undefined && p.state === undefined) return null;
+  if (p.interval_seconds === undefined && p.state === undefined && p.max_failures === undefined && p.timeout_seconds === undefined) return null;
   const set: Partial<ScheduleRow> = { updated_at: now };
+  if (p.max_failures !== undefined) set.max_failures = p.max_failures;
+  if (p.timeout_seconds !== undefined) set.timeout_seconds = p.timeout_seconds;
+  if (p.interval_seconds === undefined && p.state === undefined) return set;
   const state = p.state ?? (s.state === 'paused' ? 'paused' : 'active');
   set.state = state;
+  // Resuming (or pausing by hand) starts the failure count afresh.
+  if (p.state !== undefined && p.state !== s.state) Object.assign(set, { consecutive_failures: 0, paused_reason: null });
   if (p.interval_seconds !== undefined) {
     set.interval_seconds = p.interval_seconds;
     if (p.interval_seconds === 0) {

@@ -4,11 +4,9 @@
 // transaction: a run that fails after a commit resumes from it, and its counts stay exact.
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import type { DbTx } from '../db/db-tx.js';
+import { query, type DbTx, type SqliteRunner } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { parseJson } from './rows.js';
-import type { SqliteRunner } from './sqlite-runner.js';
-import { query } from './tx.js';
 
 export interface SourceState {
   /** What the last commit saved (null: nothing yet). */

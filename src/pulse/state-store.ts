@@ -2,12 +2,10 @@
 // saveWith() runs the caller's own writes in the same transaction as the state (e.g. the last
 // attestation batch), so a crash keeps both or neither.
 import type { Kysely } from 'kysely';
-import type { DbTx } from '../db/db-tx.js';
 import type { Schema } from '../db/schema.js';
 import { parseJson } from './rows.js';
+import { query, type DbTx, type SqliteRunner } from '../db/tx.js';
 import { SourceStateStore } from './source-state.js';
-import type { SqliteRunner } from './sqlite-runner.js';
-import { query } from './tx.js';
 
 export interface ScheduleState {
   /** What the last successful run saved (null: nothing yet). */

@@ -11,7 +11,7 @@ export function registerJsonBody(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (req, body, done) => {
     if (typeof body !== 'string' || body.trim() === '') return done(null, undefined);
-    parseJson(req, body, (err, value) => {
+    void parseJson(req, body, (err, value) => {
       if (err) return done(err, undefined);
       const at = tooDeepAt(value, MAX_JSON_DEPTH);
       if (at) {

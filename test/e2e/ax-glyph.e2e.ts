@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { browserSkipReason, launchBrowser, openCanvas, startQntx, until, waitForCanvas, type RunningQntx } from './harness.js';
+import { api, browserSkipReason, launchBrowser, openCanvas, startQntx, until, waitForCanvas, type RunningQntx } from './harness.js';
 
 const skip = browserSkipReason();
 const T = { timeout: 120_000 };
@@ -23,12 +23,6 @@ for a in ix.input:
     attest(a["subjects"][0], "echoed", "e2e-ax", attributes={"of": a["id"]})
 `;
 
-async function api(server: RunningQntx, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(server.url + path, { method, headers: { 'content-type': 'application/json', ...server.auth }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await res.json();
-  assert.ok(res.status < 300, `${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
 
 async function spawnAx(page: Page): Promise<string> {
   const before = await page.locator('[data-glyph-kind=ax]').count();

@@ -117,6 +117,18 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A JSON API call of the test itself (with the server's token); a status >= 300 fails the test. */
+export async function api(server: Pick<RunningQntx, 'url' | 'auth'>, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...server.auth },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json: unknown = await res.json();
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
 /** A fresh page on the canvas, opened at the printed URL (with its token), with console errors and dialogs recorded. */
 export async function openCanvas(browser: Browser, server: Pick<RunningQntx, 'pageUrl'>, viewport = { width: 1440, height: 900 }) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });

@@ -1,5 +1,5 @@
-// `qntx ix <type> [args] [--flag value] [--every 30s|5m|1h] [--once]`: routes the command like the
-// API does and schedules it; prints the schedule, or the error with details and hint.
+// `qntx ix <type> [args] [--flag value] [--every 30s|5m|1h] [--once] [--timeout 10m]`: routes the
+// command like the API does and schedules it; prints the schedule, or the error with details and hint.
 import type { Command } from 'commander';
 import { absoluteRepoWords } from '../../ix/git-detect.js';
 import { withQntx } from '../context.js';
@@ -10,13 +10,20 @@ import { printSchedule } from './pulse.js';
 /** Our own flags; every other word belongs to the ix command. */
 interface IxCliFlags {
   every?: string;
+  /** The handler's timeout for the schedule's runs (default: the handler's). */
+  timeout?: string;
   once?: boolean;
   json?: boolean;
   dataDir?: string;
   databaseUrl?: string;
 }
 
-const VALUED: Record<string, keyof IxCliFlags> = { '--every': 'every', '--data-dir': 'dataDir', '--database-url': 'databaseUrl' };
+const VALUED: Record<string, keyof IxCliFlags> = {
+  '--every': 'every',
+  '--timeout': 'timeout',
+  '--data-dir': 'dataDir',
+  '--database-url': 'databaseUrl',
+};
 
 export function splitIxArgs(words: readonly string[]): { flags: IxCliFlags; rest: string[] } {
   const flags: IxCliFlags = {};
@@ -41,15 +48,23 @@ export function toAtsCode(words: readonly string[]): string {
 export function registerIx(program: Command): void {
   program
     .command('ix')
-    .description('schedule an ix command: qntx ix <type> [args] [--flag v] [--every 30s|5m|1h] [--once]')
+    .description('schedule an ix command: qntx ix <type> [args] [--flag v] [--every 30s|5m|1h] [--once] [--timeout 10m]')
     .argument('[words...]', 'the type, its arguments and flags')
     .allowUnknownOption()
     .helpOption(false)
     .action(async (words: string[]) => {
       const { flags, rest } = splitIxArgs(words);
       const interval = flags.every ? parseInterval(flags.every) : 0;
+      const timeout = flags.timeout ? parseInterval(flags.timeout, 'timeout') : undefined;
       const atsCode = toAtsCode(absoluteRepoWords(rest, process.cwd()));
-      const s = await withQntx(flags, (q) => q.pulse.createSchedule({ ats_code: atsCode, interval_seconds: flags.once ? 0 : interval, created_from: 'cli' }));
+      const s = await withQntx(flags, (q) =>
+        q.pulse.createSchedule({
+          ats_code: atsCode,
+          interval_seconds: flags.once ? 0 : interval,
+          created_from: 'cli',
+          ...(timeout === undefined ? {} : { timeout_seconds: timeout }),
+        }),
+      );
       if (flags.json) return printJson(s);
       printSchedule(s);
     });

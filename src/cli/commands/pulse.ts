@@ -8,7 +8,10 @@ import { formatTime, printJson, printTable, terminalSafe } from '../output.js';
 export function printSchedule(s: ScheduleDto): void {
   process.stdout.write(
     terminalSafe(`${s.id}  ${s.state}  ${formatInterval(s.interval_seconds)}  ${s.ats_code}`) +
-      `\n  handler ${terminalSafe(s.handler_name)}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n`,
+      `\n  handler ${terminalSafe(s.handler_name)}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n` +
+      (s.timeout_seconds ? `  timeout ${s.timeout_seconds} s\n` : '') +
+      (s.paused_reason ? `  paused: ${terminalSafe(s.paused_reason)}\n` : '') +
+      (s.consecutive_failures ? `  ${s.consecutive_failures} failed in a row (paused after ${s.max_failures || 'never'})\n` : ''),
   );
 }
 
@@ -36,8 +39,17 @@ export function registerPulse(program: Command): void {
       const page = await withQntx(o, (q) => q.pulse.listSchedules(o.state ? { state: o.state } : {}, { limit: 500 }));
       if (o.json) return printJson({ schedules: page.items, next_cursor: page.next_cursor });
       printTable(
-        ['ID', 'STATE', 'INTERVAL', 'NEXT RUN', 'LAST', 'ATS CODE'],
-        page.items.map((s) => [s.id, s.state, formatInterval(s.interval_seconds), formatTime(s.next_run_at), s.last_status ?? '-', s.ats_code]),
+        ['ID', 'STATE', 'INTERVAL', 'NEXT RUN', 'LAST', 'FAILS', 'ATS CODE', 'PAUSED BECAUSE'],
+        page.items.map((s) => [
+          s.id,
+          s.state,
+          formatInterval(s.interval_seconds),
+          formatTime(s.next_run_at),
+          s.last_status ?? '-',
+          String(s.consecutive_failures),
+          s.ats_code,
+          s.paused_reason ?? '',
+        ]),
       );
     });
 

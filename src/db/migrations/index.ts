@@ -3,7 +3,19 @@ import type { QntxMigration } from '../migrations.js';
 import { migration001 } from './001_attestations.js';
 import { migration002 } from './002_pulse.js';
 import { migration003 } from './003_canvas.js';
+import { migration006 } from './006_schedule_failures.js';
+import { migration006b } from './006b_pulse_limits.js';
+import { migration006c } from './006c_pulse_claim.js';
 import { migration007 } from './007_claims.js';
 import { migration008 } from './008_ax_alias_edges.js';
 
-export const migrations: readonly QntxMigration[] = [migration001, migration002, migration003, migration007, migration008];
+export const migrations: readonly QntxMigration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration006,
+  migration006b,
+  migration006c,
+  migration007,
+  migration008,
+];

@@ -25,6 +25,8 @@ export function healthRoutes(app: FastifyInstance, deps: ServerDeps): void {
           ticker: deps.qntx.pulse.tickerActive,
           running_jobs: deps.qntx.pulse.runningJobs,
           worker_id: deps.qntx.pulse.workerId,
+          /** This process's clock minus the database's, ms (PostgreSQL; null on SQLite). */
+          clock_offset_ms: deps.qntx.pulse.clockOffsetMs,
         },
       };
     },

@@ -24,19 +24,28 @@ const scheduleQuery = z.strictObject({
 });
 const jobQuery = z.strictObject({
   ...paging,
-  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'paused']).optional(),
+  status: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']).optional(),
   handler_name: text(200, 1).optional(),
   schedule_id: text(64, 1).optional(),
   source: text(500, 1).optional(),
 });
 const pageQuery = z.strictObject(paging);
 const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS).describe('0 = run once');
+const maxFailures = z.number().int().min(0).max(1000).describe('failures in a row after which the schedule pauses (0 = never; default 5)');
+const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable().describe("the handler's timeout for these runs, s (null: the handler's default)");
 const createBody = z.strictObject({
   ats_code: text(10_000, 1).describe('e.g. "ix webhook --since last_run"'),
   interval_seconds: interval,
   created_from: text(200, 1).nullish(),
+  max_failures: maxFailures.optional(),
+  timeout_seconds: timeoutSeconds.optional(),
 });
-const patchBody = z.strictObject({ interval_seconds: interval.optional(), state: z.enum(['active', 'paused']).optional() });
+const patchBody = z.strictObject({
+  interval_seconds: interval.optional(),
+  state: z.enum(['active', 'paused']).optional(),
+  max_failures: maxFailures.optional(),
+  timeout_seconds: timeoutSeconds.optional(),
+});
 const payload = jsonValue.superRefine((v, ctx) => {
   if (v !== undefined && JSON.stringify(v).length > MAX_PAYLOAD_BYTES) ctx.addIssue({ code: 'custom', message: `must serialise to at most ${MAX_PAYLOAD_BYTES} bytes` });
 });

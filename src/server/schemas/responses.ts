@@ -28,7 +28,7 @@ export const attestationPage = z.object({
   next_cursor: z.string().nullable().describe('pass back as cursor for the next page; null on the last'),
 });
 
-const jobStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled', 'paused']);
+const jobStatus = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
 const executionStatus = z.enum(['running', 'completed', 'failed', 'skipped']);
 
 export const jobDto = z
@@ -73,6 +73,10 @@ export const scheduleDto = z
     skipped_count: z.number().int(),
     last_skipped_at: nullableMs,
     last_success_at: nullableMs,
+    consecutive_failures: z.number().int(),
+    max_failures: z.number().int(),
+    paused_reason: z.string().nullable().describe('why it was paused for failing (failing: <last error>)'),
+    timeout_seconds: z.number().int().nullable(),
   })
   .meta({ id: 'Schedule' });
 

@@ -1,6 +1,9 @@
 // The live connection to /ws: parses ServerEvents, reconnects with backoff, reports its state.
 import type { ServerEvent } from '../../../src/protocol.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../../../src/backoff.js';
+
+/** Reconnects: 0.5 s, 1 s, 2 s… up to 15 s, at least half of each (never hammers, never waits for nothing). */
+export const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 15_000, jitter: 0.5 };
 
 export type ConnectionState =
   | { status: 'connecting'; attempt: number }
@@ -72,7 +75,7 @@ export class LiveSocket {
   }
 
   private scheduleRetry(): void {
-    const delay = backoffDelay(this.attempt++);
+    const delay = backoffDelay(++this.attempt, RECONNECT_BACKOFF);
     this.opts.onState({ status: 'closed', attempt: this.attempt, retryAt: Date.now() + delay });
     this.timer = setTimeout(() => this.connect(), delay);
   }

@@ -36,7 +36,12 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
     if (problem) return;
     setReq({ phase: 'submitting' });
     try {
-      const created = await api.pulse.create({ ats_code: toAtsCode(data.command), interval_seconds: intervalSeconds(data), created_from: glyph.id });
+      const created = await api.pulse.create({
+        ats_code: toAtsCode(data.command),
+        interval_seconds: intervalSeconds(data),
+        created_from: glyph.id,
+        ...(data.timeoutSeconds === null ? {} : { timeout_seconds: data.timeoutSeconds }),
+      });
       const previous = data.scheduleId ? pulse.state.schedules[data.scheduleId] : undefined;
       canvas.updateData(glyph.id, { scheduleId: created.id });
       await pulse.actions.loadSchedule(created.id);
@@ -119,6 +124,16 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
           <option value="m">minutes</option>
           <option value="h">hours</option>
         </select>
+        <input
+          className="input ix-timeout"
+          type="number"
+          min={1}
+          step={1}
+          value={d.timeoutSeconds ?? ''}
+          placeholder="timeout s"
+          aria-label="Timeout in seconds (empty: the handler's default)"
+          onChange={(e) => set({ timeoutSeconds: e.target.value === '' ? null : Number(e.target.value) })}
+        />
         <button type="submit" className="button primary ix-run" disabled={busy}>
           {busy ? 'Running…' : 'Run'}
         </button>

@@ -13,9 +13,11 @@ export interface IxData {
   unit: IntervalUnit;
   /** The schedule the last Run made. */
   scheduleId: string | null;
+  /** The handler's timeout for the runs, s (null: the handler's default). */
+  timeoutSeconds: number | null;
 }
 
-export const ixDefaults: IxData = { command: '', repeat: false, every: 10, unit: 's', scheduleId: null };
+export const ixDefaults: IxData = { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null };
 
 export function readIxData(data: Readonly<Record<string, unknown>>): IxData {
   const unit = data.unit === 'm' || data.unit === 'h' ? data.unit : 's';
@@ -26,6 +28,7 @@ export function readIxData(data: Readonly<Record<string, unknown>>): IxData {
     every,
     unit,
     scheduleId: typeof data.scheduleId === 'string' ? data.scheduleId : null,
+    timeoutSeconds: typeof data.timeoutSeconds === 'number' && Number.isFinite(data.timeoutSeconds) ? data.timeoutSeconds : null,
   };
 }
 
@@ -48,6 +51,9 @@ export function validateIx(d: IxData): string | undefined {
   const code = toAtsCode(d.command);
   if (code === 'ix' || code === 'ix ') return 'Type what to ingest, for example webhook or git ./repo.';
   if (d.repeat && !(d.every > 0)) return 'The interval must be a positive number.';
+  if (d.timeoutSeconds !== null && !(Number.isInteger(d.timeoutSeconds) && d.timeoutSeconds >= 1 && d.timeoutSeconds <= 86_400)) {
+    return 'The timeout must be a whole number of seconds from 1 to 86400.';
+  }
   return undefined;
 }
 

@@ -99,6 +99,15 @@ function ScheduleCard(props: {
           {completed} ok · {failed} failed
         </span>
       </div>
+      {s.paused_reason ? (
+        <p className="form-error paused-reason" data-testid="paused-reason">
+          Paused: {s.paused_reason}
+        </p>
+      ) : s.consecutive_failures > 0 ? (
+        <p className="muted">
+          {s.consecutive_failures} failed in a row (paused after {s.max_failures || 'never'})
+        </p>
+      ) : null}
       <div className="schedule-actions">
         {recurring && s.state === 'active' ? (
           <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.setState(s.id, 'paused'))}>

@@ -1,0 +1,29 @@
+// What a failed run does to its schedule, as Windmill and n8n users expect: the next run waits
+// longer (2, 4, 8… intervals, at most an hour, on the schedule's own grid), and after
+// max_failures failures in a row the schedule is paused with the reason. Pure.
+import { backoffDelay } from '../backoff.js';
+import { gridPointAtOrAfter } from './grid.js';
+import type { ScheduleRow } from './rows.js';
+
+/** The longest extra wait after failures, ms. */
+export const FAILURE_BACKOFF_CAP_MS = 3600_000;
+const REASON_MAX = 500;
+
+/** The columns to set on a schedule whose run (the latest) failed with `error` at `now`. */
+export function planFailure(s: ScheduleRow, error: string, now: number): Partial<ScheduleRow> {
+  const failures = s.consecutive_failures + 1;
+  const set: Partial<ScheduleRow> = { consecutive_failures: failures, last_status: 'failed', updated_at: now };
+  if (s.state !== 'active') return set;
+  if (s.max_failures > 0 && failures >= s.max_failures) {
+    return { ...set, state: 'paused', paused_reason: `failing: ${clip(error)}` };
+  }
+  if (s.interval_seconds === 0 || s.next_run_at === null) return set;
+  const interval = s.interval_seconds * 1000;
+  const wait = backoffDelay(failures, { baseMs: 2 * interval, maxMs: FAILURE_BACKOFF_CAP_MS, jitter: 0 });
+  return { ...set, next_run_at: Math.max(s.next_run_at, gridPointAtOrAfter(s.next_run_at, interval, now + wait)) };
+}
+
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > REASON_MAX ? `${line.slice(0, REASON_MAX - 1)}…` : line;
+}
