@@ -3,7 +3,7 @@
 import type { Logger } from '../logger.js';
 import { buildContext, checkCode } from './context.js';
 import { PythonUnavailableError } from './errors.js';
-import { locateRunnerScript, resolvePython, type PythonInfo } from './find-python.js';
+import { locateRunnerPackage, resolvePython, type PythonInfo } from './find-python.js';
 import { DEFAULT_LIMITS, resolveLimits, type RunLimits } from './limits.js';
 import type { ParentMessage } from './protocol.js';
 import { RunTracker } from './run-tracker.js';
@@ -64,6 +64,7 @@ export class PythonRunner {
     const maxProcesses = opts.maxProcesses ?? 32;
     this.config = {
       slots: this.maxConcurrent,
+      cwd: process.cwd(),
       sandbox: opts.sandbox === false ? null : {
         uidBase: opts.sandbox?.uidBase ?? 64000,
         gid: opts.sandbox?.gid ?? 65534,
@@ -153,7 +154,7 @@ export class PythonRunner {
     try {
       parent = await WarmParent.start({
         executable: info.executable,
-        script: locateRunnerScript(),
+        packageDir: locateRunnerPackage(),
         config: this.config,
         logger: this.log,
         onMessage: (msg) => this.onMessage(msg),

@@ -7,6 +7,8 @@ import { LineSplitter, parseParentMessage, type Command, type ParentMessage } fr
 
 export interface ParentConfig {
   slots: number;
+  /** The working directory of runs (the server's). */
+  cwd: string;
   sandbox: { uidBase: number; gid: number; maxProcesses: number } | null;
   maxFileBytes: number;
   /** RLIMIT_NPROC allowance above the user's current processes, when Python is not root. */
@@ -15,7 +17,8 @@ export interface ParentConfig {
 
 export interface WarmParentOptions {
   executable: string;
-  script: string;
+  /** The directory holding python/qntx_runner/. */
+  packageDir: string;
   config: ParentConfig;
   logger: Logger;
   onMessage: (msg: ParentMessage) => void;
@@ -39,8 +42,11 @@ export class WarmParent {
 
   /** Spawns the parent and waits for its `ready` message. */
   static start(opts: WarmParentOptions): Promise<WarmParent> {
-    const proc = spawn(opts.executable, ['-B', opts.script, JSON.stringify(opts.config)], {
+    // `-m` puts the working directory first on sys.path: start in the package's directory (the
+    // parent then moves to `config.cwd`), so nothing in the user's directory can shadow a module.
+    const proc = spawn(opts.executable, ['-B', '-m', 'qntx_runner', JSON.stringify(opts.config)], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: opts.packageDir,
     });
     return new Promise((resolve, reject) => {
       let parent: WarmParent | null = null;

@@ -1,0 +1,366 @@
+"""The warm parent: reads Node's commands, forks one child per run, drains and caps its output,
+checks what it sends, enforces the wall-clock timeout and ends its processes. It never runs user
+code. A single-threaded selectors loop serves every run."""
+import gc
+import json
+import os
+import selectors
+import signal
+import sys
+import time
+import traceback
+
+from qntx_runner import child, protocol, sandbox
+from qntx_runner.reaper import Reaper
+from qntx_runner.runs import Run, done_message, failure
+
+WINDOW = 4  # batches forwarded to Node and not yet acknowledged before the parent stops reading
+READ_SIZE = 1 << 16
+
+# Modules the namespace needs, plus common ones handlers import: loaded once in the parent so a
+# run does not pay for them.
+PRELOAD = ('json', 'datetime', 're', 'collections', 'itertools', 'functools', 'math', 'pathlib',
+           'hashlib', 'csv', 'subprocess', 'urllib.parse', 'uuid', 'decimal', 'typing', 'dataclasses')
+
+
+class Server(object):
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.pid = os.getpid()
+        self.cmd_in = os.dup(0)
+        self.out = os.dup(1)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(devnull, 1)  # stray prints in the parent must not reach Node's channel
+        os.close(devnull)
+        sys.stdout = sys.stderr
+        self.cmds = protocol.Lines()
+        self.runs = {}
+        self.by_pid = {}
+        self.free_slots = list(range(cfg['slots']))
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(self.cmd_in, selectors.EVENT_READ, ('cmd', None))
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        self.sel.register(self.wake_r, selectors.EVENT_READ, ('wake', None))
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.set_wakeup_fd(self.wake_w, warn_on_full_buffer=False)
+        self.subreaper = sandbox.become_subreaper()
+        self.sandbox = cfg.get('sandbox') if os.geteuid() == 0 else None
+        self.gid = self.sandbox['gid'] if self.sandbox else None
+        self.reaper = Reaper(self.pid, self.by_pid, self.gid)
+        self.uid_base = None
+        if self.sandbox:
+            self.uid_base, self.uid_lock = sandbox.claim_uid_block(self.sandbox['uidBase'])
+            for slot in range(cfg['slots'] + 1):
+                self.reaper.kill_uid(self.uid_base + slot)  # leftovers of a parent that died
+        self.user_procs = (0, -10.0)  # (count, when) for RLIMIT_NPROC when not root
+
+    def send(self, msg):
+        protocol.send(self.out, msg)
+
+    def forget_for_child(self):
+        self.runs = self.by_pid = None
+        self.cmds = None
+
+    # -- commands from Node -------------------------------------------------------------------
+    def on_command_data(self):
+        data = os.read(self.cmd_in, 1 << 20)
+        if not data:
+            raise SystemExit(0)  # Node went away
+        self.cmds.feed(data)
+        while True:
+            line = self.cmds.pop()
+            if line is None:
+                break
+            try:
+                self.on_command(json.loads(line))
+            except Exception:
+                sys.stderr.write('qntx runner: bad command: %s\n' % traceback.format_exc())
+
+    def on_command(self, msg):
+        op = msg.get('op')
+        rid = msg.get('id')
+        if op == 'run':
+            self.start(rid, msg['code'], msg.get('ctx') or {}, msg['limits'])
+        elif op == 'check':
+            _, err = child.compile_user(msg['code'])
+            self.send({'t': 'checked', 'id': rid, 'ok': err is None,
+                       'error': err and err[0], 'details': err[1] if err else []})
+        elif op == 'cancel':
+            run = self.runs.get(rid)
+            if run is not None:
+                self.kill(run, 'cancelled')
+        elif op == 'ack':
+            run = self.runs.get(rid)
+            if run is not None:
+                run.unacked -= 1
+                self.maybe_resume(run)
+
+    # -- starting a run -----------------------------------------------------------------------
+    def start(self, rid, src, ctx, limits):
+        code, err = child.compile_user(src)
+        if err is not None:
+            self.send(failure(rid, err[0], err[1]))
+            return
+        run = Run(rid, src, code, ctx, limits)
+        try:
+            self.fork(run)
+        except OSError as e:  # out of processes, memory or file descriptors
+            for fd in list(run.fds) + [run.out_w, run.err_w, run.proto_w]:
+                try:
+                    os.close(fd)
+                except (OSError, TypeError):
+                    pass
+            self.release_slot(run)
+            self.send(failure(rid, 'could not start the run: %s' % e, ['runner=fork_failed']))
+
+    def release_slot(self, run):
+        if run.slot is not None and run.slot < self.cfg['slots']:
+            self.free_slots.append(run.slot)
+            self.free_slots.sort()
+        run.slot = None
+
+    def fork(self, run):
+        run.slot = self.free_slots.pop(0) if self.free_slots else self.cfg['slots']
+        if self.sandbox:
+            run.uid = self.uid_base + run.slot
+            run.nproc = self.sandbox['maxProcesses']
+        elif self.cfg['maxProcesses'] and os.geteuid() != 0:  # root ignores RLIMIT_NPROC
+            run.nproc = self.count_user_processes() + self.cfg['maxProcesses']
+        out_r, run.out_w = os.pipe()
+        run.fds[out_r] = 'stdout'
+        err_r, run.err_w = os.pipe()
+        run.fds[err_r] = 'stderr'
+        proto_r, run.proto_w = os.pipe()
+        run.fds[proto_r] = 'proto'
+        run.proto = protocol.Lines()
+        pid = os.fork()
+        if pid == 0:
+            child.child_main(run, self)
+        for w in (run.out_w, run.err_w, run.proto_w):
+            os.close(w)
+        run.out_w = run.err_w = run.proto_w = None
+        run.pid = pid
+        run.deadline = time.monotonic() + run.limits['timeoutMs'] / 1000.0
+        for fd in run.fds:
+            os.set_blocking(fd, False)
+            self.sel.register(fd, selectors.EVENT_READ, ('run', run))
+        self.runs[run.id] = run
+        self.by_pid[pid] = run
+        self.send({'t': 'started', 'id': run.id, 'pid': pid})
+
+    def count_user_processes(self):
+        count, when = self.user_procs
+        now = time.monotonic()
+        if now - when > 2.0:
+            count = sandbox.count_user_processes()
+            self.user_procs = (count, now)
+        return count
+
+    # -- reading a run's pipes ----------------------------------------------------------------
+    def on_run_data(self, run, fd):
+        name = run.fds.get(fd)
+        if name is None:
+            return
+        try:
+            data = os.read(fd, READ_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b''
+        if not data:
+            self.close_fd(run, fd)
+        elif name != 'proto':
+            run.keep_output(name, data)
+        elif not run.discard_proto:
+            run.proto.feed(data)
+            self.on_proto_data(run)
+
+    def close_fd(self, run, fd):
+        if fd in run.fds:
+            del run.fds[fd]
+            try:
+                self.sel.unregister(fd)
+            except (KeyError, ValueError):
+                pass
+            os.close(fd)
+        self.maybe_done(run)
+
+    def proto_fd(self, run):
+        for fd, name in run.fds.items():
+            if name == 'proto':
+                return fd
+        return None
+
+    def on_proto_data(self, run):
+        while not run.discard_proto:
+            line = run.proto.pop()
+            if line is None:
+                if run.proto.pending() > protocol.MAX_CHILD_LINE:
+                    self.violate(run, 'message longer than %d bytes' % protocol.MAX_CHILD_LINE)
+                break
+            try:
+                self.on_child_message(run, protocol.parse_child_message(json.loads(line)))
+            except (ValueError, TypeError, KeyError, RecursionError, UnicodeError) as e:
+                self.violate(run, str(e)[:200])
+        if run.unacked >= WINDOW and not run.paused:
+            fd = self.proto_fd(run)
+            if fd is not None:
+                self.sel.unregister(fd)
+                run.paused = True
+
+    def maybe_resume(self, run):
+        if run.paused and run.unacked < WINDOW:
+            fd = self.proto_fd(run)
+            run.paused = False
+            if fd is not None:
+                self.sel.register(fd, selectors.EVENT_READ, ('run', run))
+
+    def on_child_message(self, run, msg):
+        if msg[0] == 'a':
+            if msg[1]:
+                self.send({'t': 'batch', 'id': run.id, 'items': msg[1]})
+                run.unacked += 1
+        elif msg[0] == 'p':
+            cur, total = msg[1], msg[2]
+            now = time.monotonic()
+            if now - run.last_progress >= 0.05 or (total is not None and cur >= total):
+                run.last_progress = now
+                self.send({'t': 'progress', 'id': run.id, 'current': cur, 'total': total})
+        else:
+            if run.result is not None:
+                raise ValueError('second result')
+            run.result = msg[1]
+
+    def violate(self, run, why):
+        if run.violation is None:
+            run.violation = why
+        self.kill(run, 'protocol')
+
+    # -- ending a run -------------------------------------------------------------------------
+    def kill(self, run, reason):
+        # A protocol violation found while draining after the exit still decides the outcome.
+        if run.reason is None and (run.status is None or reason == 'protocol'):
+            run.reason = reason
+        if reason in ('cancelled', 'protocol'):
+            run.discard_proto = True
+            run.proto.clear()
+            fd = self.proto_fd(run)
+            if fd is not None and run.paused:
+                run.paused = False
+                self.sel.register(fd, selectors.EVENT_READ, ('run', run))  # drain and drop
+        if run.status is None:
+            try:
+                os.killpg(run.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            try:
+                os.kill(run.pid, signal.SIGKILL)  # before setsid() the group does not exist yet
+            except OSError:
+                pass
+
+    def on_sigchld(self):
+        try:
+            while os.read(self.wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
+        for pid, run in list(self.by_pid.items()):
+            try:
+                info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                info = None
+            if info is not None:
+                self.on_exit(run)
+        self.reaper.reap_orphans()
+
+    def on_exit(self, run):
+        pid = run.pid
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the zombie keeps the group id from being reused
+        except OSError:
+            pass
+        _, status, usage = os.wait4(pid, 0)
+        run.status = os.waitstatus_to_exitcode(status)
+        run.cpu = usage.ru_utime + usage.ru_stime
+        del self.by_pid[pid]
+        self.reaper.kill_group(pid)
+        self.reaper.sweep(run.uid)
+        self.release_slot(run)
+        self.maybe_done(run)
+
+    def maybe_done(self, run):
+        if run.status is None or run.fds or self.runs.get(run.id) is not run:
+            return
+        del self.runs[run.id]
+        self.send(done_message(run))
+
+    def check_timeouts(self):
+        now = time.monotonic()
+        nxt = None
+        for run in list(self.runs.values()):
+            if run.status is None and run.reason is None:
+                if now >= run.deadline:
+                    self.kill(run, 'timeout')
+                elif nxt is None or run.deadline < nxt:
+                    nxt = run.deadline
+        return None if nxt is None else max(0.0, nxt - now)
+
+    def loop(self):
+        self.send({'t': 'ready', 'pid': self.pid, 'executable': sys.executable,
+                   'version': list(sys.version_info[:3]), 'sandbox': bool(self.sandbox), 'uidBase': self.uid_base,
+                   'subreaper': self.subreaper})
+        while True:
+            timeout = self.check_timeouts()
+            for key, _ in self.sel.select(timeout):
+                kind, run = key.data
+                if kind == 'cmd':
+                    self.on_command_data()
+                elif kind == 'wake':
+                    self.on_sigchld()
+                else:
+                    try:
+                        self.on_run_data(run, key.fd)
+                    except (BrokenPipeError, SystemExit):
+                        raise
+                    except Exception:
+                        sys.stderr.write('qntx runner: %s\n' % traceback.format_exc())
+                        self.violate(run, 'internal')
+
+    def shutdown(self):
+        for run in list(self.by_pid.values()):
+            try:
+                os.killpg(run.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            if run.uid is not None:
+                try:
+                    self.reaper.kill_uid(run.uid)
+                except OSError:
+                    pass
+
+
+def main():
+    cfg = {'slots': 4, 'sandbox': None, 'maxFileBytes': 128 << 20, 'maxProcesses': 0}
+    if len(sys.argv) > 1:
+        cfg.update(json.loads(sys.argv[1]))
+    cfg['slots'] = max(1, min(int(cfg['slots']), sandbox.UID_BLOCK - 1))
+    if cfg.get('cwd'):
+        os.chdir(cfg['cwd'])  # started in the package's directory (see warm-parent.ts); runs use the server's
+    for name in PRELOAD:
+        try:
+            __import__(name)
+        except Exception:
+            pass
+    server = Server(cfg)
+    gc.collect()
+    if hasattr(gc, 'freeze'):
+        gc.freeze()  # keeps the children's garbage collector off the parent's objects (fewer copied pages)
+    try:
+        server.loop()
+    except (SystemExit, BrokenPipeError, KeyboardInterrupt):
+        pass
+    finally:
+        server.shutdown()

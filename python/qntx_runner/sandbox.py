@@ -1,0 +1,124 @@
+"""Containment of a run: rlimits, the sandbox uid (as root), and the uid-block lock that keeps
+two warm parents' runs apart. Decisions: docs/python-runner.md, "Sandbox uid"."""
+import os
+import resource
+import signal
+
+try:
+    import ctypes
+
+    LIBC = ctypes.CDLL(None, use_errno=True)
+except Exception:  # a Python built without ctypes: no pdeathsig, subreaper or capabilities
+    ctypes = None
+    LIBC = None
+
+UID_BLOCK = 64  # sandbox uids per warm parent; also the most concurrent runs
+PR_SET_PDEATHSIG = 1
+PR_SET_KEEPCAPS = 8
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_RAISE = 2
+CAP_DAC_READ_SEARCH = 2
+
+
+def prctl(option, arg2=0, arg3=0):
+    if LIBC is None:
+        return -1
+    return LIBC.prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
+                      ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def become_subreaper():
+    return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0
+
+
+def claim_uid_block(base):
+    """(first uid, lock fd) of a free block of UID_BLOCK uids, held by a lock for our lifetime."""
+    import fcntl
+    import tempfile
+    for k in range(64):
+        uid = base + k * UID_BLOCK
+        fd = os.open(os.path.join(tempfile.gettempdir(), 'qntx-runner-uid-%d.lock' % uid),
+                     os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return uid, fd
+    raise RuntimeError('no free block of sandbox uids')
+
+
+def drop_privileges(uid, gid):
+    """Root only: become uid/gid so RLIMIT_NPROC binds, keeping root's read access (imports)."""
+    prctl(PR_SET_KEEPCAPS, 1)
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if LIBC is not None:
+        class Header(ctypes.Structure):
+            _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
+                        ('inheritable', ctypes.c_uint32)]
+        data = (Data * 2)()
+        bit = 1 << CAP_DAC_READ_SEARCH
+        data[0].effective = data[0].permitted = data[0].inheritable = bit
+        if LIBC.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0:
+            # ambient: programs the script runs keep the same read access
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_READ_SEARCH)
+
+
+def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
+    """In the child, before the script: rlimits, the uid, no new privileges, death with the parent."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (lim['cpuSeconds'], lim['cpuSeconds'] + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    if uid is not None:
+        drop_privileges(uid, gid)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
+    if os.getppid() != parent_pid:
+        os._exit(71)  # the parent died before pdeathsig was armed
+    resource.setrlimit(resource.RLIMIT_AS, (lim['memoryBytes'], lim['memoryBytes']))
+
+
+def kill_uid(uid, gid):
+    """kill(-1) as that uid reaches every process of the uid, whatever group or session."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(gid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def count_user_processes():
+    uid = os.getuid()
+    count = 0
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                if os.stat('/proc/' + name).st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def proc_uid(pid):
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('Uid:'):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
