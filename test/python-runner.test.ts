@@ -253,6 +253,10 @@ describe('python runner', () => {
     const bad = await runner.run({ code: 'ix.state["f"] = object()' });
     assert.equal(bad.success, false);
     assert.ok(bad.details.includes('state=invalid'));
+    // A state the next run could not be given is refused when it is saved, not when it is sent.
+    const deep = await runner.run({ code: "s = ix.state\nfor _ in range(200):\n    s['a'] = {}\n    s = s['a']" });
+    assert.equal(deep.success, false);
+    assert.ok(deep.details.includes('state=too_deep'), deep.details.join(' '));
     const ok = await runner.run({ code: "ix.state['a'] += 1", context: { state: { a: 0 } } });
     assert.deepEqual(ok.state, { a: 1 });
   });

@@ -75,15 +75,33 @@ class Server(object):
             if line is None:
                 break
             try:
-                self.on_command(json.loads(line))
+                msg = protocol.parse_command(line)
+            except protocol.BadCommand as e:
+                self.refuse(e.op, e.rid, e.reason)
+                continue
+            try:
+                self.on_command(msg)
             except Exception:
-                sys.stderr.write('qntx runner: bad command: %s\n' % traceback.format_exc())
+                sys.stderr.write('qntx runner: command failed: %s\n' % traceback.format_exc())
+                self.refuse(msg['op'], msg['id'], 'runner error')
+
+    def refuse(self, op, rid, reason):
+        """A command that cannot be carried out fails alone: its run or check gets the error."""
+        sys.stderr.write('qntx runner: bad command (op=%s, id=%s): %s\n' % (op, rid, reason))
+        if rid is None or (op == 'run' and rid in self.runs):
+            return
+        details = ['runner=bad_command', 'reason=%s' % reason[:150]]
+        error = 'the runner could not carry out the command: %s' % reason[:300]
+        if op == 'run':
+            self.send(failure(rid, error, details))
+        elif op == 'check':
+            self.send({'t': 'checked', 'id': rid, 'ok': False, 'error': error, 'details': details})
 
     def on_command(self, msg):
         op = msg.get('op')
         rid = msg.get('id')
         if op == 'run':
-            self.start(rid, msg['code'], msg.get('ctx') or {}, msg['limits'])
+            self.start(rid, msg['code'], msg['ctx'], msg['limits'])
         elif op == 'check':
             _, err = child.compile_user(msg['code'])
             self.send({'t': 'checked', 'id': rid, 'ok': err is None,

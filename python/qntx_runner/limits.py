@@ -8,6 +8,7 @@ MAX_VALUE_BYTES = 2000
 MAX_VALUES_PER_FIELD = 256
 MAX_ATTRIBUTES_BYTES = 1 << 20
 MAX_STATE_BYTES = 16 << 20
+MAX_STATE_DEPTH = 128  # STATE_LIMITS.maxDepth in src/python/limits.ts
 MAX_TIMESTAMP_MS = 8640000000000000
 ASID_RE = re.compile(r'^AS[0-9A-HJKMNP-TV-Z]{26}\Z')
 
@@ -121,10 +122,35 @@ def to_timestamp(ts):
     return ms
 
 
+def json_depth(v, limit):
+    """Nesting of dicts and lists in v ({} is 1); the walk stops once past `limit`. Iterative:
+    hostile input may be nested far deeper than the interpreter's recursion limit."""
+    depth = 0
+    stack = [(v, 1)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, dict):
+            children = x.values()
+        elif isinstance(x, (list, tuple)):
+            children = x
+        else:
+            continue
+        if d > depth:
+            depth = d
+            if depth > limit:
+                return depth
+        for c in children:
+            if isinstance(c, (dict, list, tuple)):
+                stack.append((c, d + 1))
+    return depth
+
+
 def state_text(state, encode):
     """(ok, error, details, state) for ix.state at the end of a successful run."""
     if not isinstance(state, dict):
         return False, 'ix.state must be a dict, got %s' % type(state).__name__, ['exception=TypeError', 'state=invalid'], None
+    if json_depth(state, MAX_STATE_DEPTH) > MAX_STATE_DEPTH:
+        return False, 'ix.state is nested more than %d levels' % MAX_STATE_DEPTH, ['state=too_deep'], None
     try:
         text = encode(state)
         size = len(text.encode('utf-8'))

@@ -26,6 +26,14 @@ const MAX: Readonly<RunLimits> = Object.freeze({
   outputCapBytes: 16 * 1024 * 1024,
 });
 
+/** ix.state as it crosses to a run and back (a state a run can save, the next run can be given). */
+export const STATE_LIMITS = Object.freeze({
+  /** Serialised, UTF-8. */
+  maxBytes: 16 * 1024 * 1024,
+  /** Nesting of objects and arrays ({} is 1). */
+  maxDepth: 128,
+});
+
 /** Fills unset fields from `base`; throws ValidationError naming each bad field. */
 export function resolveLimits(base: RunLimits, over: Partial<RunLimits> | undefined): RunLimits {
   const out: RunLimits = { ...base };

@@ -1,5 +1,6 @@
 // The framed protocol between Node and the warm parent: one JSON object per line each way.
 // Node sends commands; the parent answers with the messages below (it validated the child's).
+import { ValidationError } from '../errors.js';
 import type { RunLimits } from './limits.js';
 import type { RawAttestation, RunContext, RunResult } from './types.js';
 
@@ -35,6 +36,21 @@ export type ParentMessage =
   | { t: 'progress'; id: number; current: number; total: number | null }
   | DoneMessage
   | { t: 'checked'; id: number; ok: boolean; error: string | null; details: string[] };
+
+/**
+ * One command as a line, serialised before a run is tracked or sent: what cannot be serialised
+ * fails its caller alone. `op` and `id` come first, so the parent can answer a line it cannot parse.
+ */
+export function encodeCommand(cmd: Command): string {
+  try {
+    return JSON.stringify(cmd);
+  } catch (cause) {
+    throw new ValidationError('the run cannot be sent to Python: its input is not serialisable', {
+      details: ['command=not_serialisable'],
+      cause,
+    });
+  }
+}
 
 const TYPES = new Set(['ready', 'started', 'batch', 'progress', 'done', 'checked']);
 

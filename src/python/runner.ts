@@ -5,10 +5,11 @@ import { buildContext, checkCode } from './context.js';
 import { PythonUnavailableError } from './errors.js';
 import { locateRunnerPackage, resolvePython, type PythonInfo } from './find-python.js';
 import { DEFAULT_LIMITS, resolveLimits, type RunLimits } from './limits.js';
-import type { ParentMessage } from './protocol.js';
+import { encodeCommand, type ParentMessage } from './protocol.js';
 import { RunTracker } from './run-tracker.js';
 import type { CheckResult, RunOptions, RunResult, SandboxOptions } from './types.js';
-import { WarmParent, type ParentConfig } from './warm-parent.js';
+import { parentConfig, type ParentConfig } from './parent-config.js';
+import { WarmParent } from './warm-parent.js';
 
 export type { RunLimits } from './limits.js';
 export type { CheckResult, RawAttestation, RunContext, RunOptions, RunResult, SandboxOptions } from './types.js';
@@ -54,6 +55,7 @@ export class PythonRunner {
   private readonly checks = new Map<number, PendingCheck>();
   private readonly waiting: Array<(ok: boolean) => void> = [];
   private active = 0;
+  private starts = 0;
   private closed = false;
 
   constructor(opts: PythonRunnerOptions) {
@@ -61,18 +63,17 @@ export class PythonRunner {
     this.defaults = resolveLimits({ ...DEFAULT_LIMITS }, opts.defaults);
     this.command = opts.python ?? 'python3';
     this.maxConcurrent = Math.min(63, Math.max(1, Math.floor(opts.maxConcurrent ?? 4)));
-    const maxProcesses = opts.maxProcesses ?? 32;
-    this.config = {
-      slots: this.maxConcurrent,
-      cwd: process.cwd(),
-      sandbox: opts.sandbox === false ? null : {
-        uidBase: opts.sandbox?.uidBase ?? 64000,
-        gid: opts.sandbox?.gid ?? 65534,
-        maxProcesses,
-      },
-      maxFileBytes: opts.maxFileBytes ?? 128 * 1024 * 1024,
-      maxProcesses,
-    };
+    this.config = parentConfig({ ...opts, slots: this.maxConcurrent });
+  }
+
+  /** Runs sent to a parent and not finished yet. */
+  get inFlight(): number {
+    return this.runs.size;
+  }
+
+  /** Warm parents started so far: 1 after the first run, +1 per restart. */
+  get parentStarts(): number {
+    return this.starts;
   }
 
   /** The warm parent's pid, or null when none is running. */
@@ -85,16 +86,17 @@ export class PythonRunner {
     const code = checkCode(opts.code);
     const limits = resolveLimits(this.defaults, opts.limits);
     const ctx = buildContext(opts.context);
+    const id = this.nextId++;
+    // Serialised (and checked) before anything is tracked: a run that cannot be sent fails alone.
+    const line = encodeCommand({ op: 'run', id, code, ctx, limits });
     if (opts.signal?.aborted || !(await this.acquire(opts.signal))) return cancelledResult();
-    let id = 0;
     let onAbort: (() => void) | undefined;
     try {
       const parent = await this.ensureParent();
       if (opts.signal?.aborted) return cancelledResult();
-      id = this.nextId++;
       const tracker = new RunTracker(id, opts, limits, (cmd) => parent.send(cmd), this.log, () => parent.kill('unresponsive'));
       this.runs.set(id, { tracker, parent });
-      parent.send({ op: 'run', id, code, ctx, limits });
+      if (!parent.sendLine(line)) tracker.onRunnerDied('exited before the run was sent');
       onAbort = () => tracker.cancel();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       return await tracker.done;
@@ -169,6 +171,7 @@ export class PythonRunner {
       throw new PythonUnavailableError('python runner is closed');
     }
     this.parent = parent;
+    this.starts++;
     return parent;
   }
 

@@ -3,17 +3,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Logger } from '../logger.js';
 import { PythonUnavailableError } from './errors.js';
+import type { ParentConfig } from './parent-config.js';
 import { LineSplitter, parseParentMessage, type Command, type ParentMessage } from './protocol.js';
-
-export interface ParentConfig {
-  slots: number;
-  /** The working directory of runs (the server's). */
-  cwd: string;
-  sandbox: { uidBase: number; gid: number; maxProcesses: number } | null;
-  maxFileBytes: number;
-  /** RLIMIT_NPROC allowance above the user's current processes, when Python is not root. */
-  maxProcesses: number;
-}
 
 export interface WarmParentOptions {
   executable: string;
@@ -95,9 +86,15 @@ export class WarmParent {
     return !this.exited;
   }
 
-  send(cmd: Command): void {
-    if (this.exited || !this.proc.stdin.writable) return;
-    this.proc.stdin.write(JSON.stringify(cmd) + '\n');
+  send(cmd: Command): boolean {
+    return this.sendLine(JSON.stringify(cmd));
+  }
+
+  /** Writes one serialised command; false when the parent is gone (nothing was sent). */
+  sendLine(line: string): boolean {
+    if (this.exited || !this.proc.stdin.writable) return false;
+    this.proc.stdin.write(line + '\n');
+    return true;
   }
 
   /** SIGKILL now; its runs' children die with it (PR_SET_PDEATHSIG). */
