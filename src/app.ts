@@ -74,6 +74,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const runner = new PythonRunner({
     python: settings.python,
     logger,
+    env: settings.handlerEnvironment,
     maxConcurrent: Math.max(2, settings.workerConcurrency + 2),
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));

@@ -6,6 +6,22 @@ import { ConfigError, issuesToDetails } from './errors.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** Server variables every handler run gets (besides its own HOME and TMPDIR): nothing secret. */
+const HANDLER_ENV_BASE = /^(PATH|LANG|LC_[A-Z_]+|TZ)$/;
+
+/** `QNTX_HANDLER_ENV`: names (comma- or space-separated) of more variables handlers may see. */
+const handlerEnvNames = z
+  .string()
+  .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be variable names')
+        .refine((n) => !n.startsWith('QNTX_'), 'must not name QNTX_ variables (the server\'s own, secrets among them)'),
+    ),
+  );
+
 export const settingsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8770),
@@ -23,9 +39,14 @@ export const settingsSchema = z.object({
   leaseMs: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   /** On SIGTERM, how long running jobs get to finish before their leases are given back. */
   shutdownGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  handlerEnv: handlerEnvNames.default([]),
 });
 
-export type Settings = z.infer<typeof settingsSchema> & { dataDir: string };
+export type Settings = z.infer<typeof settingsSchema> & {
+  dataDir: string;
+  /** The environment of handler runs: the allowlisted variables and the `handlerEnv` names. */
+  handlerEnvironment: Record<string, string>;
+};
 
 export type SettingsInput = { [K in keyof z.input<typeof settingsSchema>]?: unknown };
 
@@ -43,6 +64,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     executionsKept: env.QNTX_EXECUTIONS_KEPT,
     shutdownGraceMs: env.QNTX_SHUTDOWN_GRACE_MS,
     leaseMs: env.QNTX_LEASE_MS,
+    handlerEnv: env.QNTX_HANDLER_ENV,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {
@@ -52,7 +74,19 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
   if (!parsed.success) {
     throw new ConfigError('invalid settings', { details: issuesToDetails(parsed.error.issues) });
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+  return {
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.dataDir),
+    handlerEnvironment: handlerEnvironment(parsed.data.handlerEnv, env),
+  };
+}
+
+function handlerEnvironment(names: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (HANDLER_ENV_BASE.test(k) || names.includes(k))) out[k] = v;
+  }
+  return out;
 }
 
 export function isLoopback(host: string): boolean {

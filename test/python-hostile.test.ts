@@ -9,6 +9,7 @@ import { silentLogger } from '../src/logger.js';
 import { PythonRunner, type RunResult } from '../src/python/runner.js';
 import { tempDir } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
+import { startProcess, type QntxProcess } from './process-helpers.js';
 
 const nested = (levels: number): string => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
 
@@ -88,6 +89,66 @@ describe('hostile requests to POST /api/python/execute', () => {
     assert.equal(v.body.stdout, 'victim done\n');
     assert.equal(s.qntx.runner.parentPid, pid);
     assert.equal(s.qntx.runner.parentStarts, starts, 'parent restarts: 0');
+  });
+});
+
+describe('the environment of a handler run', () => {
+  const token = 'tok-' + 'x'.repeat(40);
+  let server: QntxProcess;
+  let dataDir: string;
+  before(async () => {
+    dataDir = tempDir();
+    server = await startProcess(['serve', '--port', '0', '--data-dir', dataDir], {
+      QNTX_TOKEN: token,
+      QNTX_EXECUTIONS_KEPT: '50',
+      DATABASE_URL: 'postgres://admin:hunter2@db.internal/prod',
+      AWS_SECRET_ACCESS_KEY: 'aws-secret-value',
+      LC_TIME: 'C.UTF-8',
+      TZ: 'UTC',
+      EXTRA_FOR_HANDLERS: 'shared-on-purpose',
+      QNTX_HANDLER_ENV: 'EXTRA_FOR_HANDLERS',
+    });
+  });
+  after(async () => {
+    await server.kill();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function execute(code: string): Promise<any> {
+    const res = await fetch(`${server.url}/api/python/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ code }),
+    });
+    return res.json();
+  }
+
+  it('holds only the allowlist, the opted-in names and a per-run HOME and TMPDIR', async () => {
+    const dump = [
+      'import json, os, subprocess',
+      "child = dict(line.split('=', 1) for line in subprocess.run(['env'], capture_output=True, text=True).stdout.splitlines() if '=' in line)",
+      "print(json.dumps({'env': dict(os.environ), 'child': child, 'home_ok': os.path.isdir(os.environ.get('HOME', '/nonexistent')), 'tmp_ok': os.path.isdir(os.environ.get('TMPDIR', '/nonexistent'))}))",
+    ].join('\n');
+    const [a, b] = [await execute(dump), await execute(dump)];
+    for (const r of [a, b]) {
+      assert.equal(r.success, true, JSON.stringify(r));
+      const { env, child, home_ok, tmp_ok } = JSON.parse(r.stdout);
+      for (const e of [env, child]) {
+        const names = Object.keys(e).filter((k) => k !== '_' && k !== 'PWD' && k !== 'SHLVL');
+        const unexpected = names.filter((k) => !/^(PATH|LANG|LC_[A-Z]+|TZ|HOME|TMPDIR|EXTRA_FOR_HANDLERS)$/.test(k));
+        assert.deepEqual(unexpected, [], `unexpected variables: ${unexpected.join(' ')}`);
+        const text = JSON.stringify(e);
+        for (const secret of [token, 'hunter2', 'aws-secret-value', 'QNTX_']) assert.ok(!text.includes(secret), `leaks ${secret}`);
+        assert.equal(e.EXTRA_FOR_HANDLERS, 'shared-on-purpose');
+        assert.equal(e.LC_TIME, 'C.UTF-8');
+        assert.ok(e.PATH);
+      }
+      assert.ok(home_ok && tmp_ok, 'HOME and TMPDIR exist during the run');
+    }
+    const [ea, eb] = [JSON.parse(a.stdout).env, JSON.parse(b.stdout).env];
+    assert.notEqual(ea.HOME, eb.HOME, 'each run has its own HOME');
+    assert.notEqual(ea.TMPDIR, eb.TMPDIR, 'each run has its own TMPDIR');
+    for (const p of [ea.HOME, ea.TMPDIR, eb.HOME, eb.TMPDIR]) assert.ok(!fs.existsSync(p), `${p} removed after the run`);
   });
 });
 

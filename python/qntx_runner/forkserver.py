@@ -51,6 +51,7 @@ class Server(object):
         self.gid = self.sandbox['gid'] if self.sandbox else None
         self.reaper = Reaper(self.pid, self.by_pid, self.gid)
         self.uid_base = None
+        self.runs_root = sandbox.make_runs_root(cfg['tmpRoot'], bool(self.sandbox))
         if self.sandbox:
             self.uid_base, self.uid_lock = sandbox.claim_uid_block(self.sandbox['uidBase'])
             for slot in range(cfg['slots'] + 1):
@@ -70,6 +71,9 @@ class Server(object):
         if not data:
             raise SystemExit(0)  # Node went away
         self.cmds.feed(data)
+        self.drain_commands()
+
+    def drain_commands(self):
         while True:
             line = self.cmds.pop()
             if line is None:
@@ -131,6 +135,7 @@ class Server(object):
                     os.close(fd)
                 except (OSError, TypeError):
                     pass
+            sandbox.remove_tree(run.dir)
             self.release_slot(run)
             self.send(failure(rid, 'could not start the run: %s' % e, ['runner=fork_failed']))
 
@@ -147,6 +152,8 @@ class Server(object):
             run.nproc = self.sandbox['maxProcesses']
         elif self.cfg['maxProcesses'] and os.geteuid() != 0:  # root ignores RLIMIT_NPROC
             run.nproc = self.count_user_processes() + self.cfg['maxProcesses']
+        run.dir = sandbox.make_run_dir(self.runs_root, run.id, run.uid, self.gid)
+        run.env = sandbox.run_environment(self.cfg['env'], run.dir)
         out_r, run.out_w = os.pipe()
         run.fds[out_r] = 'stdout'
         err_r, run.err_w = os.pipe()
@@ -306,6 +313,7 @@ class Server(object):
         del self.by_pid[pid]
         self.reaper.kill_group(pid)
         self.reaper.sweep(run.uid)
+        sandbox.remove_tree(run.dir)  # no process of the run is left to race the removal
         self.release_slot(run)
         self.maybe_done(run)
 
@@ -330,6 +338,7 @@ class Server(object):
         self.send({'t': 'ready', 'pid': self.pid, 'executable': sys.executable,
                    'version': list(sys.version_info[:3]), 'sandbox': bool(self.sandbox), 'uidBase': self.uid_base,
                    'subreaper': self.subreaper})
+        self.drain_commands()  # what followed the start-up message, if anything
         while True:
             timeout = self.check_timeouts()
             for key, _ in self.sel.select(timeout):
@@ -358,12 +367,23 @@ class Server(object):
                     self.reaper.kill_uid(run.uid)
                 except OSError:
                     pass
+        sandbox.remove_tree(self.runs_root)
+
+
+def read_startup():
+    """The start-up message (Node's first line on stdin) and whatever followed it."""
+    buf = bytearray()
+    while b'\n' not in buf:
+        data = os.read(0, 1 << 16)
+        if not data:
+            raise SystemExit(0)
+        buf += data
+    i = buf.index(b'\n')
+    return json.loads(bytes(buf[:i])), bytes(buf[i + 1:])
 
 
 def main():
-    cfg = {'slots': 4, 'sandbox': None, 'maxFileBytes': 128 << 20, 'maxProcesses': 0}
-    if len(sys.argv) > 1:
-        cfg.update(json.loads(sys.argv[1]))
+    cfg, rest = read_startup()
     cfg['slots'] = max(1, min(int(cfg['slots']), sandbox.UID_BLOCK - 1))
     if cfg.get('cwd'):
         os.chdir(cfg['cwd'])  # started in the package's directory (see warm-parent.ts); runs use the server's
@@ -373,6 +393,7 @@ def main():
         except Exception:
             pass
     server = Server(cfg)
+    server.cmds.feed(rest)
     gc.collect()
     if hasattr(gc, 'freeze'):
         gc.freeze()  # keeps the children's garbage collector off the parent's objects (fewer copied pages)

@@ -14,6 +14,8 @@ class Run(object):
         self.slot = None
         self.uid = None
         self.nproc = None
+        self.dir = None  # private directory: HOME and TMPDIR of the run
+        self.env = None
         self.deadline = None
         self.out = {'stdout': bytearray(), 'stderr': bytearray()}
         self.truncated = {'stdout': False, 'stderr': False}

@@ -31,6 +31,11 @@ export interface PythonRunnerOptions {
   maxProcesses?: number;
   /** RLIMIT_FSIZE, the largest file a run may write. Default 128 MiB. */
   maxFileBytes?: number;
+  /**
+   * The environment of runs (settings.handlerEnvironment): each run adds its own HOME and TMPDIR.
+   * Nothing else of the server's reaches a handler. Default: PATH only.
+   */
+  env?: Record<string, string>;
 }
 
 interface PendingCheck {

@@ -35,9 +35,11 @@ export class WarmParent {
   static start(opts: WarmParentOptions): Promise<WarmParent> {
     // `-m` puts the working directory first on sys.path: start in the package's directory (the
     // parent then moves to `config.cwd`), so nothing in the user's directory can shadow a module.
-    const proc = spawn(opts.executable, ['-B', '-m', 'qntx_runner', JSON.stringify(opts.config)], {
+    // Its environment is only what runs may see; the configuration is its first line on stdin.
+    const proc = spawn(opts.executable, ['-B', '-m', 'qntx_runner'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: opts.packageDir,
+      env: opts.config.env,
     });
     return new Promise((resolve, reject) => {
       let parent: WarmParent | null = null;
@@ -54,6 +56,7 @@ export class WarmParent {
         else fail(err.message, err);
       });
       proc.stdin.on('error', () => undefined); // EPIPE when it died; 'close' reports that
+      proc.stdin.write(JSON.stringify(opts.config) + '\n');
       const lines = new LineSplitter();
       proc.stdout.on('data', (chunk: Buffer) => {
         for (const line of lines.push(chunk)) {
