@@ -75,6 +75,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     python: settings.python,
     logger,
     env: settings.handlerEnvironment,
+    defaults: { diskBytes: settings.handlerDiskBytes },
     maxConcurrent: Math.max(2, settings.workerConcurrency + 2),
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));

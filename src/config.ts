@@ -40,6 +40,8 @@ export const settingsSchema = z.object({
   /** On SIGTERM, how long running jobs get to finish before their leases are given back. */
   shutdownGraceMs: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
   handlerEnv: handlerEnvNames.default([]),
+  /** What one handler run may store (its temp dir, /dev/shm, shared memory): killed past it. */
+  handlerDiskBytes: z.coerce.number().int().min(1024 * 1024).max(2 ** 48).default(1024 * 1024 * 1024),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & {
@@ -65,6 +67,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     shutdownGraceMs: env.QNTX_SHUTDOWN_GRACE_MS,
     leaseMs: env.QNTX_LEASE_MS,
     handlerEnv: env.QNTX_HANDLER_ENV,
+    handlerDiskBytes: env.QNTX_HANDLER_DISK_BYTES,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

@@ -152,6 +152,74 @@ describe('the environment of a handler run', () => {
   });
 });
 
+describe('disk written by a handler run', () => {
+  const MiB = 1024 * 1024;
+  let s: TestServer;
+  const shmFile = `/dev/shm/qntx-test-${process.pid}-${Date.now()}`;
+  before(async () => {
+    s = await startTestServer('sqlite', { handlerDiskBytes: 64 * MiB });
+  });
+  after(async () => {
+    await s.stop();
+    for (const n of fs.readdirSync('/dev/shm')) if (n.startsWith(path.basename(shmFile))) fs.rmSync(path.join('/dev/shm', n));
+  });
+
+  it('kills a run writing 2 GiB past the cap and removes its temp dir', async () => {
+    const code = [
+      'import os',
+      "tmp = os.environ['TMPDIR']",
+      'print(tmp, flush=True)',
+      "chunk = b'x' * (1 << 20)",
+      'for i in range(2048):',
+      "    with open(os.path.join(tmp, 'f%d' % (i // 16)), 'ab') as f:",
+      '        f.write(chunk)',
+    ].join('\n');
+    const r = await s.request('POST', '/api/python/execute', { code, timeout_ms: 60_000 });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.success, false, JSON.stringify(r.body).slice(0, 500));
+    assert.ok(r.body.details.includes('limit=disk'), r.body.details.join(' '));
+    assert.ok(r.body.details.includes(`disk_bytes=${64 * MiB}`), r.body.details.join(' '));
+    const tmp = r.body.stdout.trim();
+    assert.ok(tmp.length > 0 && !fs.existsSync(tmp), `${tmp} removed`);
+  });
+
+  it('counts what a run puts in /dev/shm and removes it after the run', async () => {
+    const code = [
+      "chunk = b'x' * (1 << 20)",
+      'for i in range(512):',
+      `    with open(${JSON.stringify(shmFile)} + '-%d' % (i // 16), 'ab') as f:`,
+      '        f.write(chunk)',
+    ].join('\n');
+    const r = await s.request('POST', '/api/python/execute', { code, timeout_ms: 60_000 });
+    assert.equal(r.body.success, false, JSON.stringify(r.body).slice(0, 500));
+    assert.ok(r.body.details.includes('limit=disk'), r.body.details.join(' '));
+    const left = fs.readdirSync('/dev/shm').filter((n) => n.startsWith(path.basename(shmFile)));
+    assert.deepEqual(left, [], 'its /dev/shm files are removed');
+  });
+
+  it('counts SysV shared memory and removes the segments a run leaves', async () => {
+    const segment = (mib: number): string =>
+      [
+        'import ctypes',
+        "libc = ctypes.CDLL(None, use_errno=True)",
+        `shmid = libc.shmget(0, ${mib} << 20, 0o1600)`,
+        "assert shmid >= 0, ctypes.get_errno()",
+        "print(shmid, flush=True)",
+        'import time',
+        "while True:",
+        "    time.sleep(0.01)" + (mib < 64 ? '\n    break' : ''),
+      ].join('\n');
+    const segments = (): string[] => fs.readFileSync('/proc/sysvipc/shm', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1]!).filter(Boolean);
+    const small = await s.request('POST', '/api/python/execute', { code: segment(1) });
+    assert.equal(small.body.success, true, JSON.stringify(small.body));
+    assert.ok(!segments().includes(small.body.stdout.trim()), 'the segment is removed after the run');
+    const big = await s.request('POST', '/api/python/execute', { code: segment(256), timeout_ms: 60_000 });
+    assert.equal(big.body.success, false);
+    assert.ok(big.body.details.includes('limit=disk'), big.body.details.join(' '));
+    assert.ok(!segments().includes(big.body.stdout.trim()));
+  });
+});
+
 /** Awaits a condition that an event outside our control (another process) makes true. */
 async function waitUntil(cond: () => boolean, failAfterMs = 20_000): Promise<void> {
   const deadline = Date.now() + failAfterMs;

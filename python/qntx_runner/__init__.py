@@ -6,6 +6,7 @@ Modules, one concern each (docs/python-runner.md):
   limits      the attestation limits and the checks attest() and the parent apply with them
   sandbox     rlimits, the sandbox uid, lock files, a run's private directory and environment
   forkserver  the parent's loop: commands, forking, output caps, timeouts, ends of runs
+  pipes       the parent's side of a run's pipes: output caps, fd 3 checked, flow control
   runs        the parent's record of one run and how its end is reported
   reaper      killing what a run leaves behind (its group, escaped processes, its uid)
   child       the forked child: sets the run up, executes the script, reports the result

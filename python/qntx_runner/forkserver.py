@@ -1,8 +1,6 @@
 """The warm parent: reads Node's commands, forks one child per run, drains and caps its output,
 checks what it sends, enforces the wall-clock timeout and ends its processes. It never runs user
 code. A single-threaded selectors loop serves every run."""
-import gc
-import json
 import os
 import selectors
 import signal
@@ -11,19 +9,12 @@ import time
 import traceback
 
 from qntx_runner import child, protocol, sandbox
+from qntx_runner.pipes import RunPipes
 from qntx_runner.reaper import Reaper
 from qntx_runner.runs import Run, done_message, failure
 
-WINDOW = 4  # batches forwarded to Node and not yet acknowledged before the parent stops reading
-READ_SIZE = 1 << 16
 
-# Modules the namespace needs, plus common ones handlers import: loaded once in the parent so a
-# run does not pay for them.
-PRELOAD = ('json', 'datetime', 're', 'collections', 'itertools', 'functools', 'math', 'pathlib',
-           'hashlib', 'csv', 'subprocess', 'urllib.parse', 'uuid', 'decimal', 'typing', 'dataclasses')
-
-
-class Server(object):
+class Server(RunPipes):
     def __init__(self, cfg):
         self.cfg = cfg
         self.pid = os.getpid()
@@ -113,7 +104,7 @@ class Server(object):
         elif op == 'cancel':
             run = self.runs.get(rid)
             if run is not None:
-                self.kill(run, 'cancelled')
+                self.kill(run, msg.get('reason', 'cancelled'))
         elif op == 'ack':
             run = self.runs.get(rid)
             if run is not None:
@@ -174,7 +165,7 @@ class Server(object):
             self.sel.register(fd, selectors.EVENT_READ, ('run', run))
         self.runs[run.id] = run
         self.by_pid[pid] = run
-        self.send({'t': 'started', 'id': run.id, 'pid': pid})
+        self.send({'t': 'started', 'id': run.id, 'pid': pid, 'dir': run.dir, 'uid': run.uid})
 
     def count_user_processes(self):
         count, when = self.user_procs
@@ -183,86 +174,6 @@ class Server(object):
             count = sandbox.count_user_processes()
             self.user_procs = (count, now)
         return count
-
-    # -- reading a run's pipes ----------------------------------------------------------------
-    def on_run_data(self, run, fd):
-        name = run.fds.get(fd)
-        if name is None:
-            return
-        try:
-            data = os.read(fd, READ_SIZE)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b''
-        if not data:
-            self.close_fd(run, fd)
-        elif name != 'proto':
-            run.keep_output(name, data)
-        elif not run.discard_proto:
-            run.proto.feed(data)
-            self.on_proto_data(run)
-
-    def close_fd(self, run, fd):
-        if fd in run.fds:
-            del run.fds[fd]
-            try:
-                self.sel.unregister(fd)
-            except (KeyError, ValueError):
-                pass
-            os.close(fd)
-        self.maybe_done(run)
-
-    def proto_fd(self, run):
-        for fd, name in run.fds.items():
-            if name == 'proto':
-                return fd
-        return None
-
-    def on_proto_data(self, run):
-        while not run.discard_proto:
-            line = run.proto.pop()
-            if line is None:
-                if run.proto.pending() > protocol.MAX_CHILD_LINE:
-                    self.violate(run, 'message longer than %d bytes' % protocol.MAX_CHILD_LINE)
-                break
-            try:
-                self.on_child_message(run, protocol.parse_child_message(json.loads(line)))
-            except (ValueError, TypeError, KeyError, RecursionError, UnicodeError) as e:
-                self.violate(run, str(e)[:200])
-        if run.unacked >= WINDOW and not run.paused:
-            fd = self.proto_fd(run)
-            if fd is not None:
-                self.sel.unregister(fd)
-                run.paused = True
-
-    def maybe_resume(self, run):
-        if run.paused and run.unacked < WINDOW:
-            fd = self.proto_fd(run)
-            run.paused = False
-            if fd is not None:
-                self.sel.register(fd, selectors.EVENT_READ, ('run', run))
-
-    def on_child_message(self, run, msg):
-        if msg[0] == 'a':
-            if msg[1]:
-                self.send({'t': 'batch', 'id': run.id, 'items': msg[1]})
-                run.unacked += 1
-        elif msg[0] == 'p':
-            cur, total = msg[1], msg[2]
-            now = time.monotonic()
-            if now - run.last_progress >= 0.05 or (total is not None and cur >= total):
-                run.last_progress = now
-                self.send({'t': 'progress', 'id': run.id, 'current': cur, 'total': total})
-        else:
-            if run.result is not None:
-                raise ValueError('second result')
-            run.result = msg[1]
-
-    def violate(self, run, why):
-        if run.violation is None:
-            run.violation = why
-        self.kill(run, 'protocol')
 
     # -- ending a run -------------------------------------------------------------------------
     def kill(self, run, reason):
@@ -314,6 +225,8 @@ class Server(object):
         self.reaper.kill_group(pid)
         self.reaper.sweep(run.uid)
         sandbox.remove_tree(run.dir)  # no process of the run is left to race the removal
+        if run.uid is not None:
+            sandbox.remove_uid_leftovers(run.uid)
         self.release_slot(run)
         self.maybe_done(run)
 
@@ -368,38 +281,3 @@ class Server(object):
                 except OSError:
                     pass
         sandbox.remove_tree(self.runs_root)
-
-
-def read_startup():
-    """The start-up message (Node's first line on stdin) and whatever followed it."""
-    buf = bytearray()
-    while b'\n' not in buf:
-        data = os.read(0, 1 << 16)
-        if not data:
-            raise SystemExit(0)
-        buf += data
-    i = buf.index(b'\n')
-    return json.loads(bytes(buf[:i])), bytes(buf[i + 1:])
-
-
-def main():
-    cfg, rest = read_startup()
-    cfg['slots'] = max(1, min(int(cfg['slots']), sandbox.UID_BLOCK - 1))
-    if cfg.get('cwd'):
-        os.chdir(cfg['cwd'])  # started in the package's directory (see warm-parent.ts); runs use the server's
-    for name in PRELOAD:
-        try:
-            __import__(name)
-        except Exception:
-            pass
-    server = Server(cfg)
-    server.cmds.feed(rest)
-    gc.collect()
-    if hasattr(gc, 'freeze'):
-        gc.freeze()  # keeps the children's garbage collector off the parent's objects (fewer copied pages)
-    try:
-        server.loop()
-    except (SystemExit, BrokenPipeError, KeyboardInterrupt):
-        pass
-    finally:
-        server.shutdown()

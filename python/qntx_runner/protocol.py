@@ -55,7 +55,7 @@ class Lines(object):
 # -- commands from Node, read defensively: a bad one fails alone ------------------------------
 
 OPS = ('run', 'check', 'cancel', 'ack')
-LIMIT_KEYS = ('timeoutMs', 'memoryBytes', 'cpuSeconds', 'outputCapBytes')
+LIMIT_KEYS = ('timeoutMs', 'memoryBytes', 'cpuSeconds', 'outputCapBytes', 'diskBytes')
 # Node writes "op" and "id" first, so a line that cannot be parsed still names the run to fail.
 HEAD_RE = re.compile(rb'\{"op":"([a-z]{1,10})","id":(\d{1,15})[,}]')
 
@@ -87,6 +87,8 @@ def parse_command(line):
         if op == 'run':
             check_context(msg.get('ctx'))
             check_limits(msg.get('limits'))
+        if op == 'cancel' and msg.get('reason', 'cancelled') not in ('cancelled', 'disk'):
+            raise ValueError('unknown cancel reason')
     except ValueError as e:
         raise BadCommand(op, rid, str(e)) from None
     return msg

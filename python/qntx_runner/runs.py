@@ -25,7 +25,7 @@ class Run(object):
         self.paused = False
         self.discard_proto = False
         self.result = None
-        self.reason = None  # why the parent killed it: timeout, cancelled, protocol
+        self.reason = None  # why the parent killed it: timeout, disk, cancelled, protocol
         self.violation = None
         self.status = None  # exit code, negative = signal
         self.cpu = 0.0
@@ -74,6 +74,9 @@ def outcome(run):
     if run.reason == 'timeout':
         return {'success': False, 'error': 'script exceeded the time limit (%d ms)' % lim['timeoutMs'],
                 'details': ['limit=timeout', 'timeout_ms=%d' % lim['timeoutMs']]}
+    if run.reason == 'disk':
+        return {'success': False, 'error': 'script exceeded the disk limit (%g MiB)' % (lim['diskBytes'] / 1048576.0),
+                'details': ['limit=disk', 'disk_bytes=%d' % lim['diskBytes']]}
     if run.reason == 'cancelled':
         return {'success': False, 'error': 'run cancelled', 'details': ['cancelled=true']}
     if run.reason == 'protocol':

@@ -5,6 +5,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 
@@ -24,6 +25,7 @@ PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_RAISE = 2
 CAP_DAC_READ_SEARCH = 2
+IPC_RMID = 0
 
 
 def prctl(option, arg2=0, arg3=0):
@@ -79,6 +81,7 @@ def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
     """In the child, before the script: rlimits, the uid, no new privileges, death with the parent."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (lim['cpuSeconds'], lim['cpuSeconds'] + 1))
+    file_bytes = min(file_bytes, lim['diskBytes'])  # one file cannot pass what the whole run may store
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     if nproc is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
@@ -164,6 +167,53 @@ def remove_tree(path):
         pass
     except OSError as e:
         sys.stderr.write('qntx runner: could not remove %s: %s\n' % (path, e))
+
+
+def remove_uid_leftovers(uid):
+    """With the sandbox, once every process of the uid is dead: its files in /dev/shm and its SysV
+    IPC objects, which outlive processes and would hold memory until reboot."""
+    try:
+        names = os.listdir('/dev/shm')
+    except OSError:
+        names = []
+    for name in names:
+        path = os.path.join('/dev/shm', name)
+        try:
+            st = os.lstat(path)
+            if st.st_uid != uid:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                remove_tree(path)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+    if LIBC is None:
+        return
+    for kind, rm in (('shm', lambda i: LIBC.shmctl(i, IPC_RMID, None)),
+                     ('sem', lambda i: LIBC.semctl(i, 0, IPC_RMID)),
+                     ('msg', lambda i: LIBC.msgctl(i, IPC_RMID, None))):
+        for ident in sysv_ids(kind, uid):
+            rm(ident)
+
+
+def sysv_ids(kind, uid):
+    """Ids of the SysV IPC objects of `kind` owned or created by uid (/proc/sysvipc)."""
+    try:
+        with open('/proc/sysvipc/' + kind) as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return []
+    head = {'shm': (7, 9), 'sem': (4, 6), 'msg': (7, 9)}[kind]  # columns of uid and cuid
+    out = []
+    for line in lines:
+        f = line.split()
+        try:
+            if int(f[head[0]]) == uid or int(f[head[1]]) == uid:
+                out.append(int(f[1]))
+        except (IndexError, ValueError):
+            pass
+    return out
 
 
 def kill_uid(uid, gid):

@@ -7,7 +7,8 @@ import type { RawAttestation, RunContext, RunResult } from './types.js';
 export type Command =
   | { op: 'run'; id: number; code: string; ctx: RunContext; limits: RunLimits }
   | { op: 'check'; id: number; code: string }
-  | { op: 'cancel'; id: number }
+  /** Kill the run: cancelled (by the caller), or past its disk limit (the disk watch). */
+  | { op: 'cancel'; id: number; reason?: 'disk' }
   /** One `batch` was consumed: the parent keeps at most a few unacknowledged per run. */
   | { op: 'ack'; id: number };
 
@@ -31,7 +32,8 @@ export interface DoneMessage
 
 export type ParentMessage =
   | { t: 'ready'; pid: number; executable: string; version: number[]; sandbox: boolean; uidBase: number | null; subreaper: boolean }
-  | { t: 'started'; id: number; pid: number }
+  /** pid = the run's process group; dir = its private directory; uid = its sandbox uid or null. */
+  | { t: 'started'; id: number; pid: number; dir: string; uid: number | null }
   | { t: 'batch'; id: number; items: WireAttestation[] }
   | { t: 'progress'; id: number; current: number; total: number | null }
   | DoneMessage

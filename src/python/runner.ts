@@ -188,7 +188,7 @@ export class PythonRunner {
     if (msg.t === 'ready') return;
     const tracker = this.runs.get(msg.id)?.tracker;
     if (!tracker) return;
-    if (msg.t === 'started') tracker.onStarted(msg.pid);
+    if (msg.t === 'started') tracker.onStarted(msg.pid, msg.dir, msg.uid);
     else if (msg.t === 'batch') tracker.onBatch(msg.items);
     else if (msg.t === 'progress') tracker.onProgress(msg.current, msg.total);
     else tracker.onDone(msg);
