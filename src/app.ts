@@ -76,7 +76,9 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     logger,
     env: settings.handlerEnvironment,
     defaults: { diskBytes: settings.handlerDiskBytes },
-    maxConcurrent: Math.max(2, settings.workerConcurrency + 2),
+    // Scheduled runs: one slot per Pulse worker slot; ad-hoc executes have slots of their own.
+    maxConcurrent: Math.max(1, settings.workerConcurrency),
+    adhoc: { slots: settings.executeConcurrency, queue: settings.executeQueue, maxTimeoutMs: settings.executeTimeoutMs },
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);

@@ -42,6 +42,12 @@ export const settingsSchema = z.object({
   handlerEnv: handlerEnvNames.default([]),
   /** What one handler run may store (its temp dir, /dev/shm, shared memory): killed past it. */
   handlerDiskBytes: z.coerce.number().int().min(1024 * 1024).max(2 ** 48).default(1024 * 1024 * 1024),
+  /** Ad-hoc runs (POST /api/python/execute) at the same time: slots of their own, apart from schedules. */
+  executeConcurrency: z.coerce.number().int().min(1).max(32).default(2),
+  /** Ad-hoc runs that may wait for a slot; beyond, 429 with Retry-After. */
+  executeQueue: z.coerce.number().int().min(0).max(1000).default(8),
+  /** The longest an ad-hoc run may last (and its default timeout when lower than 30 s). */
+  executeTimeoutMs: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & {
@@ -68,6 +74,9 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     leaseMs: env.QNTX_LEASE_MS,
     handlerEnv: env.QNTX_HANDLER_ENV,
     handlerDiskBytes: env.QNTX_HANDLER_DISK_BYTES,
+    executeConcurrency: env.QNTX_EXECUTE_CONCURRENCY,
+    executeQueue: env.QNTX_EXECUTE_QUEUE,
+    executeTimeoutMs: env.QNTX_EXECUTE_TIMEOUT_MS,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

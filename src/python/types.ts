@@ -1,4 +1,5 @@
 // The public shapes of the Python runner: what a run gets (context, options) and what it returns.
+import type { LaneName } from './lanes.js';
 import type { RunLimits } from './limits.js';
 
 /** What the script sees as `ix`. */
@@ -25,6 +26,8 @@ export interface RawAttestation {
 
 export interface RunOptions {
   code: string;
+  /** Whose slots the run takes: 'scheduled' (default: Pulse jobs, the CLI) or 'adhoc' (the execute API). */
+  lane?: LaneName;
   context?: Partial<RunContext>;
   limits?: Partial<RunLimits>;
   /** Aborting kills the run's process group; the run then fails with `cancelled=true`. */
