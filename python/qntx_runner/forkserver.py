@@ -44,7 +44,7 @@ class Server(RunPipes):
         self.uid_base = None
         self.runs_root = sandbox.make_runs_root(cfg['tmpRoot'], bool(self.sandbox))
         if self.sandbox:
-            self.uid_base, self.uid_lock = sandbox.claim_uid_block(self.sandbox['uidBase'])
+            self.uid_base, self.uid_lock = sandbox.claim_uid_block(self.sandbox['uidBase'], self.sandbox['lockDir'])
             for slot in range(cfg['slots'] + 1):
                 self.reaper.kill_uid(self.uid_base + slot)  # leftovers of a parent that died
         self.user_procs = (0, -10.0)  # (count, when) for RLIMIT_NPROC when not root

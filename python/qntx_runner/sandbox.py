@@ -39,21 +39,49 @@ def become_subreaper():
     return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0
 
 
-def claim_uid_block(base):
-    """(first uid, lock fd) of a free block of UID_BLOCK uids, held by a lock for our lifetime."""
+def claim_uid_block(base, lock_dir):
+    """(first uid, lock fd) of a free block of UID_BLOCK uids, held by an flock for our lifetime.
+    The locks live in one root-owned directory for the whole machine (never $TMPDIR, which differs
+    between servers and which sandbox uids may write), keyed by the block's first uid."""
     import fcntl
-    import tempfile
-    for k in range(64):
-        uid = base + k * UID_BLOCK
-        fd = os.open(os.path.join(tempfile.gettempdir(), 'qntx-runner-uid-%d.lock' % uid),
-                     os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            continue
-        return uid, fd
-    raise RuntimeError('no free block of sandbox uids')
+    dfd = open_lock_dir(lock_dir)
+    try:
+        for k in range(64):
+            uid = base + k * UID_BLOCK
+            fd = os.open('uids-%d.lock' % uid, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o600, dir_fd=dfd)
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != 0:
+                os.close(fd)
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            return uid, fd
+    finally:
+        os.close(dfd)
+    raise RuntimeError('no free block of sandbox uids in %s' % lock_dir)
+
+
+def open_lock_dir(path):
+    """The lock directory, made if missing; refused unless a real directory only root may write."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise RuntimeError('cannot make the sandbox lock directory %s: %s' % (path, e)) from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as e:
+        raise RuntimeError('cannot open the sandbox lock directory %s: %s' % (path, e)) from None
+    st = os.fstat(fd)
+    if st.st_uid != 0 or st.st_mode & 0o022:
+        os.close(fd)
+        raise RuntimeError('the sandbox lock directory %s must be owned by root and writable only by it' % path)
+    return fd
 
 
 def drop_privileges(uid, gid):

@@ -32,7 +32,7 @@ export interface PythonRunnerOptions {
   /**
    * When Python runs as root, each run drops to an unprivileged uid (keeping read access to
    * files) so RLIMIT_NPROC binds. `false` keeps root (fork bombs are then only stopped by the
-   * timeout). Default { uidBase: 64000, gid: 65534 }.
+   * timeout). Default { uidBase: 68096, gid: 65534, lockDir: "/run/qntx" }.
    */
   sandbox?: Partial<SandboxOptions> | false;
   /** RLIMIT_NPROC: processes a run may have (as root with the sandbox; else above the user's count). Default 32. */

@@ -63,7 +63,15 @@ export interface RunResult {
 export type CheckResult = { ok: true } | { ok: false; error: string; details: string[] };
 
 export interface SandboxOptions {
-  /** When Python runs as root, run i of the concurrent runs becomes uid `uidBase + i`. */
+  /**
+   * When Python runs as root, run i of the concurrent runs becomes uid `uidBase + i` of a block
+   * of 64 uids that its warm parent holds; a multiple of 64 (blocks are machine-wide).
+   */
   uidBase: number;
   gid: number;
+  /**
+   * Where parents lock their uid blocks: one root-owned directory for the whole machine, so two
+   * servers never share uids. Default /run/qntx.
+   */
+  lockDir: string;
 }
