@@ -4,7 +4,7 @@ import gc
 import json
 import os
 
-from qntx_runner import sandbox
+from qntx_runner import limits, sandbox
 from qntx_runner.forkserver import Server
 
 # Modules the namespace needs, plus common ones handlers import: loaded once in the parent so a
@@ -27,6 +27,7 @@ def read_startup():
 
 def main():
     cfg, rest = read_startup()
+    limits.configure(cfg['limits'])  # the one table of limits, Node's
     cfg['slots'] = max(1, min(int(cfg['slots']), sandbox.UID_BLOCK - 1))
     if cfg.get('cwd'):
         os.chdir(cfg['cwd'])  # started in the package's directory (see warm-parent.ts); runs use the server's

@@ -8,7 +8,7 @@ import random
 import threading
 import time
 
-from qntx_runner import limits
+from qntx_runner import limits, timestamps
 from qntx_runner.protocol import ENC, write_all
 
 PROTO_FD = 3  # in the child: the protocol pipe to the parent (0 = /dev/null, 1/2 = output pipes)
@@ -89,7 +89,7 @@ class Bridge(object):
         if attributes is not None:
             attributes, n = limits.attributes_size(attributes, ENC.encode)
             size[0] += n
-        ts = limits.to_timestamp(timestamp)
+        ts = timestamps.to_timestamp(timestamp)
         aid = self.new_id()
         if not self.batch:
             self.batch_started = time.monotonic()

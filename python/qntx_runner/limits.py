@@ -1,20 +1,38 @@
 """The attestation limits and the checks built on them, shared by attest() in the child (raising
 for the user) and by the parent (checking what a run sends, where the same errors mean a
-protocol violation)."""
-import datetime
+protocol violation). The numbers are not defined here: Node sends its one table
+(src/ats/limits.ts, src/python/limits.ts) in the start-up message, and configure() takes them.
+Sizes are UTF-8 bytes; attributes are measured as JavaScript's JSON.stringify writes them."""
+import json
 import re
 
-MAX_VALUE_BYTES = 2000
-MAX_VALUES_PER_FIELD = 256
-MAX_ATTRIBUTES_BYTES = 1 << 20
-MAX_STATE_BYTES = 16 << 20
-MAX_STATE_DEPTH = 128  # STATE_LIMITS.maxDepth in src/python/limits.ts
-MAX_TIMESTAMP_MS = 8640000000000000
+# Set by configure() before the parent serves anything.
+VALUE_BYTES = VALUES_PER_FIELD = ATTRIBUTES_BYTES = TIMESTAMP_MAX_MS = None
+BLANK = None
+MAX_STATE_BYTES = MAX_STATE_DEPTH = None
 ASID_RE = re.compile(r'^AS[0-9A-HJKMNP-TV-Z]{26}\Z')
+# In compact JSON, an escape of NUL or of a lone surrogate that is not itself escaped.
+BAD_ESCAPE = re.compile(r'(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})', re.I)
+LONG_DIGITS = re.compile(r'\d{16}')
+SAFE_INT = 2 ** 53
+
+
+def configure(table):
+    """Takes the limits of the start-up message: {attestation: {...}, state: {...}}."""
+    global VALUE_BYTES, VALUES_PER_FIELD, ATTRIBUTES_BYTES, TIMESTAMP_MAX_MS, BLANK
+    global MAX_STATE_BYTES, MAX_STATE_DEPTH
+    a, s = table['attestation'], table['state']
+    VALUE_BYTES = int(a['valueBytes'])
+    VALUES_PER_FIELD = int(a['valuesPerField'])
+    ATTRIBUTES_BYTES = int(a['attributesBytes'])
+    TIMESTAMP_MAX_MS = int(a['timestampMaxMs'])
+    BLANK = str(a['blankChars'])
+    MAX_STATE_BYTES = int(s['maxBytes'])
+    MAX_STATE_DEPTH = int(s['maxDepth'])
 
 
 def value_size(v, name):
-    """UTF-8 size of one value; raises for a non-string, a blank or a too long one."""
+    """UTF-8 size of one value; raises as src/ats/limits.ts valueProblem() refuses."""
     if not isinstance(v, str):
         raise TypeError('%s must be strings, got %s' % (name, type(v).__name__))
     if v.isascii():  # O(1): no encoding needed to know the size
@@ -24,10 +42,12 @@ def value_size(v, name):
             n = len(v.encode('utf-8'))
         except UnicodeEncodeError:
             raise ValueError('%s must be valid Unicode (no lone surrogates)' % name) from None
-    if n == 0 or v.isspace():
+    if n == 0 or not v.strip(BLANK):
         raise ValueError('%s must not be empty or blank' % name)
-    if n > MAX_VALUE_BYTES:
-        raise ValueError('%s values must be at most %d UTF-8 bytes (got %d)' % (name, MAX_VALUE_BYTES, n))
+    if '\0' in v:
+        raise ValueError('%s must not contain NUL' % name)
+    if n > VALUE_BYTES:
+        raise ValueError('%s values must be at most %d UTF-8 bytes (got %d)' % (name, VALUE_BYTES, n))
     return n
 
 
@@ -40,8 +60,8 @@ def values(v, name, size):
         raise TypeError('%s must be a string or a list of strings, got %s' % (name, type(v).__name__))
     if not v:
         raise ValueError('%s must not be an empty list' % name)
-    if len(v) > MAX_VALUES_PER_FIELD:
-        raise ValueError('%s must have at most %d values' % (name, MAX_VALUES_PER_FIELD))
+    if len(v) > VALUES_PER_FIELD:
+        raise ValueError('%s must have at most %d values' % (name, VALUES_PER_FIELD))
     n = 0
     for x in v:
         n += value_size(x, name)
@@ -50,8 +70,8 @@ def values(v, name, size):
 
 
 def check_list(v, name):
-    if type(v) is not list or not v or len(v) > MAX_VALUES_PER_FIELD:
-        raise ValueError('%s must be a list of 1 to %d strings' % (name, MAX_VALUES_PER_FIELD))
+    if type(v) is not list or not v or len(v) > VALUES_PER_FIELD:
+        raise ValueError('%s must be a list of 1 to %d strings' % (name, VALUES_PER_FIELD))
     for x in v:
         value_size(x, name)
 
@@ -70,12 +90,13 @@ def check_item(item):
         check_list(actors, 'actors')
     if attributes is not None and not isinstance(attributes, dict):
         raise ValueError('attributes must be an object or null')
-    if ts is not None and (type(ts) is not int or not 0 <= ts <= MAX_TIMESTAMP_MS):
+    if ts is not None and (type(ts) is not int or not 0 <= ts <= TIMESTAMP_MAX_MS):
         raise ValueError('timestamp must be an integer (ms) or null')
 
 
 def attributes_size(attributes, encode):
-    """(attributes, UTF-8 size of their JSON); non-str keys become strings as in the JSON."""
+    """(attributes, size) as src/ats/limits.ts attributesProblem() measures and refuses them;
+    non-str keys become strings, as in the JSON."""
     if not isinstance(attributes, dict):
         raise TypeError('attributes must be a dict, got %s' % type(attributes).__name__)
     try:
@@ -83,43 +104,77 @@ def attributes_size(attributes, encode):
     except (TypeError, ValueError, RecursionError) as e:
         raise TypeError('attributes must be JSON-serialisable: %s' % e) from None
     try:
-        n = len(text.encode('utf-8'))
+        n = len(text.encode('utf-8'))  # a lone surrogate is written raw (ensure_ascii=False): it fails here
     except UnicodeEncodeError:
-        raise ValueError('attributes must be valid Unicode (no lone surrogates)') from None
-    if n > MAX_ATTRIBUTES_BYTES:
-        raise ValueError('attributes must serialise to at most 1 MiB (got %d bytes)' % n)
+        n = None
+    if n is None or BAD_ESCAPE.search(text):  # NUL is written escaped
+        raise ValueError('attributes must not contain NUL or lone surrogates')
+    if LONG_DIGITS.search(text):
+        check_integers(attributes)
+    if n * 5 > ATTRIBUTES_BYTES:  # numbers may be up to ~4x longer in JavaScript's writing
+        n += js_length_delta(attributes)
+    if n > ATTRIBUTES_BYTES:
+        raise ValueError('attributes must serialise to at most %d UTF-8 bytes (got %d)' % (ATTRIBUTES_BYTES, n))
     if not all(isinstance(k, str) for k in attributes):
-        import json
-        attributes = json.loads(text)  # non-str keys became strings in the JSON
+        attributes = json.loads(text)
     return attributes, n
 
 
-def to_timestamp(ts):
-    if ts is None:
-        return None
-    if isinstance(ts, bool):
-        raise TypeError('timestamp must be int milliseconds, a datetime or an ISO 8601 string, got bool')
-    if isinstance(ts, int):
-        ms = ts
-    elif isinstance(ts, datetime.datetime):
-        if ts.tzinfo is None:
-            ts = ts.replace(tzinfo=datetime.timezone.utc)  # naive datetimes are taken as UTC
-        ms = int(ts.timestamp() * 1000)
-    elif isinstance(ts, str):
-        s = ts.strip()
-        if s.endswith(('Z', 'z')):
-            s = s[:-1] + '+00:00'
-        try:
-            d = datetime.datetime.fromisoformat(s)
-        except ValueError:
-            raise ValueError('timestamp %r is not an ISO 8601 date/time' % (ts,)) from None
-        return to_timestamp(d)
+def _numbers(v):
+    """Every int and float in a JSON-like value, without recursion."""
+    stack = [v]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, dict):
+            stack.extend(x.values())
+            stack.extend(k for k in x if not isinstance(k, str))  # keys become strings: their text counts
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif isinstance(x, (int, float)) and not isinstance(x, bool):
+            yield x
+
+
+def check_integers(attributes):
+    """JSON numbers are 64-bit floats on the other side: an int they cannot hold would change."""
+    for x in _numbers(attributes):
+        if isinstance(x, int) and abs(x) > SAFE_INT and float(x) != x:
+            raise ValueError('attributes: the integer %d cannot be stored exactly (JSON numbers are 64-bit floats)' % x)
+
+
+def js_length_delta(attributes):
+    """How much longer JSON.stringify writes the numbers than Python does (negative if shorter)."""
+    delta = 0
+    for x in _numbers(attributes):
+        if isinstance(x, float) or abs(x) > SAFE_INT:
+            delta += len(js_number(float(x))) - len(repr(x))
+    return delta
+
+
+def js_number(f):
+    """The text of a finite float as JavaScript writes it (Number.prototype.toString)."""
+    if f == 0:
+        return '0'
+    r = repr(f)
+    sign = '-' if r[0] == '-' else ''
+    mant, _, exp = r.lstrip('-').partition('e')
+    ip, _, fp = mant.partition('.')
+    e = int(exp) if exp else 0
+    if ip.strip('0'):
+        n = len(ip.lstrip('0')) + e  # the value is 0.DIGITS x 10^n
     else:
-        raise TypeError('timestamp must be int milliseconds, a datetime or an ISO 8601 string, got %s'
-                        % type(ts).__name__)
-    if not 0 <= ms <= MAX_TIMESTAMP_MS:
-        raise ValueError('timestamp must be between 1970 and year 275760 (ms since the epoch)')
-    return ms
+        n = e - (len(fp) - len(fp.lstrip('0')))
+    digits = (ip + fp).strip('0')
+    k = len(digits)
+    if k <= n <= 21:
+        body = digits + '0' * (n - k)
+    elif 0 < n <= 21:
+        body = digits[:n] + '.' + digits[n:]
+    elif -6 < n <= 0:
+        body = '0.' + '0' * -n + digits
+    else:
+        x = n - 1
+        body = digits[0] + ('.' + digits[1:] if k > 1 else '') + 'e' + ('+' if x >= 0 else '-') + str(abs(x))
+    return sign + body
 
 
 def json_depth(v, limit):
@@ -159,6 +214,5 @@ def state_text(state, encode):
     if size > MAX_STATE_BYTES:
         return False, 'ix.state is too large (%d bytes, at most %d)' % (size, MAX_STATE_BYTES), ['state=too_large'], None
     if not all(isinstance(k, str) for k in state):
-        import json
         state = json.loads(text)
     return True, None, [], state

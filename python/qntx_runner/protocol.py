@@ -109,7 +109,7 @@ def check_context(ctx):
     if not isinstance(flags, dict) or not all(isinstance(v, (str, bool)) for v in flags.values()):
         raise ValueError('ctx.flags must map names to strings or booleans')
     last = ctx.get('lastRun')
-    if last is not None and not (_number(last) and 0 <= last <= limits.MAX_TIMESTAMP_MS):
+    if last is not None and not (_number(last) and 0 <= last <= limits.TIMESTAMP_MAX_MS):
         raise ValueError('ctx.lastRun must be ms since the epoch or null')
     state = ctx.get('state', {})
     if not isinstance(state, dict):

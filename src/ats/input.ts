@@ -2,32 +2,29 @@
 import { z } from 'zod';
 import { ValidationError, issuesToDetails } from '../errors.js';
 import type { AsidFactory } from './asid.js';
-import {
-  MAX_ATTRIBUTES_BYTES,
-  MAX_VALUES_PER_FIELD,
-  MAX_VALUE_BYTES,
-  type NewAttestation,
-} from './types.js';
+import { attributesProblem, valueProblem } from './limits.js';
+import { parseIsoTimestamp } from './timestamp.js';
+import { MAX_VALUES_PER_FIELD, type NewAttestation } from './types.js';
 
-const value = z
-  .string()
-  .min(1, 'must not be empty')
-  .refine((s) => s.trim().length > 0, 'must not be blank')
-  .refine((s) => Buffer.byteLength(s) <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes`);
+/** The rules of limits.ts, the same in attest() (Python). */
+const value = z.string().superRefine((s, ctx) => {
+  const problem = valueProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** A string or a non-empty list of strings; duplicates are dropped, order kept. */
 const values = z
   .union([value.transform((v) => [v]), z.array(value).min(1, 'must not be empty').max(MAX_VALUES_PER_FIELD)])
   .transform((vs) => [...new Set(vs)]);
 
-/** ms since the epoch, or an ISO 8601 date/time. */
+/** ms since the epoch, or an ISO 8601 date/time (no offset = UTC: timestamp.ts). */
 export const timestampSchema = z.union([
   z.number().int().nonnegative().max(8.64e15),
   z
     .string()
     .min(1)
     .transform((s, ctx) => {
-      const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+      const ms = /^\d+$/.test(s) ? Number(s) : (parseIsoTimestamp(s) ?? NaN);
       if (!Number.isFinite(ms) || ms < 0) {
         ctx.addIssue({ code: 'custom', message: 'must be ms since the epoch or an ISO 8601 date' });
         return z.NEVER;
@@ -36,9 +33,10 @@ export const timestampSchema = z.union([
     }),
 ]);
 
-const attributes = z
-  .record(z.string(), z.unknown())
-  .refine((a) => JSON.stringify(a).length <= MAX_ATTRIBUTES_BYTES, 'must serialise to at most 1 MiB');
+const attributes = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
+  const problem = attributesProblem(a);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 export const attestationInputSchema = z.strictObject({
   id: z

@@ -2,7 +2,9 @@
 // never its argv: the environment may hold values passed on purpose). Built from the runner's
 // options; tests that speak to a parent directly build it the same way.
 import os from 'node:os';
+import { ATTESTATION_LIMITS } from '../ats/limits.js';
 import { ValidationError } from '../errors.js';
+import { STATE_LIMITS } from './limits.js';
 import type { SandboxOptions } from './types.js';
 
 /**
@@ -44,6 +46,8 @@ export interface ParentConfig {
   env: Record<string, string>;
   /** Where the parent makes the directory of its runs' private directories. */
   tmpRoot: string;
+  /** The one table of limits (src/ats/limits.ts, STATE_LIMITS): Python defines none of its own. */
+  limits: { attestation: typeof ATTESTATION_LIMITS; state: typeof STATE_LIMITS };
 }
 
 export function parentConfig(o: ParentOptions): ParentConfig {
@@ -65,5 +69,6 @@ export function parentConfig(o: ParentOptions): ParentConfig {
     maxProcesses,
     env: { PATH: DEFAULT_PATH, ...o.env },
     tmpRoot: os.tmpdir(),
+    limits: { attestation: ATTESTATION_LIMITS, state: STATE_LIMITS },
   };
 }
