@@ -10,6 +10,7 @@ import { PythonRunner, type RunResult } from '../src/python/runner.js';
 import { tempDir } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 import { startProcess, type QntxProcess } from './process-helpers.js';
+import { WsClient } from './ws-helpers.js';
 
 const nested = (levels: number): string => '{"a":'.repeat(levels) + '1' + '}'.repeat(levels);
 
@@ -70,25 +71,44 @@ describe('hostile requests to POST /api/python/execute', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers nested state with a 400 while a victim run completes on the same parent', async () => {
-    const go = path.join(dir, 'go-http');
-    const victim = s.request('POST', '/api/python/execute', { code: waitFor(go) });
-    await waitUntil(() => s.qntx.runner.inFlight > 0);
-    const pid = s.qntx.runner.parentPid;
-    const starts = s.qntx.runner.parentStarts;
-    for (const levels of [1100, 200_000]) {
-      const body = `{"code":"pass","state":{"s":${nested(levels)}}}`;
-      const r = await s.request('POST', '/api/python/execute', body);
-      assert.equal(r.status, 400, `${levels} levels: ${JSON.stringify(r.body).slice(0, 300)}`);
-      assert.ok(Array.isArray(r.body.details));
+  it('answers hostile executes alone while an execute and a scheduled run in flight complete', async () => {
+    const ws = await WsClient.connect(s.url);
+    try {
+      const go = path.join(dir, 'go-http');
+      const victim = s.request('POST', '/api/python/execute', { code: waitFor(go) });
+      await s.request('POST', '/api/python/register-handler', { script_type: 'victim', code: waitFor(go, "attest('victim', 'survived', 'hostile')") });
+      const sch = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix victim', interval_seconds: 0 });
+      assert.equal(sch.status, 201, JSON.stringify(sch.body));
+      await ws.next((m) => m.type === 'pulse_execution_started' && m.schedule_id === sch.body.id);
+      await waitUntil(() => s.qntx.runner.inFlight >= 2);
+      const pid = s.qntx.runner.parentPid;
+      const starts = s.qntx.runner.parentStarts;
+      let hostile = 0;
+      for (let round = 0; round < 5; round++) {
+        for (const levels of [1100, 4000, 200_000]) {
+          const r = await s.request('POST', '/api/python/execute', `{"code":"pass","state":{"s":${nested(levels)}}}`);
+          assert.equal(r.status, 400, `${levels} levels: ${JSON.stringify(r.body).slice(0, 300)}`);
+          assert.ok(Array.isArray(r.body.details));
+          hostile++;
+        }
+        // Runs that misbehave on their own side of the boundary fail alone too.
+        const garbage = await s.request('POST', '/api/python/execute', { code: "import os\nos.write(3, b'{not json\\n')\n" });
+        assert.equal(garbage.body.success, false);
+        const deep = await s.request('POST', '/api/python/execute', { code: "s = ix.state\nfor _ in range(5000):\n    s['a'] = {}\n    s = s['a']\n" });
+        assert.equal(deep.body.success, false);
+        hostile += 2;
+      }
+      fs.writeFileSync(go, '');
+      const v = await victim;
+      const ev = await ws.next((m) => (m.type === 'pulse_execution_completed' || m.type === 'pulse_execution_failed') && m.schedule_id === sch.body.id);
+      const lost = [v.body.success !== true, ev.type !== 'pulse_execution_completed'].filter(Boolean).length;
+      assert.equal(v.body.stdout, 'victim done\n', JSON.stringify(v.body));
+      assert.equal(lost, 0, `victim runs lost: ${lost} (${JSON.stringify(ev)})`);
+      assert.equal(s.qntx.runner.parentPid, pid);
+      assert.equal(s.qntx.runner.parentStarts - starts, 0, `parent restarts after ${hostile} hostile requests`);
+    } finally {
+      ws.close();
     }
-    fs.writeFileSync(go, '');
-    const v = await victim;
-    assert.equal(v.status, 200);
-    assert.equal(v.body.success, true, JSON.stringify(v.body));
-    assert.equal(v.body.stdout, 'victim done\n');
-    assert.equal(s.qntx.runner.parentPid, pid);
-    assert.equal(s.qntx.runner.parentStarts, starts, 'parent restarts: 0');
   });
 });
 
