@@ -4,7 +4,8 @@ forks one isolated child per handler run. Standard library only, Python >= 3.9.
 Modules, one concern each (docs/python-runner.md):
   protocol    the JSON-line wire to Node and from a run; Node's commands parsed defensively
   limits      the attestation limits and the checks attest() and the parent apply with them
-  sandbox     rlimits, the sandbox uid, lock files, a run's private directory and environment
+  sandbox     rlimits, the sandbox uid, lock files, what a uid leaves behind
+  rundirs     a run's private directory (HOME, TMPDIR) and environment; the janitor
   forkserver  the parent's loop: commands, forking, output caps, timeouts, ends of runs
   pipes       the parent's side of a run's pipes: output caps, fd 3 checked, flow control
   runs        the parent's record of one run and how its end is reported

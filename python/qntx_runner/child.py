@@ -9,7 +9,7 @@ import sys
 import traceback
 
 from qntx_runner import bridge as bridge_mod
-from qntx_runner import limits, sandbox
+from qntx_runner import limits, rundirs, sandbox
 from qntx_runner.protocol import ENC, clip
 
 FILENAME = '<handler>'
@@ -50,7 +50,7 @@ def child_main(run, server):
         setup_fds(run.out_w, run.err_w, run.proto_w)
         lim = run.limits
         sandbox.contain(lim, server.cfg['maxFileBytes'], run.nproc, run.uid, server.gid, server.pid)
-        sandbox.enter_environment(run.env)
+        rundirs.enter_environment(run.env)
         set_streams()
         code, src, ctx = run.code, run.src, run.ctx
         run = None  # drop the parent's references to other runs (namespaces never leak between runs)

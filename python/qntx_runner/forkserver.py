@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-from qntx_runner import child, protocol, sandbox
+from qntx_runner import child, protocol, rundirs, sandbox
 from qntx_runner.pipes import RunPipes
 from qntx_runner.reaper import Reaper
 from qntx_runner.runs import Run, done_message, failure
@@ -42,7 +42,9 @@ class Server(RunPipes):
         self.gid = self.sandbox['gid'] if self.sandbox else None
         self.reaper = Reaper(self.pid, self.by_pid, self.gid)
         self.uid_base = None
-        self.runs_root = sandbox.make_runs_root(cfg['tmpRoot'], bool(self.sandbox))
+        self.runs_root = rundirs.make_runs_root(cfg['tmpRoot'], bool(self.sandbox))
+        self.janitor = rundirs.Janitor(self.runs_root)
+        self.reaper.keep.add(self.janitor.pid)
         if self.sandbox:
             self.uid_base, self.uid_lock = sandbox.claim_uid_block(self.sandbox['uidBase'], self.sandbox['lockDir'])
             for slot in range(cfg['slots'] + 1):
@@ -126,7 +128,7 @@ class Server(RunPipes):
                     os.close(fd)
                 except (OSError, TypeError):
                     pass
-            sandbox.remove_tree(run.dir)
+            rundirs.remove_tree(run.dir)
             self.release_slot(run)
             self.send(failure(rid, 'could not start the run: %s' % e, ['runner=fork_failed']))
 
@@ -143,8 +145,8 @@ class Server(RunPipes):
             run.nproc = self.sandbox['maxProcesses']
         elif self.cfg['maxProcesses'] and os.geteuid() != 0:  # root ignores RLIMIT_NPROC
             run.nproc = self.count_user_processes() + self.cfg['maxProcesses']
-        run.dir = sandbox.make_run_dir(self.runs_root, run.id, run.uid, self.gid)
-        run.env = sandbox.run_environment(self.cfg['env'], run.dir)
+        run.dir = rundirs.make_run_dir(self.runs_root, run.id, run.uid, self.gid)
+        run.env = rundirs.run_environment(self.cfg['env'], run.dir)
         out_r, run.out_w = os.pipe()
         run.fds[out_r] = 'stdout'
         err_r, run.err_w = os.pipe()
@@ -224,7 +226,7 @@ class Server(RunPipes):
         del self.by_pid[pid]
         self.reaper.kill_group(pid)
         self.reaper.sweep(run.uid)
-        sandbox.remove_tree(run.dir)  # no process of the run is left to race the removal
+        self.janitor.remove(run.dir)  # no process of the run is left to race the removal
         if run.uid is not None:
             sandbox.remove_uid_leftovers(run.uid)
         self.release_slot(run)
@@ -280,4 +282,5 @@ class Server(RunPipes):
                     self.reaper.kill_uid(run.uid)
                 except OSError:
                     pass
-        sandbox.remove_tree(self.runs_root)
+        self.janitor.close()
+        rundirs.remove_tree(self.runs_root)

@@ -13,6 +13,7 @@ class Reaper(object):
         self.children_path = '/proc/self/task/%d/children' % parent_pid
         self.known = known  # pid -> run: the runs' own processes, reaped by the fork server
         self.gid = gid
+        self.keep = set()  # the parent's own helpers (the janitor): never orphans
 
     def children(self):
         try:
@@ -22,8 +23,8 @@ class Reaper(object):
             return []
 
     def orphans(self):
-        known = self.known
-        return [p for p in self.children() if p not in known]
+        known, keep = self.known, self.keep
+        return [p for p in self.children() if p not in known and p not in keep]
 
     def reap_orphans(self):
         for p in self.orphans():

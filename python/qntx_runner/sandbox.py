@@ -1,13 +1,12 @@
 """Containment of a run: rlimits, the sandbox uid (as root), the uid-block lock that keeps two
-warm parents' runs apart, and each run's private directory (its HOME and TMPDIR) and environment.
-Decisions: docs/python-runner.md, "Sandbox uid" and "Environment and disk"."""
+warm parents' runs apart, and what a uid leaves behind (/dev/shm, SysV IPC). Decisions:
+docs/python-runner.md, "Sandbox uid"."""
 import os
 import resource
-import shutil
 import signal
 import stat
-import sys
-import tempfile
+
+from qntx_runner import rundirs
 
 try:
     import ctypes
@@ -122,81 +121,6 @@ def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
     resource.setrlimit(resource.RLIMIT_AS, (lim['memoryBytes'], lim['memoryBytes']))
 
 
-def make_runs_root(tmp_root, sandboxed):
-    """The parent's directory of run directories (qntx-runs-<pid>-<random>, made with mkdtemp so
-    no one can have made it first); those of parents that died (SIGKILL) are removed first."""
-    remove_stale_roots(tmp_root)
-    root = tempfile.mkdtemp(prefix='qntx-runs-%d-' % os.getpid(), dir=tmp_root)
-    if sandboxed:
-        os.chmod(root, 0o711)  # sandbox uids may enter their own run directory, not list others
-    return root
-
-
-def remove_stale_roots(tmp_root):
-    euid = os.geteuid()
-    try:
-        names = os.listdir(tmp_root)
-    except OSError:
-        return
-    for name in names:
-        parts = name.split('-')
-        if len(parts) != 4 or parts[:2] != ['qntx', 'runs'] or not parts[2].isdigit():
-            continue
-        path = os.path.join(tmp_root, name)
-        try:
-            st = os.lstat(path)
-            os.kill(int(parts[2]), 0)
-            continue  # its parent is alive
-        except ProcessLookupError:
-            pass
-        except OSError:
-            continue
-        if st.st_uid == euid and os.path.isdir(path) and not os.path.islink(path):
-            remove_tree(path)
-
-
-def make_run_dir(root, rid, uid, gid):
-    """<root>/<id> with home/ and tmp/, private to the run (its uid when sandboxed)."""
-    path = os.path.join(root, str(rid))
-    os.mkdir(path, 0o700)
-    for sub in ('home', 'tmp'):
-        os.mkdir(os.path.join(path, sub), 0o700)
-        if uid is not None:
-            os.chown(os.path.join(path, sub), uid, gid)
-    if uid is not None:
-        os.chown(path, uid, gid)
-    return path
-
-
-def run_environment(base, run_dir):
-    """The whole environment of a run: the allowlisted variables Node sent, its HOME and TMPDIR."""
-    env = dict(base)
-    env['HOME'] = os.path.join(run_dir, 'home')
-    env['TMPDIR'] = os.path.join(run_dir, 'tmp')
-    return env
-
-
-def enter_environment(env):
-    """In the child: os.environ (and so every program the script starts) becomes exactly `env`."""
-    os.environ.clear()
-    os.environ.update(env)
-    if 'tempfile' in sys.modules:
-        tempfile.tempdir = None  # computed again from TMPDIR
-
-
-def remove_tree(path):
-    """Removes a run's directory once no process of the run is left. shutil.rmtree works on file
-    descriptors here, so a symlink planted inside is removed, never followed."""
-    if path is None:
-        return
-    try:
-        shutil.rmtree(path)
-    except FileNotFoundError:
-        pass
-    except OSError as e:
-        sys.stderr.write('qntx runner: could not remove %s: %s\n' % (path, e))
-
-
 def remove_uid_leftovers(uid):
     """With the sandbox, once every process of the uid is dead: its files in /dev/shm and its SysV
     IPC objects, which outlive processes and would hold memory until reboot."""
@@ -211,7 +135,7 @@ def remove_uid_leftovers(uid):
             if st.st_uid != uid:
                 continue
             if stat.S_ISDIR(st.st_mode):
-                remove_tree(path)
+                rundirs.remove_tree(path)
             else:
                 os.unlink(path)
         except OSError:
