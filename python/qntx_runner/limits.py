@@ -42,7 +42,7 @@ def value_size(v, name):
             n = len(v.encode('utf-8'))
         except UnicodeEncodeError:
             raise ValueError('%s must be valid Unicode (no lone surrogates)' % name) from None
-    if n == 0 or not v.strip(BLANK):
+    if n == 0 or (v[0] in BLANK and not v.strip(BLANK)):  # most values do not even start blank
         raise ValueError('%s must not be empty or blank' % name)
     if '\0' in v:
         raise ValueError('%s must not contain NUL' % name)
@@ -107,7 +107,7 @@ def attributes_size(attributes, encode):
         n = len(text.encode('utf-8'))  # a lone surrogate is written raw (ensure_ascii=False): it fails here
     except UnicodeEncodeError:
         n = None
-    if n is None or BAD_ESCAPE.search(text):  # NUL is written escaped
+    if n is None or ('\\u' in text and BAD_ESCAPE.search(text)):  # NUL is written escaped
         raise ValueError('attributes must not contain NUL or lone surrogates')
     if LONG_DIGITS.search(text):
         check_integers(attributes)
