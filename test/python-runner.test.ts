@@ -303,6 +303,22 @@ describe('python runner', () => {
     for (const r of rs) assert.equal(r.stdout, 'False False False\n');
   });
 
+  it('gives each run an empty private HOME/TMPDIR of its own, mode 0700, gone after the run', async () => {
+    const look = "import os, stat\nd = os.environ['TMPDIR']\nprint(d, os.environ['HOME'] == d, sorted(os.listdir(d)), oct(stat.S_IMODE(os.stat(d).st_mode)), os.stat(d).st_uid == os.getuid())\n";
+    // One run leaves a file, another opens its (empty) directory to everyone: neither reaches a later run.
+    await runner.run({ code: "import os\nopen(os.path.join(os.environ['HOME'], 'left'), 'w').write('x')\n" });
+    await runner.run({ code: "import os\nos.chmod(os.environ['TMPDIR'], 0o777)\n" });
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const r = await runner.run({ code: look });
+      const [dir, ...rest] = r.stdout.trim().split(' ');
+      assert.equal(rest.join(' '), "True [] 0o700 True", r.stdout);
+      assert.ok(!seen.has(dir!), 'a name of its own');
+      seen.add(dir!);
+      assert.ok(!fs.existsSync(dir!), `${dir} is gone after the run`);
+    }
+  });
+
   it('rejects with python_unavailable when the interpreter cannot be run', async () => {
     const broken = new PythonRunner({ logger: silentLogger(), python: '/nonexistent/python3' });
     await assert.rejects(broken.run({ code: 'pass' }), (e) => e instanceof PythonUnavailableError && e.status === 503);

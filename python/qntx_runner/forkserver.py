@@ -43,8 +43,8 @@ class Server(RunPipes):
         self.reaper = Reaper(self.pid, self.by_pid, self.gid)
         self.uid_base = None
         self.runs_root = rundirs.make_runs_root(cfg['tmpRoot'], bool(self.sandbox))
-        self.janitor = rundirs.Janitor(self.runs_root)
-        self.reaper.keep.add(self.janitor.pid)
+        self.dirs = rundirs.RunDirs(self.runs_root)
+        self.reaper.keep.add(self.dirs.janitor)
         if self.sandbox:
             self.uid_base, self.uid_lock = sandbox.claim_uid_block(self.sandbox['uidBase'], self.sandbox['lockDir'])
             for slot in range(cfg['slots'] + 1):
@@ -145,7 +145,7 @@ class Server(RunPipes):
             run.nproc = self.sandbox['maxProcesses']
         elif self.cfg['maxProcesses'] and os.geteuid() != 0:  # root ignores RLIMIT_NPROC
             run.nproc = self.count_user_processes() + self.cfg['maxProcesses']
-        run.dir = rundirs.make_run_dir(self.runs_root, run.id, run.uid, self.gid)
+        run.dir = self.dirs.make(run.id, run.uid, self.gid)
         run.env = rundirs.run_environment(self.cfg['env'], run.dir)
         out_r, run.out_w = os.pipe()
         run.fds[out_r] = 'stdout'
@@ -226,7 +226,7 @@ class Server(RunPipes):
         del self.by_pid[pid]
         self.reaper.kill_group(pid)
         self.reaper.sweep(run.uid)
-        self.janitor.remove(run.dir)  # no process of the run is left to race the removal
+        self.dirs.release(run.dir)  # no process of the run is left to race this
         if run.uid is not None:
             sandbox.remove_uid_leftovers(run.uid)
         self.release_slot(run)
@@ -282,5 +282,5 @@ class Server(RunPipes):
                     self.reaper.kill_uid(run.uid)
                 except OSError:
                     pass
-        self.janitor.close()
+        self.dirs.close()
         rundirs.remove_tree(self.runs_root)

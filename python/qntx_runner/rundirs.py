@@ -1,9 +1,9 @@
-"""Each run's private directory (its HOME and TMPDIR) and its environment; the removal of those
-directories, by a janitor process of the parent's, so that the parent's loop never waits on the
-file system. Decisions: docs/python-runner.md, "Environment and private directory"."""
+"""Each run's private directory (its HOME and TMPDIR) and its environment: made fresh for each
+run and taken away when it ends, without the parent's loop waiting on the file system. Decisions: docs/python-runner.md, "Environment and private directory"."""
 import os
 import shutil
 import signal
+import stat
 import sys
 import tempfile
 
@@ -41,16 +41,6 @@ def remove_stale_roots(tmp_root):
             remove_tree(path)
 
 
-def make_run_dir(root, rid, uid, gid):
-    """<root>/<id>, private to the run (its uid when sandboxed): its HOME and its TMPDIR. One
-    directory for both, as each directory costs a create and a remove per run."""
-    path = os.path.join(root, str(rid))
-    os.mkdir(path, 0o700)
-    if uid is not None:
-        os.chown(path, uid, gid)
-    return path
-
-
 def run_environment(base, run_dir):
     """The whole environment of a run: the allowlisted variables Node sent, its HOME and TMPDIR."""
     env = dict(base)
@@ -64,6 +54,17 @@ def enter_environment(env):
     os.environ.update(env)
     if 'tempfile' in sys.modules:
         tempfile.tempdir = None  # computed again from TMPDIR
+
+
+def is_empty_dir(path):
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISDIR(st.st_mode):
+            return False
+        with os.scandir(path) as it:
+            return next(it, None) is None
+    except OSError:
+        return False
 
 
 def remove_tree(path):
@@ -84,23 +85,70 @@ def remove_tree(path):
         sys.stderr.write('qntx runner: could not remove %s: %s\n' % (path, e))
 
 
-class Janitor(object):
-    """Removes the directories of finished runs in a process of its own: an rmdir can take
-    milliseconds (ext4 with online discard), and the parent's loop serves every run. A finished
-    run's directory is first renamed into a root-only trash (at once out of reach of later runs
-    of the same uid), then deleted there; when the janitor is behind (its pipe is full) or gone,
-    the parent deletes it itself."""
+class RunDirs(object):
+    """Makes each run's directory and takes it away when the run ends, without the parent's loop
+    waiting on the file system (an rmdir can take milliseconds: ext4 with online discard). A
+    finished run's directory is renamed at once into a root-only trash, out of reach of later runs
+    of the same uid. There, an empty one is kept for a later run (renamed to that run's name,
+    given to its uid with mode 0700 and no ACL: a fresh directory for a rename's cost); one with
+    contents goes to the janitor, a process of the parent's that deletes it. When the janitor is
+    behind (its pipe is full) or gone, the parent deletes it itself."""
+
+    SPARES = 64
 
     def __init__(self, root):
+        self.root = root
         self.trash = os.path.join(root, '.trash')
         os.mkdir(self.trash, 0o700)
+        self.spares = []
         r, w = os.pipe()
         pid = os.fork()
         if pid == 0:
             self._serve(r)
         os.close(r)
         os.set_blocking(w, False)
-        self.pid, self.w = pid, w
+        self.janitor, self.w = pid, w
+
+    def make(self, rid, uid, gid):
+        """<root>/<id>, empty and private to the run (its uid when sandboxed)."""
+        path = os.path.join(self.root, str(rid))
+        if self.spares:
+            os.rename(self.spares.pop(), path)
+            for acl in ('system.posix_acl_access', 'system.posix_acl_default'):
+                try:
+                    os.removexattr(path, acl, follow_symlinks=False)
+                except OSError:
+                    pass  # none set (ENODATA), or no ACL support
+            os.chmod(path, 0o700)
+        else:
+            os.mkdir(path, 0o700)
+        if uid is not None:
+            os.chown(path, uid, gid)
+        return path
+
+    def release(self, path):
+        """Once no process of the run is left: out of reach now, deleted or reused later."""
+        dest = os.path.join(self.trash, os.path.basename(path))
+        try:
+            os.rename(path, dest)
+        except OSError:
+            remove_tree(path)
+            return
+        if len(self.spares) < self.SPARES and is_empty_dir(dest):
+            self.spares.append(dest)
+            return
+        try:
+            os.write(self.w, (dest + '\n').encode())  # < PIPE_BUF: written whole or not at all
+        except OSError:  # full (the janitor is behind: back-pressure) or gone
+            remove_tree(dest)
+
+    def close(self):
+        """Lets the janitor finish what it was given, then waits for it."""
+        try:
+            os.close(self.w)
+            os.waitpid(self.janitor, 0)
+        except OSError:
+            pass
 
     def _serve(self, r):
         try:
@@ -126,23 +174,3 @@ class Janitor(object):
                         remove_tree(path)
         finally:
             os._exit(0)
-
-    def remove(self, path):
-        dest = os.path.join(self.trash, os.path.basename(path))
-        try:
-            os.rename(path, dest)
-        except OSError:
-            remove_tree(path)
-            return
-        try:
-            os.write(self.w, (dest + '\n').encode())  # < PIPE_BUF: written whole or not at all
-        except OSError:  # full (the janitor is behind: back-pressure) or gone
-            remove_tree(dest)
-
-    def close(self):
-        """Lets the janitor finish what it was given, then waits for it."""
-        try:
-            os.close(self.w)
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
