@@ -81,7 +81,11 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const runner = new PythonRunner({
     python: settings.python,
     logger,
-    maxConcurrent: Math.max(2, settings.workerConcurrency + 2),
+    env: settings.handlerEnvironment,
+    defaults: { diskBytes: settings.handlerDiskBytes },
+    // Scheduled runs: one slot per Pulse worker slot; ad-hoc executes have slots of their own.
+    maxConcurrent: Math.max(1, settings.workerConcurrency),
+    adhoc: { slots: settings.executeConcurrency, queue: settings.executeQueue, maxTimeoutMs: settings.executeTimeoutMs },
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);

@@ -14,6 +14,22 @@ const nameList = z
 
 const flag = z.union([z.boolean(), z.enum(['1', 'true', '0', 'false']).transform((v) => v === '1' || v === 'true')]);
 
+/** Server variables every handler run gets (besides its own HOME and TMPDIR): nothing secret. */
+const HANDLER_ENV_BASE = /^(PATH|LANG|LC_[A-Z_]+|TZ)$/;
+
+/** `QNTX_HANDLER_ENV`: names (comma- or space-separated) of more variables handlers may see. */
+const handlerEnvNames = z
+  .string()
+  .transform((s) => s.split(/[\s,]+/).filter(Boolean))
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be variable names')
+        .refine((n) => !n.startsWith('QNTX_'), 'must not name QNTX_ variables (the server\'s own, secrets among them)'),
+    ),
+  );
+
 export const settingsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8770),
@@ -58,9 +74,22 @@ export const settingsSchema = z.object({
   jobsKept: z.coerce.number().int().min(0).max(100_000_000).default(10_000),
   /** Finished Pulse jobs older than this are pruned, ms (default 7 days). */
   jobsMaxAgeMs: z.coerce.number().int().min(60_000).default(7 * 24 * 3600_000),
+  handlerEnv: handlerEnvNames.default([]),
+  /** What one handler run may store (its temp dir, /dev/shm, shared memory): killed past it. */
+  handlerDiskBytes: z.coerce.number().int().min(1024 * 1024).max(2 ** 48).default(1024 * 1024 * 1024),
+  /** Ad-hoc runs (POST /api/python/execute) at the same time: slots of their own, apart from schedules. */
+  executeConcurrency: z.coerce.number().int().min(1).max(32).default(2),
+  /** Ad-hoc runs that may wait for a slot; beyond, 429 with Retry-After. */
+  executeQueue: z.coerce.number().int().min(0).max(1000).default(8),
+  /** The longest an ad-hoc run may last (and its default timeout when lower than 30 s). */
+  executeTimeoutMs: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
 });
 
-export type Settings = z.infer<typeof settingsSchema> & { dataDir: string };
+export type Settings = z.infer<typeof settingsSchema> & {
+  dataDir: string;
+  /** The environment of handler runs: the allowlisted variables and the `handlerEnv` names. */
+  handlerEnvironment: Record<string, string>;
+};
 
 export type SettingsInput = { [K in keyof z.input<typeof settingsSchema>]?: unknown };
 
@@ -91,6 +120,11 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     axActorTypes: env.QNTX_AX_ACTOR_TYPES,
     jobsKept: env.QNTX_JOBS_KEPT,
     jobsMaxAgeMs: env.QNTX_JOBS_MAX_AGE_MS,
+    handlerEnv: env.QNTX_HANDLER_ENV,
+    handlerDiskBytes: env.QNTX_HANDLER_DISK_BYTES,
+    executeConcurrency: env.QNTX_EXECUTE_CONCURRENCY,
+    executeQueue: env.QNTX_EXECUTE_QUEUE,
+    executeTimeoutMs: env.QNTX_EXECUTE_TIMEOUT_MS,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {
@@ -100,5 +134,17 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
   if (!parsed.success) {
     throw new ConfigError('invalid settings', { details: issuesToDetails(parsed.error.issues) });
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) };
+  return {
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.dataDir),
+    handlerEnvironment: handlerEnvironment(parsed.data.handlerEnv, env),
+  };
+}
+
+function handlerEnvironment(names: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (HANDLER_ENV_BASE.test(k) || names.includes(k))) out[k] = v;
+  }
+  return out;
 }

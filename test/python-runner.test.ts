@@ -253,6 +253,10 @@ describe('python runner', () => {
     const bad = await runner.run({ code: 'ix.state["f"] = object()' });
     assert.equal(bad.success, false);
     assert.ok(bad.details.includes('state=invalid'));
+    // A state the next run could not be given is refused when it is saved, not when it is sent.
+    const deep = await runner.run({ code: "s = ix.state\nfor _ in range(200):\n    s['a'] = {}\n    s = s['a']" });
+    assert.equal(deep.success, false);
+    assert.ok(deep.details.includes('state=too_deep'), deep.details.join(' '));
     const ok = await runner.run({ code: "ix.state['a'] += 1", context: { state: { a: 0 } } });
     assert.deepEqual(ok.state, { a: 1 });
   });
@@ -297,6 +301,22 @@ describe('python runner', () => {
       ),
     );
     for (const r of rs) assert.equal(r.stdout, 'False False False\n');
+  });
+
+  it('gives each run an empty private HOME/TMPDIR of its own, mode 0700, gone after the run', async () => {
+    const look = "import os, stat\nd = os.environ['TMPDIR']\nprint(d, os.environ['HOME'] == d, sorted(os.listdir(d)), oct(stat.S_IMODE(os.stat(d).st_mode)), os.stat(d).st_uid == os.getuid())\n";
+    // One run leaves a file, another opens its (empty) directory to everyone: neither reaches a later run.
+    await runner.run({ code: "import os\nopen(os.path.join(os.environ['HOME'], 'left'), 'w').write('x')\n" });
+    await runner.run({ code: "import os\nos.chmod(os.environ['TMPDIR'], 0o777)\n" });
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const r = await runner.run({ code: look });
+      const [dir, ...rest] = r.stdout.trim().split(' ');
+      assert.equal(rest.join(' '), "True [] 0o700 True", r.stdout);
+      assert.ok(!seen.has(dir!), 'a name of its own');
+      seen.add(dir!);
+      assert.ok(!fs.existsSync(dir!), `${dir} is gone after the run`);
+    }
   });
 
   it('rejects with python_unavailable when the interpreter cannot be run', async () => {

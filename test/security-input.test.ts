@@ -82,10 +82,8 @@ for (const { kind, skip } of DB_KINDS) {
       await expect4xx('POST', '/api/python/execute', JSON.stringify({ code: `print(1)${NUL}` }), /code/);
       await expect4xx('GET', '/api/handlers/t%00', undefined, /type/);
       await expect4xx('GET', '/api/canvas/glyphs/g%00', undefined, /id/);
-      // NUL inside attributes is stored escaped in JSON, and comes back the same.
-      const r = await s.request('POST', '/api/as', { subjects: ['nul-attr'], predicates: ['p'], contexts: ['c'], attributes: { v: `x${NUL}y` } });
-      assert.equal(r.status, 201);
-      assert.equal((await s.request('GET', `/api/attestations/${r.body.id}`)).body.attributes.v, `x${NUL}y`);
+      // NUL inside attributes too: PostgreSQL's jsonb (attribute filters) cannot hold it (limits.ts).
+      await expect4xx('POST', '/api/as', JSON.stringify({ subjects: ['nul-attr'], predicates: ['p'], contexts: ['c'], attributes: { v: `x${NUL}y` } }), /attributes/);
     });
 
     it('refuses timestamps past the range in any form: number, digits, ISO, text, filters', async () => {
@@ -97,7 +95,9 @@ for (const { kind, skip } of DB_KINDS) {
       await expect4xx('GET', '/api/attestations?time_start=99999999999999999999', undefined, /time_start/);
       await expect4xx('GET', `/api/attestations?time_end=${'9'.repeat(30)}`, undefined, /time_end/);
       await expect4xx('POST', '/api/attestations/query', JSON.stringify({ time_start: 1e300 }), /time_start/);
-      const edge = await s.request('POST', '/api/as', { subjects: ['edge'], predicates: ['p'], contexts: ['c'], timestamp: '+275760-09-13T00:00:00Z' });
+      // ISO 8601's expanded years (+275760-…) are not in the one timestamp grammar (docs/api.md).
+      await expect4xx('POST', '/api/as', att('+275760-09-13T00:00:00Z'), /timestamp/);
+      const edge = await s.request('POST', '/api/as', { subjects: ['edge'], predicates: ['p'], contexts: ['c'], timestamp: 8.64e15 });
       assert.equal(edge.status, 201);
       assert.equal(edge.body.timestamp, 8.64e15);
     });

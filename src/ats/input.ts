@@ -3,27 +3,24 @@ import { z } from 'zod';
 import { ValidationError, issuesToDetails } from '../errors.js';
 import type { AsidFactory } from './asid.js';
 import { MAX_JSON_DEPTH, MAX_TIMESTAMP_MS, hasNul, tooDeepAt } from './json-depth.js';
+import { attributesProblem, valueProblem } from './limits.js';
 import { checkReserved, type ReservedWrite } from './reserved.js';
-import {
-  MAX_ATTRIBUTES_BYTES,
-  MAX_VALUES_PER_FIELD,
-  MAX_VALUE_BYTES,
-  type NewAttestation,
-} from './types.js';
+import { parseIsoTimestamp } from './timestamp.js';
+import { MAX_VALUES_PER_FIELD, type NewAttestation } from './types.js';
 
-const value = z
-  .string()
-  .min(1, 'must not be empty')
-  .refine((s) => s.trim().length > 0, 'must not be blank')
-  .refine((s) => !hasNul(s), 'must not contain NUL (\\u0000)')
-  .refine((s) => Buffer.byteLength(s) <= MAX_VALUE_BYTES, `must be at most ${MAX_VALUE_BYTES} bytes`);
+/** The rules of limits.ts, the same in attest() (Python). */
+const value = z.string().superRefine((s, ctx) => {
+  const problem = valueProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** A string or a non-empty list of strings; duplicates are dropped, order kept. */
 const values = z
   .union([value.transform((v) => [v]), z.array(value).min(1, 'must not be empty').max(MAX_VALUES_PER_FIELD)])
   .transform((vs) => [...new Set(vs)]);
 
-/** ms since the epoch, or an ISO 8601 date/time; in any form at most MAX_TIMESTAMP_MS (year 275760). */
+/** ms since the epoch, or an ISO 8601 date/time (no offset = UTC: timestamp.ts); in any form at most
+ * MAX_TIMESTAMP_MS (year 275760). */
 export const timestampSchema = z.union([
   z.number().int().nonnegative().max(MAX_TIMESTAMP_MS),
   z
@@ -31,7 +28,7 @@ export const timestampSchema = z.union([
     .min(1)
     .max(100)
     .transform((s, ctx) => {
-      const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+      const ms = /^\d+$/.test(s) ? Number(s) : (parseIsoTimestamp(s) ?? NaN);
       if (!Number.isFinite(ms) || ms < 0) {
         ctx.addIssue({ code: 'custom', message: 'must be ms since the epoch or an ISO 8601 date' });
         return z.NEVER;
@@ -47,8 +44,8 @@ export const timestampSchema = z.union([
 // Depth first: serialising a value nested thousands deep would overflow the stack.
 const attributes = z.record(z.string(), z.unknown()).superRefine((a, ctx) => {
   const deep = tooDeepAt(a, MAX_JSON_DEPTH - 1);
-  if (deep) ctx.addIssue({ code: 'custom', message: `nested deeper than ${MAX_JSON_DEPTH} levels at ${deep}` });
-  else if (JSON.stringify(a).length > MAX_ATTRIBUTES_BYTES) ctx.addIssue({ code: 'custom', message: 'must serialise to at most 1 MiB' });
+  const problem = deep ? `nested deeper than ${MAX_JSON_DEPTH} levels at ${deep}` : attributesProblem(a);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 export const attestationInputSchema = z.strictObject({

@@ -1,6 +1,8 @@
 // The `ix` context of a run: fills defaults and checks what the caller passes before it crosses
 // to Python (a bad value is the caller's bug, reported as a ValidationError).
 import { ValidationError } from '../errors.js';
+import { jsonDepth } from './json-depth.js';
+import { STATE_LIMITS } from './limits.js';
 import type { RunContext } from './types.js';
 
 export const MAX_CODE_BYTES = 2 * 1024 * 1024;
@@ -25,6 +27,10 @@ export function buildContext(c: Partial<RunContext> = {}): RunContext {
   }
   const state = c.state ?? {};
   if (!isPlainObject(state)) bad.push('state=must be an object');
+  else {
+    const problem = stateProblem(state);
+    if (problem) bad.push(`state=${problem}`);
+  }
   const input = c.input ?? null;
   if (input !== null && (!isPlainObject(input) || typeof input.query !== 'string' || !Number.isSafeInteger(input.count) ||
       (input.items === undefined) === (input.path === undefined))) {
@@ -32,6 +38,20 @@ export function buildContext(c: Partial<RunContext> = {}): RunContext {
   }
   if (bad.length) throw new ValidationError(`invalid run context: ${bad.join(', ')}`, { details: bad });
   return { scriptType, args, flags, lastRun, state, input };
+}
+
+/** Why `state` cannot be sent to a run (Python's JSON parser stops near 1,000 levels), or null. */
+function stateProblem(state: Record<string, unknown>): string | null {
+  const { maxDepth, maxBytes } = STATE_LIMITS;
+  if (jsonDepth(state, maxDepth) > maxDepth) return `must not be nested more than ${maxDepth} levels`;
+  let text: string;
+  try {
+    text = JSON.stringify(state);
+  } catch {
+    return 'must be JSON-serialisable';
+  }
+  if (Buffer.byteLength(text) > maxBytes) return `must serialise to at most ${maxBytes} bytes`;
+  return null;
 }
 
 export function checkCode(code: unknown): string {

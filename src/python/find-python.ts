@@ -46,13 +46,16 @@ export function resolvePython(command: string): Promise<PythonInfo> {
   });
 }
 
-/** python/qntx_runner.py of the package, from src/python (tsx) or dist/src/python (built). */
-export function locateRunnerScript(): string {
+/**
+ * The directory holding the runner package (python/qntx_runner/), from src/python (tsx) or
+ * dist/src/python (built): the warm parent runs `python -m qntx_runner` there.
+ */
+export function locateRunnerPackage(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'python', 'qntx_runner.py');
-    if (fs.existsSync(candidate)) return candidate;
+    const candidate = path.join(dir, 'python');
+    if (fs.existsSync(path.join(candidate, 'qntx_runner', '__main__.py'))) return candidate;
     dir = path.dirname(dir);
   }
-  throw new PythonUnavailableError('python/qntx_runner.py not found in the package');
+  throw new PythonUnavailableError('python/qntx_runner/ not found in the package');
 }

@@ -10,6 +10,12 @@ export interface RunLimits {
   cpuSeconds: number;
   /** Kept of stdout and of stderr each; the rest is dropped and flagged. */
   outputCapBytes: number;
+  /**
+   * What the run may store: its private directory (HOME, TMPDIR) and, with the sandbox uid, its
+   * files in /dev/shm and its SysV shared memory. Watched while it runs (killed past it); also
+   * the largest file (RLIMIT_FSIZE, with the runner's maxFileBytes).
+   */
+  diskBytes: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<RunLimits> = Object.freeze({
@@ -17,6 +23,7 @@ export const DEFAULT_LIMITS: Readonly<RunLimits> = Object.freeze({
   memoryBytes: 512 * 1024 * 1024,
   cpuSeconds: 30,
   outputCapBytes: 64 * 1024,
+  diskBytes: 1024 * 1024 * 1024,
 });
 
 const MAX: Readonly<RunLimits> = Object.freeze({
@@ -24,6 +31,15 @@ const MAX: Readonly<RunLimits> = Object.freeze({
   memoryBytes: 2 ** 48,
   cpuSeconds: 24 * 3600,
   outputCapBytes: 16 * 1024 * 1024,
+  diskBytes: 2 ** 48,
+});
+
+/** ix.state as it crosses to a run and back (a state a run can save, the next run can be given). */
+export const STATE_LIMITS = Object.freeze({
+  /** Serialised, UTF-8. */
+  maxBytes: 16 * 1024 * 1024,
+  /** Nesting of objects and arrays ({} is 1). */
+  maxDepth: 128,
 });
 
 /** Fills unset fields from `base`; throws ValidationError naming each bad field. */

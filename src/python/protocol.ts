@@ -1,12 +1,14 @@
 // The framed protocol between Node and the warm parent: one JSON object per line each way.
 // Node sends commands; the parent answers with the messages below (it validated the child's).
+import { ValidationError } from '../errors.js';
 import type { RunLimits } from './limits.js';
 import type { RawAttestation, RunContext, RunResult } from './types.js';
 
 export type Command =
   | { op: 'run'; id: number; code: string; ctx: RunContext; limits: RunLimits }
   | { op: 'check'; id: number; code: string }
-  | { op: 'cancel'; id: number }
+  /** Kill the run: cancelled (by the caller), or past its disk limit (the disk watch). */
+  | { op: 'cancel'; id: number; reason?: 'disk' }
   /** One `batch` was consumed: the parent keeps at most a few unacknowledged per run. */
   | { op: 'ack'; id: number };
 
@@ -30,12 +32,28 @@ export interface DoneMessage
 
 export type ParentMessage =
   | { t: 'ready'; pid: number; executable: string; version: number[]; sandbox: boolean; uidBase: number | null; subreaper: boolean }
-  | { t: 'started'; id: number; pid: number }
+  /** pid = the run's process group; dir = its private directory; uid = its sandbox uid or null. */
+  | { t: 'started'; id: number; pid: number; dir: string; uid: number | null }
   /** `state`: an ix.checkpoint(): commit these items together with this state. */
   | { t: 'batch'; id: number; items: WireAttestation[]; state?: Record<string, unknown> }
   | { t: 'progress'; id: number; current: number; total: number | null }
   | DoneMessage
   | { t: 'checked'; id: number; ok: boolean; error: string | null; details: string[] };
+
+/**
+ * One command as a line, serialised before a run is tracked or sent: what cannot be serialised
+ * fails its caller alone. `op` and `id` come first, so the parent can answer a line it cannot parse.
+ */
+export function encodeCommand(cmd: Command): string {
+  try {
+    return JSON.stringify(cmd);
+  } catch (cause) {
+    throw new ValidationError('the run cannot be sent to Python: its input is not serialisable', {
+      details: ['command=not_serialisable'],
+      cause,
+    });
+  }
+}
 
 const TYPES = new Set(['ready', 'started', 'batch', 'progress', 'done', 'checked']);
 

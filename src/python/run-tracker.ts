@@ -1,7 +1,9 @@
 // The Node side of one run in flight: delivers batches in order (acknowledging each), forwards
-// progress, watches for a silent parent, and turns the parent's `done` into a RunResult.
+// progress, watches the run's disk use and for a silent parent, and turns the parent's `done`
+// into a RunResult.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
+import { DiskWatch } from './disk-watch.js';
 import type { RunLimits } from './limits.js';
 import { killProcessGroup } from './process-group.js';
 import { toRawAttestation, type Command, type DoneMessage, type WireAttestation } from './protocol.js';
@@ -21,6 +23,7 @@ export class RunTracker {
   private readonly extraPending: RawAttestation[] = [];
   private readonly startedAt = performance.now();
   private backstop: NodeJS.Timeout | undefined;
+  private disk: DiskWatch | undefined;
   private resolveDone!: (r: RunResult) => void;
   private rejectDone!: (e: unknown) => void;
   readonly done: Promise<RunResult>;
@@ -40,9 +43,19 @@ export class RunTracker {
     this.touch();
   }
 
-  onStarted(pid: number): void {
+  onStarted(pid: number, dir: string, uid: number | null): void {
     this.pgid = pid;
     this.touch();
+    if (this.settled) return;
+    this.disk = new DiskWatch({
+      dir,
+      uid,
+      capBytes: this.limits.diskBytes,
+      onOver: (bytes) => {
+        this.log.warn({ run: this.id, bytes, cap: this.limits.diskBytes }, 'python run past its disk limit: killing it');
+        if (!this.settled && !this.cancelled) this.send({ op: 'cancel', id: this.id, reason: 'disk' });
+      },
+    });
   }
 
   onBatch(items: WireAttestation[], state?: Record<string, unknown>): void {
@@ -127,6 +140,7 @@ export class RunTracker {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.backstop);
+    this.disk?.stop();
     if (this.failure) {
       this.rejectDone(this.failure.error);
       return;

@@ -1,14 +1,18 @@
 // PythonRunner: runs user scripts in a process each, forked by one warm Python parent that is
-// started on first use and restarted after it dies. Queues runs beyond `maxConcurrent`.
+// started on first use and restarted after it dies. Scheduled and ad-hoc runs have slots of their
+// own (lanes.ts); runs beyond them wait.
 import type { Logger } from '../logger.js';
 import { buildContext, checkCode } from './context.js';
 import { PythonUnavailableError } from './errors.js';
-import { locateRunnerScript, resolvePython, type PythonInfo } from './find-python.js';
+import { ValidationError } from '../errors.js';
+import { locateRunnerPackage, resolvePython, type PythonInfo } from './find-python.js';
+import { Lane, type LaneName, type LaneOptions } from './lanes.js';
 import { DEFAULT_LIMITS, resolveLimits, type RunLimits } from './limits.js';
-import type { ParentMessage } from './protocol.js';
+import { encodeCommand, type ParentMessage } from './protocol.js';
 import { RunTracker } from './run-tracker.js';
 import type { CheckResult, RunOptions, RunResult, SandboxOptions } from './types.js';
-import { WarmParent, type ParentConfig } from './warm-parent.js';
+import { parentConfig, type ParentConfig } from './parent-config.js';
+import { WarmParent } from './warm-parent.js';
 
 export type { RunLimits } from './limits.js';
 export type { CheckResult, RawAttestation, RunContext, RunOptions, RunResult, SandboxOptions } from './types.js';
@@ -18,18 +22,28 @@ export interface PythonRunnerOptions {
   python?: string;
   logger: Logger;
   defaults?: Partial<RunLimits>;
-  /** Runs at the same time (1-63); more wait in a queue. Default 4. */
+  /** Scheduled runs (the default lane: Pulse jobs, the CLI) at the same time; more wait. Default 4. */
   maxConcurrent?: number;
+  /**
+   * Ad-hoc runs (`lane: 'adhoc'`, the execute API) have slots of their own, a bounded queue
+   * (QueueFullError beyond it) and a cap on their time. Default 2 slots, 8 waiting, 60 s.
+   */
+  adhoc?: Partial<LaneOptions>;
   /**
    * When Python runs as root, each run drops to an unprivileged uid (keeping read access to
    * files) so RLIMIT_NPROC binds. `false` keeps root (fork bombs are then only stopped by the
-   * timeout). Default { uidBase: 64000, gid: 65534 }.
+   * timeout). Default { uidBase: 68096, gid: 65534, lockDir: "/run/qntx" }.
    */
   sandbox?: Partial<SandboxOptions> | false;
   /** RLIMIT_NPROC: processes a run may have (as root with the sandbox; else above the user's count). Default 32. */
   maxProcesses?: number;
   /** RLIMIT_FSIZE, the largest file a run may write. Default 128 MiB. */
   maxFileBytes?: number;
+  /**
+   * The environment of runs (settings.handlerEnvironment): each run adds its own HOME and TMPDIR.
+   * Nothing else of the server's reaches a handler. Default: PATH only.
+   */
+  env?: Record<string, string>;
 }
 
 interface PendingCheck {
@@ -44,7 +58,7 @@ export class PythonRunner {
   private readonly log: Logger;
   private readonly defaults: RunLimits;
   private readonly command: string;
-  private readonly maxConcurrent: number;
+  private readonly lanes: Record<LaneName, Lane>;
   private readonly config: ParentConfig;
   private info: Promise<PythonInfo> | null = null;
   private parent: WarmParent | null = null;
@@ -52,26 +66,36 @@ export class PythonRunner {
   private nextId = 1;
   private readonly runs = new Map<number, { tracker: RunTracker; parent: WarmParent }>();
   private readonly checks = new Map<number, PendingCheck>();
-  private readonly waiting: Array<(ok: boolean) => void> = [];
-  private active = 0;
+  private starts = 0;
   private closed = false;
 
   constructor(opts: PythonRunnerOptions) {
     this.log = opts.logger.child({ module: 'python' });
     this.defaults = resolveLimits({ ...DEFAULT_LIMITS }, opts.defaults);
     this.command = opts.python ?? 'python3';
-    this.maxConcurrent = Math.min(63, Math.max(1, Math.floor(opts.maxConcurrent ?? 4)));
-    const maxProcesses = opts.maxProcesses ?? 32;
-    this.config = {
-      slots: this.maxConcurrent,
-      sandbox: opts.sandbox === false ? null : {
-        uidBase: opts.sandbox?.uidBase ?? 64000,
-        gid: opts.sandbox?.gid ?? 65534,
-        maxProcesses,
-      },
-      maxFileBytes: opts.maxFileBytes ?? 128 * 1024 * 1024,
-      maxProcesses,
+    // A warm parent has at most 63 slots (its block of sandbox uids); scheduled runs come first.
+    const scheduled = Math.min(62, Math.max(1, Math.floor(opts.maxConcurrent ?? 4)));
+    const adhoc = Math.min(63 - scheduled, Math.max(1, Math.floor(opts.adhoc?.slots ?? 2)));
+    this.lanes = {
+      scheduled: new Lane('scheduled', { slots: scheduled }),
+      adhoc: new Lane('adhoc', { slots: adhoc, queue: opts.adhoc?.queue ?? 8, maxTimeoutMs: opts.adhoc?.maxTimeoutMs ?? 60_000 }),
     };
+    this.config = parentConfig({ ...opts, slots: scheduled + adhoc });
+  }
+
+  /** Runs sent to a parent and not finished yet. */
+  get inFlight(): number {
+    return this.runs.size;
+  }
+
+  /** Runs waiting for a slot, in every lane. */
+  get queued(): number {
+    return this.lanes.scheduled.queued + this.lanes.adhoc.queued;
+  }
+
+  /** Warm parents started so far: 1 after the first run, +1 per restart. */
+  get parentStarts(): number {
+    return this.starts;
   }
 
   /** The warm parent's pid, or null when none is running. */
@@ -82,26 +106,41 @@ export class PythonRunner {
   async run(opts: RunOptions): Promise<RunResult> {
     if (this.closed) throw new PythonUnavailableError('python runner is closed');
     const code = checkCode(opts.code);
-    const limits = resolveLimits(this.defaults, opts.limits);
+    const lane = this.lanes[opts.lane ?? 'scheduled'];
+    const limits = this.limitsFor(lane, opts.limits);
     const ctx = buildContext(opts.context);
-    if (opts.signal?.aborted || !(await this.acquire(opts.signal))) return cancelledResult();
-    let id = 0;
+    const id = this.nextId++;
+    // Serialised (and checked) before anything is tracked: a run that cannot be sent fails alone.
+    const line = encodeCommand({ op: 'run', id, code, ctx, limits });
+    const release = opts.signal?.aborted ? null : await lane.acquire(limits.timeoutMs, opts.signal);
+    if (!release) return cancelledResult();
     let onAbort: (() => void) | undefined;
     try {
       const parent = await this.ensureParent();
       if (opts.signal?.aborted) return cancelledResult();
-      id = this.nextId++;
       const tracker = new RunTracker(id, opts, limits, (cmd) => parent.send(cmd), this.log, () => parent.kill('unresponsive'));
       this.runs.set(id, { tracker, parent });
-      parent.send({ op: 'run', id, code, ctx, limits });
+      if (!parent.sendLine(line)) tracker.onRunnerDied('exited before the run was sent');
       onAbort = () => tracker.cancel();
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       return await tracker.done;
     } finally {
       if (onAbort) opts.signal?.removeEventListener('abort', onAbort);
       this.runs.delete(id);
-      this.release();
+      release();
     }
+  }
+
+  /** The run's limits: the defaults (a lane's time cap lowers the default), the caller's, checked. */
+  private limitsFor(lane: Lane, over: RunOptions['limits']): RunLimits {
+    const cap = lane.options.maxTimeoutMs;
+    if (cap === undefined) return resolveLimits(this.defaults, over);
+    if (over?.timeoutMs !== undefined && over.timeoutMs > cap) {
+      throw new ValidationError(`an ${lane.name} run may last at most ${cap} ms`, {
+        details: [`timeoutMs=at most ${cap} for ${lane.name} runs`],
+      });
+    }
+    return resolveLimits({ ...this.defaults, timeoutMs: Math.min(this.defaults.timeoutMs, cap) }, over);
   }
 
   /** Compiles without running (for handler registration): the syntax error and its line. */
@@ -127,7 +166,7 @@ export class PythonRunner {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const wake of this.waiting.splice(0)) wake(false);
+    for (const lane of Object.values(this.lanes)) lane.close();
     const parent = this.parent ?? (await this.starting?.catch(() => null)) ?? null;
     await parent?.close();
   }
@@ -153,7 +192,7 @@ export class PythonRunner {
     try {
       parent = await WarmParent.start({
         executable: info.executable,
-        script: locateRunnerScript(),
+        packageDir: locateRunnerPackage(),
         config: this.config,
         logger: this.log,
         onMessage: (msg) => this.onMessage(msg),
@@ -168,6 +207,7 @@ export class PythonRunner {
       throw new PythonUnavailableError('python runner is closed');
     }
     this.parent = parent;
+    this.starts++;
     return parent;
   }
 
@@ -179,7 +219,7 @@ export class PythonRunner {
     if (msg.t === 'ready') return;
     const tracker = this.runs.get(msg.id)?.tracker;
     if (!tracker) return;
-    if (msg.t === 'started') tracker.onStarted(msg.pid);
+    if (msg.t === 'started') tracker.onStarted(msg.pid, msg.dir, msg.uid);
     else if (msg.t === 'batch') tracker.onBatch(msg.items, msg.state);
     else if (msg.t === 'progress') tracker.onProgress(msg.current, msg.total);
     else tracker.onDone(msg);
@@ -190,32 +230,6 @@ export class PythonRunner {
     if (reason !== 'closed') this.log.warn({ pid: parent.pid, reason }, 'python runner died; it restarts on the next run');
     for (const { tracker, parent: p } of this.runs.values()) if (p === parent) tracker.onRunnerDied(reason);
     for (const c of this.checks.values()) if (c.parent === parent) c.reject(new RunnerDied(reason));
-  }
-
-  private acquire(signal: AbortSignal | undefined): Promise<boolean> {
-    if (this.active < this.maxConcurrent) {
-      this.active++;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const wake = (ok: boolean): void => {
-        signal?.removeEventListener('abort', onAbort);
-        if (ok) this.active++;
-        resolve(ok);
-      };
-      const onAbort = (): void => {
-        const i = this.waiting.indexOf(wake);
-        if (i >= 0) this.waiting.splice(i, 1);
-        resolve(false);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiting.push(wake);
-    });
-  }
-
-  private release(): void {
-    this.active--;
-    this.waiting.shift()?.(true);
   }
 }
 

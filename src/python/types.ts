@@ -1,4 +1,5 @@
 // The public shapes of the Python runner: what a run gets (context, options) and what it returns.
+import type { LaneName } from './lanes.js';
 import type { RunLimits } from './limits.js';
 
 /** What the script sees as `ix`. */
@@ -38,6 +39,8 @@ export interface RawAttestation {
 
 export interface RunOptions {
   code: string;
+  /** Whose slots the run takes: 'scheduled' (default: Pulse jobs, the CLI) or 'adhoc' (the execute API). */
+  lane?: LaneName;
   context?: Partial<RunContext>;
   limits?: Partial<RunLimits>;
   /** Aborting kills the run's process group; the run then fails with `cancelled=true`. */
@@ -74,7 +77,15 @@ export interface RunResult {
 export type CheckResult = { ok: true } | { ok: false; error: string; details: string[] };
 
 export interface SandboxOptions {
-  /** When Python runs as root, run i of the concurrent runs becomes uid `uidBase + i`. */
+  /**
+   * When Python runs as root, run i of the concurrent runs becomes uid `uidBase + i` of a block
+   * of 64 uids that its warm parent holds; a multiple of 64 (blocks are machine-wide).
+   */
   uidBase: number;
   gid: number;
+  /**
+   * Where parents lock their uid blocks: one root-owned directory for the whole machine, so two
+   * servers never share uids. Default /run/qntx.
+   */
+  lockDir: string;
 }

@@ -3,19 +3,13 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Logger } from '../logger.js';
 import { PythonUnavailableError } from './errors.js';
+import type { ParentConfig } from './parent-config.js';
 import { LineSplitter, parseParentMessage, type Command, type ParentMessage } from './protocol.js';
-
-export interface ParentConfig {
-  slots: number;
-  sandbox: { uidBase: number; gid: number; maxProcesses: number } | null;
-  maxFileBytes: number;
-  /** RLIMIT_NPROC allowance above the user's current processes, when Python is not root. */
-  maxProcesses: number;
-}
 
 export interface WarmParentOptions {
   executable: string;
-  script: string;
+  /** The directory holding python/qntx_runner/. */
+  packageDir: string;
   config: ParentConfig;
   logger: Logger;
   onMessage: (msg: ParentMessage) => void;
@@ -39,8 +33,13 @@ export class WarmParent {
 
   /** Spawns the parent and waits for its `ready` message. */
   static start(opts: WarmParentOptions): Promise<WarmParent> {
-    const proc = spawn(opts.executable, ['-B', opts.script, JSON.stringify(opts.config)], {
+    // `-m` puts the working directory first on sys.path: start in the package's directory (the
+    // parent then moves to `config.cwd`), so nothing in the user's directory can shadow a module.
+    // Its environment is only what runs may see; the configuration is its first line on stdin.
+    const proc = spawn(opts.executable, ['-B', '-m', 'qntx_runner'], {
       stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: opts.packageDir,
+      env: opts.config.env,
     });
     return new Promise((resolve, reject) => {
       let parent: WarmParent | null = null;
@@ -57,6 +56,7 @@ export class WarmParent {
         else fail(err.message, err);
       });
       proc.stdin.on('error', () => undefined); // EPIPE when it died; 'close' reports that
+      proc.stdin.write(JSON.stringify(opts.config) + '\n');
       const lines = new LineSplitter();
       proc.stdout.on('data', (chunk: Buffer) => {
         for (const line of lines.push(chunk)) {
@@ -89,9 +89,15 @@ export class WarmParent {
     return !this.exited;
   }
 
-  send(cmd: Command): void {
-    if (this.exited || !this.proc.stdin.writable) return;
-    this.proc.stdin.write(JSON.stringify(cmd) + '\n');
+  send(cmd: Command): boolean {
+    return this.sendLine(JSON.stringify(cmd));
+  }
+
+  /** Writes one serialised command; false when the parent is gone (nothing was sent). */
+  sendLine(line: string): boolean {
+    if (this.exited || !this.proc.stdin.writable) return false;
+    this.proc.stdin.write(line + '\n');
+    return true;
   }
 
   /** SIGKILL now; its runs' children die with it (PR_SET_PDEATHSIG). */

@@ -10,6 +10,7 @@ import { lastRunsByType } from '../../ix/handler-status.js';
 import { RunWriter } from '../../ix/run-writer.js';
 import type { ServerEvent } from '../../protocol.js';
 import type { Pulse } from '../../pulse/pulse.js';
+import { QueueFullError } from '../../python/errors.js';
 import type { PythonRunner } from '../../python/runner.js';
 import { errorResponses, jsonObject, text } from '../schemas/common.js';
 import { executeResult, handlerDetail, handlerList, handlerRemoved, handlerVersionDto } from '../schemas/responses.js';
@@ -63,11 +64,15 @@ export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
       if (!reply.raw.writableFinished) abort.abort(new Error('client went away'));
     });
     const res = await d.runner.run({
+      lane: 'adhoc',
       code: b.code,
       context: { scriptType: b.script_type ?? null, args: b.args ?? [], flags: b.flags ?? {}, state: b.state ?? {} },
       ...(b.timeout_ms ? { limits: { timeoutMs: b.timeout_ms } } : {}),
       signal: abort.signal,
       onAttestations: (batch) => writer.write(batch),
+    }).catch((e: unknown) => {
+      if (e instanceof QueueFullError) void reply.header('retry-after', String(e.retryAfterS));
+      throw e;
     });
     await writer.write(res.pending);
     return {

@@ -1,0 +1,174 @@
+"""The forked child of one run: closes what is not its own, contains itself (sandbox), executes
+the script in a fresh namespace and reports the result on fd 3. Never returns."""
+import gc
+import io
+import linecache
+import os
+import signal
+import sys
+import traceback
+
+from qntx_runner import bridge as bridge_mod
+from qntx_runner import limits, rundirs, sandbox
+from qntx_runner.protocol import ENC, clip
+
+FILENAME = '<handler>'
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def setup_fds(out_w, err_w, proto_w):
+    # fd 0 of the parent is already /dev/null. Everything else (Node's channel, other runs' pipes,
+    # the parent's selector) is closed so user code cannot write to it.
+    os.dup2(out_w, 1)
+    os.dup2(err_w, 2)
+    if proto_w != bridge_mod.PROTO_FD:
+        os.dup2(proto_w, bridge_mod.PROTO_FD)
+    for name in os.listdir('/proc/self/fd'):
+        fd = int(name)
+        if fd > bridge_mod.PROTO_FD:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    os.set_inheritable(bridge_mod.PROTO_FD, False)  # subprocesses of the script do not get the protocol pipe
+
+
+def set_streams():
+    sys.stdin = sys.__stdin__ = io.TextIOWrapper(io.FileIO(0, 'r', closefd=False))
+    sys.stdout = sys.__stdout__ = io.TextIOWrapper(io.FileIO(1, 'w', closefd=False), encoding='utf-8',
+                                                   errors='backslashreplace', line_buffering=True)
+    sys.stderr = sys.__stderr__ = io.TextIOWrapper(io.FileIO(2, 'w', closefd=False), encoding='utf-8',
+                                                   errors='backslashreplace', line_buffering=True)
+
+
+def child_main(run, server):
+    """Runs in the forked child."""
+    try:
+        os.setsid()
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        setup_fds(run.out_w, run.err_w, run.proto_w)
+        lim = run.limits
+        sandbox.contain(lim, server.cfg['maxFileBytes'], run.nproc, run.uid, server.gid, server.pid)
+        rundirs.enter_environment(run.env)
+        set_streams()
+        code, src, ctx = run.code, run.src, run.ctx
+        run = None  # drop the parent's references to other runs (namespaces never leak between runs)
+        server.forget_for_child()
+        server = None
+        gc.enable()
+    except BaseException as e:
+        try:
+            os.write(2, ('qntx runner: could not set up the run: %r\n' % (e,)).encode())
+        finally:
+            os._exit(70)
+    bridge = bridge_mod.Bridge()
+    try:
+        ok, error, details, state = run_script(code, src, ctx, lim, bridge)
+    except BaseException as e:  # raised by the runner itself, e.g. MemoryError encoding the state
+        ok, error, details, state = False, clip('runner error: %r' % (e,)), ['exception=%s' % type(e).__name__], None
+    if os.getpid() != bridge.pid:
+        os._exit(0)  # a process the script forked fell off the end of the script: it reports nothing
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+    try:
+        bridge.result(ok, error, details, state)
+    except BaseException:
+        os._exit(72)
+    os._exit(0)
+
+
+def run_script(code, src, ctx, lim, bridge):
+    """Runs the compiled script; returns (ok, error, details, state)."""
+    ns, ix = bridge_mod.namespace(ctx, bridge)
+    linecache.cache[FILENAME] = (len(src), None, src.splitlines(True), FILENAME)
+    reserve = bytearray(1 << 20)  # freed on MemoryError so that reporting it has room
+    try:
+        exec(code, ns)
+    except SystemExit as e:
+        del reserve
+        c = e.code
+        if c is None or c == 0:
+            return finish_state(ix)
+        if isinstance(c, int):
+            return False, 'script exited with status %d' % c, ['exit_code=%d' % c], None
+        sys.stderr.write('%s\n' % (c,))
+        return False, clip(str(c)), ['exit_code=1'], None
+    except BaseException as e:
+        del reserve
+        if isinstance(e, MemoryError):
+            ns.clear()  # what filled the memory is likely reachable from the script's globals...
+            ix.state = None
+        error, details = describe_exception(e, lim)
+        try:
+            text = user_traceback(e)
+        except BaseException:
+            text = ''
+        traceback.clear_frames(e.__traceback__)  # ...or from the locals of its functions
+        e = None
+        gc.collect()
+        try:
+            sys.stderr.write(text)
+        except BaseException:
+            pass
+        return False, error, details, None
+    del reserve
+    return finish_state(ix)
+
+
+def finish_state(ix):
+    ok, error, details, state = limits.state_text(ix.state, ENC.encode)
+    return ok, None if error is None else clip(error), details, state
+
+
+def user_line(tb):
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == FILENAME:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def user_traceback(e):
+    """The traceback from the first frame of the user's script on, without the runner's frames."""
+    te = traceback.TracebackException(type(e), e, e.__traceback__)
+    frames = list(te.stack)
+    while frames and frames[0].filename != FILENAME:
+        frames.pop(0)
+    while frames and frames[-1].filename.startswith(PACKAGE_DIR):
+        frames.pop()
+    te.stack = traceback.StackSummary.from_list(frames)
+    return ''.join(te.format())
+
+
+def describe_exception(e, lim):
+    """(error, details) for an exception raised by the user's script."""
+    name = type(e).__name__
+    line = user_line(e.__traceback__)
+    where = [] if line is None else ['line=%d' % line]
+    if isinstance(e, MemoryError):
+        mib = lim['memoryBytes'] / 1048576.0
+        return ('script exceeded the memory limit (%g MiB)' % mib,
+                ['exception=%s' % name] + where + ['limit=memory', 'memory_bytes=%d' % lim['memoryBytes']])
+    try:
+        msg = str(e)
+    except Exception:
+        msg = ''
+    return clip(msg or name), ['exception=%s' % name] + where
+
+
+def compile_user(src):
+    """(code, None) or (None, (error, details))."""
+    try:
+        return compile(src, FILENAME, 'exec', dont_inherit=True), None
+    except SyntaxError as e:
+        details = ['exception=%s' % type(e).__name__]
+        if e.lineno:
+            details.append('line=%d' % e.lineno)
+        return None, (clip(e.msg or 'invalid syntax'), details)
+    except (ValueError, MemoryError, RecursionError, OverflowError) as e:
+        return None, (clip(str(e) or type(e).__name__), ['exception=%s' % type(e).__name__])

@@ -1,0 +1,264 @@
+"""Containment of a run: rlimits, the sandbox uid (as root), the uid-block lock that keeps two
+warm parents' runs apart, and what a uid leaves behind (/dev/shm, SysV IPC). Decisions:
+docs/python-runner.md, "Sandbox uid"."""
+import os
+import resource
+import signal
+import stat
+
+from qntx_runner import rundirs
+
+try:
+    import ctypes
+
+    LIBC = ctypes.CDLL(None, use_errno=True)
+except Exception:  # a Python built without ctypes: no pdeathsig, subreaper or capabilities
+    ctypes = None
+    LIBC = None
+
+UID_BLOCK = 64  # sandbox uids per warm parent; also the most concurrent runs
+PR_SET_PDEATHSIG = 1
+PR_SET_KEEPCAPS = 8
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_RAISE = 2
+CAP_DAC_READ_SEARCH = 2
+IPC_RMID = 0
+
+
+def prctl(option, arg2=0, arg3=0):
+    if LIBC is None:
+        return -1
+    return LIBC.prctl(ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3),
+                      ctypes.c_ulong(0), ctypes.c_ulong(0))
+
+
+def become_subreaper():
+    return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0
+
+
+def claim_uid_block(base, lock_dir):
+    """(first uid, lock fd) of a free block of UID_BLOCK uids, held by an flock for our lifetime.
+    The locks live in one root-owned directory for the whole machine (never $TMPDIR, which differs
+    between servers and which sandbox uids may write), keyed by the block's first uid."""
+    import fcntl
+    dfd = open_lock_dir(lock_dir)
+    try:
+        for k in range(64):
+            uid = base + k * UID_BLOCK
+            fd = os.open('uids-%d.lock' % uid, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                         0o600, dir_fd=dfd)
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_uid != 0:
+                os.close(fd)
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue
+            return uid, fd
+    finally:
+        os.close(dfd)
+    raise RuntimeError('no free block of sandbox uids in %s' % lock_dir)
+
+
+def open_lock_dir(path):
+    """The lock directory, made if missing; refused unless a real directory only root may write."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as e:
+        raise RuntimeError('cannot make the sandbox lock directory %s: %s' % (path, e)) from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError as e:
+        raise RuntimeError('cannot open the sandbox lock directory %s: %s' % (path, e)) from None
+    st = os.fstat(fd)
+    if st.st_uid != 0 or st.st_mode & 0o022:
+        os.close(fd)
+        raise RuntimeError('the sandbox lock directory %s must be owned by root and writable only by it' % path)
+    return fd
+
+
+def drop_privileges(uid, gid):
+    """Root only: become uid/gid so RLIMIT_NPROC binds, keeping root's read access (imports)."""
+    prctl(PR_SET_KEEPCAPS, 1)
+    os.setgroups([])
+    os.setgid(gid)
+    os.setuid(uid)
+    if LIBC is not None:
+        class Header(ctypes.Structure):
+            _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
+                        ('inheritable', ctypes.c_uint32)]
+        data = (Data * 2)()
+        bit = 1 << CAP_DAC_READ_SEARCH
+        data[0].effective = data[0].permitted = data[0].inheritable = bit
+        if LIBC.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0:
+            # ambient: programs the script runs keep the same read access
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_READ_SEARCH)
+
+
+def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
+    """In the child, before the script: rlimits, the uid, no new privileges, death with the parent."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (lim['cpuSeconds'], lim['cpuSeconds'] + 1))
+    file_bytes = min(file_bytes, lim['diskBytes'])  # one file cannot pass what the whole run may store
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    if uid is not None:
+        drop_privileges(uid, gid)
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
+    if os.getppid() != parent_pid:
+        os._exit(71)  # the parent died before pdeathsig was armed
+    resource.setrlimit(resource.RLIMIT_AS, (lim['memoryBytes'], lim['memoryBytes']))
+
+
+ENTRY_BYTES = 4096  # the least one file or directory counts, as in src/python/disk-watch.ts
+
+
+def _entry_bytes(st):
+    return max(st.st_size, st.st_blocks * 512, ENTRY_BYTES)
+
+
+def tree_bytes(root, stop_at):
+    """A tree's files, directories and links (never followed); stops counting past stop_at."""
+    total, dirs = 0, [root]
+    while dirs and total <= stop_at:
+        d = dirs.pop()
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        for name in names:
+            try:
+                st = os.lstat(os.path.join(d, name))
+            except OSError:
+                continue
+            total += _entry_bytes(st)
+            if stat.S_ISDIR(st.st_mode):
+                dirs.append(os.path.join(d, name))
+    return total
+
+
+def final_usage(run_dir, uid, stop_at):
+    """What a run stored when it ended (its directory, and with the sandbox its /dev/shm files and
+    SysV segments), counted up to just past stop_at: a run can write more between two samples of
+    the watch than the cap allows; this last count, before the leftovers go, sees all of it."""
+    total = tree_bytes(run_dir, stop_at) if run_dir else 0
+    if uid is None or total > stop_at:
+        return total
+    try:
+        names = os.listdir('/dev/shm')
+    except OSError:
+        names = []
+    for name in names:
+        path = os.path.join('/dev/shm', name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if st.st_uid == uid:
+            total += tree_bytes(path, stop_at - total) if stat.S_ISDIR(st.st_mode) else _entry_bytes(st)
+            if total > stop_at:
+                return total
+    try:
+        with open('/proc/sysvipc/shm') as f:
+            for line in f.read().splitlines()[1:]:
+                c = line.split()
+                if len(c) > 9 and (int(c[7]) == uid or int(c[9]) == uid):
+                    total += int(c[3])
+    except (OSError, ValueError):
+        pass
+    return total
+
+
+def remove_uid_leftovers(uid):
+    """With the sandbox, once every process of the uid is dead: its files in /dev/shm and its SysV
+    IPC objects, which outlive processes and would hold memory until reboot."""
+    try:
+        names = os.listdir('/dev/shm')
+    except OSError:
+        names = []
+    for name in names:
+        path = os.path.join('/dev/shm', name)
+        try:
+            st = os.lstat(path)
+            if st.st_uid != uid:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                rundirs.remove_tree(path)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass
+    if LIBC is None:
+        return
+    for kind, rm in (('shm', lambda i: LIBC.shmctl(i, IPC_RMID, None)),
+                     ('sem', lambda i: LIBC.semctl(i, 0, IPC_RMID)),
+                     ('msg', lambda i: LIBC.msgctl(i, IPC_RMID, None))):
+        for ident in sysv_ids(kind, uid):
+            rm(ident)
+
+
+def sysv_ids(kind, uid):
+    """Ids of the SysV IPC objects of `kind` owned or created by uid (/proc/sysvipc)."""
+    try:
+        with open('/proc/sysvipc/' + kind) as f:
+            lines = f.read().splitlines()[1:]
+    except OSError:
+        return []
+    head = {'shm': (7, 9), 'sem': (4, 6), 'msg': (7, 9)}[kind]  # columns of uid and cuid
+    out = []
+    for line in lines:
+        f = line.split()
+        try:
+            if int(f[head[0]]) == uid or int(f[head[1]]) == uid:
+                out.append(int(f[1]))
+        except (IndexError, ValueError):
+            pass
+    return out
+
+
+def kill_uid(uid, gid):
+    """kill(-1) as that uid reaches every process of the uid, whatever group or session."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgid(gid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def count_user_processes():
+    uid = os.getuid()
+    count = 0
+    for name in os.listdir('/proc'):
+        if name.isdigit():
+            try:
+                if os.stat('/proc/' + name).st_uid == uid:
+                    count += 1
+            except OSError:
+                pass
+    return count
+
+
+def proc_uid(pid):
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('Uid:'):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
