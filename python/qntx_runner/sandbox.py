@@ -153,12 +153,21 @@ def final_usage(run_dir, uid, stop_at):
     SysV segments), counted up to just past stop_at: a run can write more between two samples of
     the watch than the cap allows; this last count, before the leftovers go, sees all of it."""
     total = tree_bytes(run_dir, stop_at) if run_dir else 0
-    if uid is None or total > stop_at:
+    if uid is None:
         return total
+    for path, st in dev_shm_entries(uid):
+        if total > stop_at:
+            return total
+        total += tree_bytes(path, stop_at - total) if stat.S_ISDIR(st.st_mode) else _entry_bytes(st)
+    return total + sum(size for _, size in sysv_objects('shm', uid))
+
+
+def dev_shm_entries(uid):
+    """(path, lstat) of the entries of /dev/shm owned by uid."""
     try:
         names = os.listdir('/dev/shm')
     except OSError:
-        names = []
+        return
     for name in names:
         path = os.path.join('/dev/shm', name)
         try:
@@ -166,33 +175,14 @@ def final_usage(run_dir, uid, stop_at):
         except OSError:
             continue
         if st.st_uid == uid:
-            total += tree_bytes(path, stop_at - total) if stat.S_ISDIR(st.st_mode) else _entry_bytes(st)
-            if total > stop_at:
-                return total
-    try:
-        with open('/proc/sysvipc/shm') as f:
-            for line in f.read().splitlines()[1:]:
-                c = line.split()
-                if len(c) > 9 and (int(c[7]) == uid or int(c[9]) == uid):
-                    total += int(c[3])
-    except (OSError, ValueError):
-        pass
-    return total
+            yield path, st
 
 
 def remove_uid_leftovers(uid):
     """With the sandbox, once every process of the uid is dead: its files in /dev/shm and its SysV
     IPC objects, which outlive processes and would hold memory until reboot."""
-    try:
-        names = os.listdir('/dev/shm')
-    except OSError:
-        names = []
-    for name in names:
-        path = os.path.join('/dev/shm', name)
+    for path, st in list(dev_shm_entries(uid)):
         try:
-            st = os.lstat(path)
-            if st.st_uid != uid:
-                continue
             if stat.S_ISDIR(st.st_mode):
                 rundirs.remove_tree(path)
             else:
@@ -204,12 +194,13 @@ def remove_uid_leftovers(uid):
     for kind, rm in (('shm', lambda i: LIBC.shmctl(i, IPC_RMID, None)),
                      ('sem', lambda i: LIBC.semctl(i, 0, IPC_RMID)),
                      ('msg', lambda i: LIBC.msgctl(i, IPC_RMID, None))):
-        for ident in sysv_ids(kind, uid):
+        for ident, _ in sysv_objects(kind, uid):
             rm(ident)
 
 
-def sysv_ids(kind, uid):
-    """Ids of the SysV IPC objects of `kind` owned or created by uid (/proc/sysvipc)."""
+def sysv_objects(kind, uid):
+    """(id, size) of the SysV IPC objects of `kind` owned or created by uid (/proc/sysvipc); the
+    size is a shared memory segment's bytes, 0 for the other kinds."""
     try:
         with open('/proc/sysvipc/' + kind) as f:
             lines = f.read().splitlines()[1:]
@@ -221,7 +212,7 @@ def sysv_ids(kind, uid):
         f = line.split()
         try:
             if int(f[head[0]]) == uid or int(f[head[1]]) == uid:
-                out.append(int(f[1]))
+                out.append((int(f[1]), int(f[3]) if kind == 'shm' else 0))
         except (IndexError, ValueError):
             pass
     return out
