@@ -77,6 +77,7 @@ export const scheduleDto = z
     max_failures: z.number().int(),
     paused_reason: z.string().nullable().describe('why it was paused for failing (failing: <last error>)'),
     timeout_seconds: z.number().int().nullable(),
+    owner: z.string().nullable().describe('who keeps it, e.g. "glyph:<id>" (null: made by the CLI or the API without one)'),
   })
   .meta({ id: 'Schedule' });
 
@@ -102,6 +103,41 @@ export const executionDto = z
     due_at: nullableMs,
   })
   .meta({ id: 'Execution' });
+
+export const scheduleStatsDto = z
+  .object({
+    schedule_id: z.string(),
+    total: z.number().int().describe('runs ever (pruned executions included)'),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    running: z.number().int(),
+    skipped: z.number().int().describe('grid points passed without a run'),
+    attestations_created: z.number().int(),
+    last: z
+      .array(
+        z.object({
+          execution_id: z.string(),
+          status: executionStatus,
+          started_at: ms,
+          duration_ms: z.number().nullable(),
+          attestations_created: z.number().int(),
+        }),
+      )
+      .describe('the newest runs first, at most 50'),
+  })
+  .meta({ id: 'ScheduleStats' });
+
+export const provenanceDto = z
+  .object({
+    attestation: attestationDto,
+    execution: executionDto.nullable().describe('the run that stored it (null: not from a scheduled run, or pruned)'),
+    schedule: scheduleDto.nullable(),
+    handler: z
+      .object({ type: z.string(), version: z.number().int(), code: z.string(), attestation_id: z.string() })
+      .nullable()
+      .describe('the handler version that ran, with its code'),
+  })
+  .meta({ id: 'Provenance' });
 
 export const glyphDto = z
   .object({
@@ -147,6 +183,10 @@ export const handlerDetail = z.object({
   script_type: z.string(),
   current: handlerVersionDto.nullable(),
   versions: z.array(handlerVersionDto),
+  removed: z
+    .object({ at: ms, actor: z.string(), version: z.number().int() })
+    .nullable()
+    .describe('set while the handler is removed: when, by whom, which version was current'),
 });
 
 export const handlerRemoved = z.object({ script_type: z.string(), retracted: handlerVersionDto });
@@ -162,7 +202,13 @@ export const executeResult = z.object({
   attestations_created: z.number().int(),
   already_known: z.number().int().describe('claims the run attested that were already stored'),
   duration_ms: z.number(),
-  state: z.record(z.string(), z.unknown()).nullable(),
+  state: z.record(z.string(), z.unknown()).nullable().describe('the state after the run'),
+  dry_run: z.boolean(),
+  would_create: z
+    .object({ count: z.number().int(), attestations: z.array(attestationDto) })
+    .nullable()
+    .describe('a dry run: what the run would have attested (count, and the first 200), nothing stored'),
+  state_before: z.unknown().describe('the state the run started with'),
 });
 
 export const health = z.object({
