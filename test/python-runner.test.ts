@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../src/logger.js';
 import { PythonUnavailableError } from '../src/python/errors.js';
 import { PythonRunner, type RawAttestation } from '../src/python/runner.js';
+import { DEFAULT_LIMITS, resolveLimits } from '../src/python/limits.js';
 
 const ASID = /^AS[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -168,6 +169,24 @@ describe('python runner', () => {
     assert.deepEqual(left, []);
     const next = await runner.run({ code: "import subprocess\nprint(subprocess.run(['true']).returncode)" });
     assert.equal(next.stdout, '0\n');
+  });
+
+  it('raises the CPU limit to a longer timeout given without one', async () => {
+    assert.equal(resolveLimits(DEFAULT_LIMITS, { timeoutMs: 120_000 }).cpuSeconds, 120);
+    assert.equal(resolveLimits(DEFAULT_LIMITS, { timeoutMs: 5_000 }).cpuSeconds, DEFAULT_LIMITS.cpuSeconds);
+    assert.equal(resolveLimits(DEFAULT_LIMITS, { timeoutMs: 120_000, cpuSeconds: 2 }).cpuSeconds, 2);
+    // A runner whose default CPU limit is 1 s: a run given 6 s of wall clock may use 1.5 s of CPU.
+    const tight = new PythonRunner({ logger: silentLogger(), defaults: { timeoutMs: 20_000, cpuSeconds: 1 } });
+    try {
+      const code = 'import time\nend = time.process_time() + 1.5\nwhile time.process_time() < end:\n    pass\nprint("done")\n';
+      const r = await tight.run({ code, limits: { timeoutMs: 6_000 } });
+      assert.equal(r.error, null, JSON.stringify(r.details));
+      assert.equal(r.stdout, 'done\n');
+      const capped = await tight.run({ code });
+      assert.deepEqual(capped.details, ['limit=cpu', 'cpu_seconds=1']);
+    } finally {
+      await tight.close();
+    }
   });
 
   it('stops a CPU-bound script at the CPU limit', async () => {

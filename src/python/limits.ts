@@ -42,7 +42,11 @@ export const STATE_LIMITS = Object.freeze({
   maxDepth: 128,
 });
 
-/** Fills unset fields from `base`; throws ValidationError naming each bad field. */
+/**
+ * Fills unset fields from `base`; throws ValidationError naming each bad field. A longer timeout
+ * given without a CPU limit brings the CPU limit up to it: a handler allowed 2 minutes of wall
+ * clock is not killed after the default 30 s of CPU.
+ */
 export function resolveLimits(base: RunLimits, over: Partial<RunLimits> | undefined): RunLimits {
   const out: RunLimits = { ...base };
   const bad: string[] = [];
@@ -53,5 +57,8 @@ export function resolveLimits(base: RunLimits, over: Partial<RunLimits> | undefi
     else out[key] = v;
   }
   if (bad.length) throw new ValidationError(`invalid run limits: ${bad.join(', ')}`, { details: bad });
+  if (over?.timeoutMs !== undefined && over.cpuSeconds === undefined) {
+    out.cpuSeconds = Math.min(MAX.cpuSeconds, Math.max(base.cpuSeconds, Math.ceil(out.timeoutMs / 1000)));
+  }
   return out;
 }
