@@ -17,6 +17,7 @@ import { HandlerRegistry } from './ix/handler-registry.js';
 import { pythonScriptJob } from './ix/python-script-job.js';
 import { ixResolver } from './ix/router.js';
 import { createLogger, type Logger } from './logger.js';
+import { sweepSpool } from './ax/spool-sweep.js';
 import { Catalog, type HandlerDef } from './pulse/catalog.js';
 import { noopHandler, sleepHandler } from './pulse/builtin-handlers.js';
 import { pulseEventLookup } from './pulse/event-lookup.js';
@@ -151,6 +152,12 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     allEvents: fanout ?? events,
     startedAt: Date.now(),
     async start() {
+      // File times are the host's: the sweep compares them with the host's clock, not the injected one.
+      const swept = await sweepSpool(path.join(settings.dataDir, 'ax-input'), Date.now()).catch((err: unknown) => {
+        logger.warn({ err }, 'could not sweep the so-input spool');
+        return [];
+      });
+      if (swept.length) logger.info({ removed: swept.length }, 'removed so-input files left by stopped processes');
       await fanout?.start();
       await pulse.start();
     },

@@ -40,7 +40,8 @@ export async function prepareAxInput(engine: AxEngine, query: string, o: { now: 
     return { input: { query, count: page.items.length, items: page.items.map(item) }, cleanup: async () => {} };
   }
   await fs.mkdir(o.spoolDir, { recursive: true, mode: 0o700 });
-  const dir = await fs.mkdtemp(path.join(o.spoolDir, 'input-'));
+  // The pid in the name lets a later start remove what a killed process left (spool-sweep.ts).
+  const dir = await fs.mkdtemp(path.join(o.spoolDir, `input-${process.pid}-`));
   const cleanup = () => fs.rm(dir, { recursive: true, force: true });
   const file = path.join(dir, 'input.jsonl');
   let count = 0;
