@@ -2,6 +2,7 @@
 // one contract suite (test/ats-store.contract.ts).
 import type { DbTx } from '../db/tx.js';
 import type { Dialect } from '../db/migrations.js';
+import type { HandlerChange, HandlerPointer } from './handler-current.js';
 import type { Attestation, AttestationFilter, AttestationPage, InsertResult, NewAttestation } from './types.js';
 
 export interface AttestationStore {
@@ -24,12 +25,16 @@ export interface AttestationStore {
   get(id: string): Promise<Attestation | undefined>;
   /** The newest attestation with this predicate and context: the handler lookup. */
   newest(predicate: string, context: string): Promise<Attestation | undefined>;
+  /** The handler in force for an ix type (ix_handler_current, migration 009): primary-key reads only. */
+  currentHandler(type: string): Promise<Attestation | undefined>;
+  /** Every type's handler in force, with its type, ordered by type. */
+  currentHandlers(): Promise<Array<{ type: string; attestation: Attestation }>>;
   /**
-   * In one transaction, with writers of the same predicate and context held off: reads the newest
-   * such attestation, builds the next one from it and inserts it (handler versions: no two saves
-   * get one number). `make` is synchronous.
+   * In one transaction, with writers of the same type held off: reads the type's pointer, stores
+   * the attestation `make` builds from it and moves the pointer (register, remove). `make` is
+   * synchronous and may throw to store nothing.
    */
-  insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation>;
+  writeHandler(type: string, make: (p: HandlerPointer) => HandlerChange): Promise<NewAttestation>;
   /** The database's plan for a query, one line per step (used by tests and diagnostics). */
   explain(filter: AttestationFilter): Promise<string[]>;
   /** How many attestations match the filter (all of them without one). */
