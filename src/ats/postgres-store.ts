@@ -7,6 +7,7 @@ import { compileNewest, type CompiledNewest } from './newest.js';
 import { handlerLockSql, handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
+import { copyInsert } from './pg-copy-insert.js';
 import { buildAttestationQuery, buildAttestationSizesQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
@@ -39,6 +40,19 @@ export class PostgresAttestationStore implements AttestationStore {
     } catch (err) {
       throw await this.mapInsertError(err, items);
     }
+  }
+
+  async insertBulk(items: readonly NewAttestation[]): Promise<InsertResult> {
+    if (items.length === 0) return { created: 0, alreadyKnown: 0 };
+    try {
+      return await copyInsert(this.pool, items);
+    } catch (err) {
+      throw await this.mapInsertError(err, items);
+    }
+  }
+
+  async analyze(): Promise<void> {
+    await this.pool.query('analyze attestations, attestation_fields');
   }
 
   async insertManyIn(tx: DbTx, items: readonly NewAttestation[]): Promise<InsertResult> {

@@ -70,6 +70,12 @@ export class SqliteAttestationStore implements AttestationStore {
     }
   }
 
+  insertBulk(items: readonly NewAttestation[]): Promise<InsertResult> {
+    return this.insertMany(items);
+  }
+
+  async analyze(): Promise<void> {}
+
   insertManyIn(tx: DbTx, items: readonly NewAttestation[]): InsertResult {
     if (tx.kind !== 'sqlite') throw new Error('SQLite store given a PostgreSQL transaction');
     if (items.length === 0) return NOTHING;

@@ -18,6 +18,18 @@ export interface AttestationStore {
    * SQLite: synchronous; PostgreSQL: returns a promise.
    */
   insertManyIn(tx: DbTx, items: readonly NewAttestation[]): InsertResult | Promise<InsertResult>;
+  /**
+   * insertMany for bulk loads (import), in a transaction of its own: PostgreSQL streams the batch
+   * with COPY into staging tables and moves it with one INSERT … SELECT (pg-copy-insert.ts);
+   * SQLite is insertMany (its prepared multi-row load is its fast path).
+   */
+  insertBulk(items: readonly NewAttestation[]): Promise<InsertResult>;
+  /**
+   * Refreshes the planner's statistics after a bulk load (PostgreSQL: ANALYZE of the attestation
+   * tables). The query plans do not need it (docs/architecture.md), estimates elsewhere do.
+   * SQLite: nothing (its plans here come from the query's form; no sqlite_stat1 is kept).
+   */
+  analyze(): Promise<void>;
   /** The stored attestation holding the same claim, if any. */
   findClaim(a: NewAttestation): Promise<Attestation | undefined>;
   /** SPEC §2 filter with keyset paging (stable under concurrent inserts). */
