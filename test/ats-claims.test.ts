@@ -175,6 +175,7 @@ describe('migration 007 on PostgreSQL rows stored before it', { skip: PG_SKIP },
       'alter table attestations drop column claim_key, drop column handler_version',
       'alter table pulse_executions drop column attestations_already_known',
       'drop table ix_source_state',
+      'drop table ix_handler_current',
       'alter table attestation_fields alter column value type text collate "default"',
     ]) await sql.raw(stmt).execute(db);
     for (const [seq, source, attrs] of [[1, 'EX1', { repo: 'r', handler_version: 2 }], [2, 'EX2', { repo: 'r', handler_version: 3 }]] as const) {

@@ -287,10 +287,11 @@ for (const { kind, skip } of DB_KINDS) {
         await sql`drop table ax_alias_edges`.execute(db);
         if (kind === 'postgres') await sql`drop function ax_alias_edges_insert() cascade`.execute(db);
         else await sql`drop trigger ax_alias_edges_insert`.execute(db);
-        await sql`delete from kysely_migration where name = '008_ax_alias_edges'`.execute(db);
+        await sql`delete from kysely_migration where name in ('008_ax_alias_edges', '009_handler_current')`.execute(db);
+        await sql`drop table ix_handler_current`.execute(db);
         await q.store.insertMany([a('between', 'OLD')]);
         const { migrate } = await import('../src/db/migrations.js');
-        assert.deepEqual(await migrate(db as never, kind), ['008_ax_alias_edges']);
+        assert.deepEqual(await migrate(db as never, kind), ['008_ax_alias_edges', '009_handler_current']);
         await q.store.insertMany([a('new-1', 'OLD')]);
         const edges = new AliasEdges(q.database);
         const { edges: found } = await edges.touching(['OLD'], 100);

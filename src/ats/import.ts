@@ -1,5 +1,5 @@
 // Imports JSON-lines attestations: streams the file, validates each line, inserts in batched
-// transactions. A bad line either stops the import (nothing of its batch is written; earlier
+// transactions (PostgreSQL: through COPY, see pg-copy-insert.ts). A bad line either stops the import (nothing of its batch is written; earlier
 // batches stay) or, with skipInvalid, is reported and skipped.
 import fs from 'node:fs';
 import { ValidationError } from '../errors.js';
@@ -32,7 +32,12 @@ export interface ImportResult extends ImportProgress {
 }
 
 export async function importJsonl(ats: AttestationService, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  return ats.store.bulk(() => importLines(ats, file, opts));
+  try {
+    return await ats.store.bulk(() => importLines(ats, file, opts));
+  } finally {
+    // What the import loaded (also the batches before a bad line) gets fresh statistics.
+    await ats.store.analyze();
+  }
 }
 
 const CHUNK_LINES = 2000;
@@ -47,7 +52,7 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
   let batch: NewAttestation[] = [];
   const flush = async () => {
     if (!batch.length) return;
-    const r = await ats.store.insertMany(batch);
+    const r = await ats.store.insertBulk(batch);
     res.imported += batch.length;
     res.created += r.created;
     res.already_known += r.alreadyKnown;

@@ -4,8 +4,10 @@ import type { DbTx } from '../db/tx.js';
 import type pg from 'pg';
 import type { Schema } from '../db/schema.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
+import { handlerLockSql, handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
+import { copyInsert } from './pg-copy-insert.js';
 import { buildAttestationQuery, buildAttestationSizesQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
@@ -21,12 +23,14 @@ import {
 export class PostgresAttestationStore implements AttestationStore {
   readonly kind = 'postgres' as const;
   private readonly newestSql: CompiledNewest;
+  private readonly handlerSql: HandlerSql;
 
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly pool: pg.Pool,
   ) {
     this.newestSql = compileNewest(db, 'postgres');
+    this.handlerSql = handlerSql(db);
   }
 
   async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
@@ -36,6 +40,19 @@ export class PostgresAttestationStore implements AttestationStore {
     } catch (err) {
       throw await this.mapInsertError(err, items);
     }
+  }
+
+  async insertBulk(items: readonly NewAttestation[]): Promise<InsertResult> {
+    if (items.length === 0) return { created: 0, alreadyKnown: 0 };
+    try {
+      return await copyInsert(this.pool, items);
+    } catch (err) {
+      throw await this.mapInsertError(err, items);
+    }
+  }
+
+  async analyze(): Promise<void> {
+    await this.pool.query('analyze attestations, attestation_fields');
   }
 
   async insertManyIn(tx: DbTx, items: readonly NewAttestation[]): Promise<InsertResult> {
@@ -90,14 +107,34 @@ export class PostgresAttestationStore implements AttestationStore {
     return rows[0] ? rowToAttestation(rows[0]) : undefined;
   }
 
-  async insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation> {
+  async currentHandler(type: string): Promise<Attestation | undefined> {
+    const { rows } = await this.pool.query<AttestationRowOut>({
+      name: 'qntx_handler_current',
+      text: this.handlerSql.current.sql,
+      values: this.handlerSql.current.params(type),
+    });
+    return rows[0] ? rowToAttestation(rows[0]) : undefined;
+  }
+
+  async currentHandlers(): Promise<Array<{ type: string; attestation: Attestation }>> {
+    const { rows } = await this.db.executeQuery(this.handlerSql.list);
+    return rows.map((r) => ({ type: r.script_type, attestation: rowToAttestation(r) }));
+  }
+
+  async writeHandler(type: string, make: (p: HandlerPointer) => HandlerChange): Promise<NewAttestation> {
     return this.db.transaction().execute(async (trx) => {
-      // Writers of one predicate and context queue here until the holder commits.
-      await sql`select pg_advisory_xact_lock(hashtext(${`qntx:newest:${predicate}:${context}`}))`.execute(trx);
-      const { rows } = await trx.executeQuery(CompiledQuery.raw(this.newestSql.sql, this.newestSql.params(predicate, context)));
-      const next = make(rows[0] ? rowToAttestation(rows[0] as AttestationRowOut) : undefined);
-      await insertRows(trx, [next]);
-      return next;
+      // Writers of one type queue here until the holder commits (the pointer row may not exist yet).
+      await handlerLockSql(type).execute(trx);
+      const h = this.handlerSql;
+      const cur = await trx.executeQuery(CompiledQuery.raw(h.current.sql, h.current.params(type)));
+      const ver = await trx.executeQuery(CompiledQuery.raw(h.version.sql, h.version.params(type)));
+      const change = make({
+        current: cur.rows[0] ? rowToAttestation(cur.rows[0] as AttestationRowOut) : undefined,
+        version: Number((ver.rows[0] as { version?: number } | undefined)?.version ?? 0),
+      });
+      await insertRows(trx, [change.attestation]);
+      await trx.executeQuery(h.upsert(type, change, change.attestation.created_at));
+      return change.attestation;
     });
   }
 

@@ -94,11 +94,18 @@ function jsonAttr(j: JsonAttr, dialect: Dialect) {
 /**
  * FROM attestation_fields d (JOIN attestations a when rows are read or checked), with every
  * condition of the filter but paging.
+ *
+ * PostgreSQL (issue 17: plans that hold without statistics): `d` is never joined here. Each probe
+ * is an EXISTS with OFFSET 0, which the planner cannot flatten into a (hash) semi-join: it stays a
+ * correlated probe of one primary-key entry per walked row. Conditions on the row (a prefix that
+ * does not drive, unindexed attributes) are one such probe of attestations by seq. The page's rows
+ * are read afterwards, see buildPaged.
  */
 function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, rows = true) {
   const { terms, json } = filterTerms(f);
   const [drive, ...probes] = terms;
-  const join = rows || json.length > 0 || probes.some((t) => t.prefixes.length > 0);
+  const pg = dialect === 'postgres';
+  const join = !pg && (rows || json.length > 0 || probes.some((t) => t.prefixes.length > 0));
   // Without the join the builder is typed as joined all the same: no condition below reads `a` then.
   let q = join ? joined(db) : (db.selectFrom('attestation_fields as d') as unknown as ReturnType<typeof joined>);
   if (!drive) return { q, ordered: false, driven: false, json };
@@ -106,25 +113,31 @@ function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, ro
   q = drive.from ? q.where('d.value', 'in', subjectsOf(db, drive.from, dialect) as never) : q.where((eb) => valueMatch(eb, 'd', drive));
   if (f.time_start !== undefined) q = q.where('d.timestamp', '>=', f.time_start);
   if (f.time_end !== undefined) q = q.where('d.timestamp', '<=', f.time_end);
+  const rowChecks: Expression<SqlBool>[] = [];
   for (const t of probes) {
     if (t.prefixes.length) {
-      q = q.where(rowPrefix(t, dialect));
+      rowChecks.push(rowPrefix(t, dialect));
       continue;
     }
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('attestation_fields as o')
-          .select(sql.lit(1).as('one'))
-          .where('o.field', '=', t.code)
-          .where((e) => valueMatch(e, 'o', t))
-          .whereRef('o.timestamp', '=', 'd.timestamp')
-          .whereRef('o.seq', '=', 'd.seq'),
-      ),
-    );
+    q = q.where((eb) => {
+      let probe = eb
+        .selectFrom('attestation_fields as o')
+        .select(sql.lit(1).as('one'))
+        .where('o.field', '=', t.code)
+        .where((e) => valueMatch(e, 'o', t))
+        .whereRef('o.timestamp', '=', 'd.timestamp')
+        .whereRef('o.seq', '=', 'd.seq');
+      if (pg) probe = probe.offset(sql.lit(0));
+      return eb.exists(probe);
+    });
   }
-  for (const j of json) q = q.where(jsonAttr(j, dialect));
-  if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'd'));
+  for (const j of json) rowChecks.push(jsonAttr(j, dialect));
+  if (rowChecks.length && pg) {
+    q = q.where(sql<SqlBool>`exists (select 1 from attestations a where a.seq = d.seq and ${sql.join(rowChecks, sql` and `)} offset 0)`);
+  } else {
+    for (const c of rowChecks) q = q.where(c);
+  }
+  if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'd', pg));
   // One exact driving value: its index range is already in (timestamp, seq) order, one row each.
   const ordered = !drive.from && drive.prefixes.length === 0 && drive.exact.length === 1;
   return { q, ordered, driven: true, json };
@@ -134,18 +147,17 @@ function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, ro
  * No reserved predicate on the row (alias.timestamp, alias.seq): a primary-key probe of the field
  * index per row, as the other probes are.
  */
-function notSystem(eb: Eb, alias: 'a' | 'd'): Expression<SqlBool> {
-  return eb.not(
-    eb.exists(
-      eb
-        .selectFrom('attestation_fields as x')
-        .select(sql.lit(1).as('one'))
-        .where('x.field', '=', FIELD_CODE.predicates)
-        .where('x.value', 'in', [...RESERVED_PREDICATES])
-        .whereRef('x.timestamp', '=', `${alias}.timestamp`)
-        .whereRef('x.seq', '=', `${alias}.seq`),
-    ),
-  );
+function notSystem(eb: Eb, alias: 'a' | 'd', pg: boolean): Expression<SqlBool> {
+  let probe = eb
+    .selectFrom('attestation_fields as x')
+    .select(sql.lit(1).as('one'))
+    .where('x.field', '=', FIELD_CODE.predicates)
+    .where('x.value', 'in', [...RESERVED_PREDICATES])
+    .whereRef('x.timestamp', '=', `${alias}.timestamp`)
+    .whereRef('x.seq', '=', `${alias}.seq`);
+  // As for the other probes: OFFSET 0 keeps PostgreSQL from planning it as an anti-join over the table.
+  if (pg) probe = probe.offset(sql.lit(0));
+  return eb.not(eb.exists(probe));
 }
 
 function joined(db: Kysely<Schema>) {
@@ -197,8 +209,22 @@ function buildPaged(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, 
     if (f.time_start !== undefined) q = q.where('a.timestamp', '>=', f.time_start);
     if (f.time_end !== undefined) q = q.where('a.timestamp', '<=', f.time_end);
     if (cursor) q = q.where((eb) => eb(eb.refTuple('a.timestamp', 'a.seq'), cmp, eb.tuple(cursor.t, cursor.s)));
-    if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'a'));
+    if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'a', dialect === 'postgres'));
     return { compiled: done(q.orderBy('a.timestamp', dir).orderBy('a.seq', dir).limit(lim)), limit };
+  }
+  if (dialect === 'postgres') {
+    // The page's keys first, from the field index alone (ordered walk, or the distinct matches of
+    // several values sorted); then each key's row by primary key through a LATERAL probe that
+    // cannot be planned as a join over the whole table.
+    let k = m.q.select(['d.timestamp', 'd.seq']);
+    if (cursor) k = k.where((eb) => eb(eb.refTuple('d.timestamp', 'd.seq'), cmp, eb.tuple(cursor.t, cursor.s)));
+    if (!m.ordered) k = k.distinct();
+    k = k.orderBy('d.timestamp', dir).orderBy('d.seq', dir).limit(lim);
+    const cols = what === 'rows' ? sql.join(ROW_COLUMNS.map((c) => sql.ref(c))) : sql`a.seq, a.timestamp, ${ROW_BYTES} as bytes`;
+    const compiled = sql`select ${cols} from (${k}) as k
+      cross join lateral (select * from attestations r where r.seq = k.seq offset 0) as a
+      order by k.timestamp ${sql.raw(dir)}, k.seq ${sql.raw(dir)}`.compile(db);
+    return { compiled, limit };
   }
   let q = m.q.select(ROW_COLUMNS);
   if (cursor) q = q.where((eb) => eb(eb.refTuple('d.timestamp', 'd.seq'), cmp, eb.tuple(cursor.t, cursor.s)));
@@ -214,7 +240,7 @@ export function buildCountQuery(db: Kysely<Schema>, f: AttestationFilter, dialec
     let q = db.selectFrom('attestations as a').select((eb) => eb.fn.countAll().as('n'));
     if (f.time_start !== undefined) q = q.where('a.timestamp', '>=', f.time_start);
     if (f.time_end !== undefined) q = q.where('a.timestamp', '<=', f.time_end);
-    if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'a'));
+    if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'a', dialect === 'postgres'));
     return q.compile() as CompiledQuery<{ n: number | string }>;
   }
   const n = m.ordered ? sql<number>`count(*)` : sql<number>`count(distinct d.seq)`;

@@ -5,6 +5,7 @@ import type { DbTx } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
+import { handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
 import { claimKey } from './claim-key.js';
 import { buildAttestationQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
@@ -19,7 +20,8 @@ export class SqliteAttestationStore implements AttestationStore {
   private readonly st: SqliteStatements;
   private readonly insertTx: (items: readonly NewAttestation[]) => InsertResult;
   private readonly newestSql: CompiledNewest;
-  private readonly afterNewestTx: (p: string, c: string, make: (n: Attestation | undefined) => NewAttestation) => NewAttestation;
+  private readonly handlerSql: HandlerSql;
+  private readonly writeHandlerTx: (type: string, make: (p: HandlerPointer) => HandlerChange) => NewAttestation;
 
   constructor(
     private readonly db: Kysely<Schema>,
@@ -31,18 +33,32 @@ export class SqliteAttestationStore implements AttestationStore {
     // IMMEDIATE: the write lock from the start, as the batch assigns seq itself.
     this.insertTx = (items) => (raw.inTransaction ? tx(items) : tx.immediate(items));
     this.newestSql = compileNewest(db, 'sqlite');
+    this.handlerSql = handlerSql(db);
     // IMMEDIATE: the write lock is held from the read on, so no other writer gets between.
-    const afterNewest = raw.transaction((p: string, c: string, make: (n: Attestation | undefined) => NewAttestation) => {
-      const row = this.st.prepare(this.newestSql.sql).get(...this.newestSql.params(p, c)) as AttestationRowOut | undefined;
-      const next = make(row ? rowToAttestation(row) : undefined);
-      batch.insert([next]);
-      return next;
+    const writeHandler = raw.transaction((type: string, make: (p: HandlerPointer) => HandlerChange) => {
+      const h = this.handlerSql;
+      const row = this.st.prepare(h.current.sql).get(...h.current.params(type)) as AttestationRowOut | undefined;
+      const ver = this.st.prepare(h.version.sql).get(...h.version.params(type)) as { version: number } | undefined;
+      const change = make({ current: row ? rowToAttestation(row) : undefined, version: Number(ver?.version ?? 0) });
+      batch.insert([change.attestation]);
+      this.st.run(h.upsert(type, change, change.attestation.created_at));
+      return change.attestation;
     });
-    this.afterNewestTx = (p, c, make) => afterNewest.immediate(p, c, make);
+    this.writeHandlerTx = (type, make) => writeHandler.immediate(type, make);
   }
 
-  async insertAfterNewest(predicate: string, context: string, make: (newest: Attestation | undefined) => NewAttestation): Promise<NewAttestation> {
-    return this.afterNewestTx(predicate, context, make);
+  async writeHandler(type: string, make: (p: HandlerPointer) => HandlerChange): Promise<NewAttestation> {
+    return this.writeHandlerTx(type, make);
+  }
+
+  async currentHandler(type: string): Promise<Attestation | undefined> {
+    const h = this.handlerSql.current;
+    const row = this.st.prepare(h.sql).get(...h.params(type)) as AttestationRowOut | undefined;
+    return row ? rowToAttestation(row) : undefined;
+  }
+
+  async currentHandlers(): Promise<Array<{ type: string; attestation: Attestation }>> {
+    return this.st.all(this.handlerSql.list).map((r) => ({ type: r.script_type, attestation: rowToAttestation(r) }));
   }
 
   async insertMany(items: readonly NewAttestation[]): Promise<InsertResult> {
@@ -53,6 +69,12 @@ export class SqliteAttestationStore implements AttestationStore {
       throw this.mapInsertError(err, items);
     }
   }
+
+  insertBulk(items: readonly NewAttestation[]): Promise<InsertResult> {
+    return this.insertMany(items);
+  }
+
+  async analyze(): Promise<void> {}
 
   insertManyIn(tx: DbTx, items: readonly NewAttestation[]): InsertResult {
     if (tx.kind !== 'sqlite') throw new Error('SQLite store given a PostgreSQL transaction');

@@ -39,6 +39,16 @@ export interface AxAliasEdgesTable {
   seq: number;
 }
 
+/** The handler in force per ix type (migration 009): the handler lookup is a primary-key read. */
+export interface IxHandlerCurrentTable {
+  script_type: string;
+  /** The `ix_handler` attestation in force; null after a removal. */
+  attestation_id: string | null;
+  /** The last version number given for the type (removals keep it: the next save counts on). */
+  version: number;
+  updated_at: number;
+}
+
 /** Ingest state per source (handler type + arguments), shared by every run of that source. */
 export interface IxSourceStateTable {
   /** SHA-256 (hex) of source_key: the key itself may be longer than an index entry may be. */
@@ -55,4 +65,5 @@ export interface Schema extends PulseSchema, CanvasSchema {
   attestation_fields: AttestationFieldsTable;
   ax_alias_edges: AxAliasEdgesTable;
   ix_source_state: IxSourceStateTable;
+  ix_handler_current: IxHandlerCurrentTable;
 }

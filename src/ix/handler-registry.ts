@@ -1,11 +1,12 @@
 // Handlers are attestations: subject = the handler's own ASID, predicate `ix_handler`,
 // context = the ix type, attributes {code, language, version, sha256}. Removing a type's handler
-// adds a retraction (same predicate and context, attributes {retracted: true}); the newest
-// attestation for the type decides, so the lookup stays one indexed query and history stays.
+// adds a retraction (same predicate and context, attributes {retracted: true}); history stays in
+// attestations. The handler in force is kept per type in ix_handler_current, moved in the same
+// transaction as the version or the retraction: the lookup is a primary-key read (issue 17).
 import { createHash } from 'node:crypto';
 import { RESERVED_WRITE } from '../ats/reserved.js';
 import type { AttestationService } from '../ats/service.js';
-import type { Attestation, NewAttestation } from '../ats/types.js';
+import type { NewAttestation } from '../ats/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { NoIngestScriptError } from './errors.js';
 
@@ -67,8 +68,8 @@ export class HandlerRegistry {
 
   /** The handler that runs for a type now, or undefined (none, or removed). */
   async current(type: string): Promise<HandlerVersion | undefined> {
-    const a = await this.ats.store.newest(HANDLER_PREDICATE, type);
-    return a && !isRetraction(a) ? toVersion(a) : undefined;
+    const a = await this.ats.store.currentHandler(type);
+    return a ? toVersion(a) : undefined;
   }
 
   /** Like current(), but a missing handler is the NoIngestScript error. */
@@ -95,10 +96,10 @@ export class HandlerRegistry {
     }
     const sha256 = createHash('sha256').update(input.code).digest('hex');
     // The version is read and the new one written in one transaction: two saves never share a number.
-    const a = await this.ats.store.insertAfterNewest(HANDLER_PREDICATE, input.script_type, (newest) => {
-      const version = (newest ? Number(newest.attributes.version ?? 0) || 0 : 0) + 1;
+    const a = await this.ats.store.writeHandler(input.script_type, (pointer) => {
+      const version = pointer.version + 1;
       const id = this.ats.ids.next();
-      return this.ats.prepare(
+      const attestation = this.ats.prepare(
         {
           id,
           subjects: [id],
@@ -109,6 +110,7 @@ export class HandlerRegistry {
         },
         { source: 'api', actor, reserved: RESERVED_WRITE },
       );
+      return { attestation, currentId: id, version };
     });
     return toVersion(a);
   }
@@ -122,11 +124,11 @@ export class HandlerRegistry {
   async remove(type: string, actor: string): Promise<{ script_type: string; retracted: HandlerVersion }> {
     let retracted: HandlerVersion | undefined;
     // Read and retract in one transaction, so a save racing the removal is not hidden by it.
-    await this.ats.store.insertAfterNewest(HANDLER_PREDICATE, type, (newest) => {
-      if (!newest || isRetraction(newest)) throw new NotFoundError(`no handler for type '${type}'`, { details: [`script_type=${type}`] });
-      const current = toVersion(newest);
+    await this.ats.store.writeHandler(type, (pointer) => {
+      if (!pointer.current) throw new NotFoundError(`no handler for type '${type}'`, { details: [`script_type=${type}`] });
+      const current = toVersion(pointer.current);
       retracted = current;
-      return this.ats.prepare(
+      const attestation = this.ats.prepare(
         {
           subjects: [current.id],
           predicates: [HANDLER_PREDICATE],
@@ -136,29 +138,17 @@ export class HandlerRegistry {
         },
         { source: 'api', actor, reserved: RESERVED_WRITE },
       );
+      return { attestation, currentId: null, version: pointer.version };
     });
     return { script_type: type, retracted: retracted! };
   }
 
   /** The current handler of every type that has one. */
   async list(): Promise<HandlerSummary[]> {
-    const newest = new Map<string, Attestation>();
-    let cursor: string | undefined;
-    do {
-      const page = await this.ats.store.query({ predicates: [HANDLER_PREDICATE], limit: 1000, cursor });
-      for (const a of page.items) {
-        const type = a.contexts[0];
-        if (type && !newest.has(type)) newest.set(type, a);
-      }
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
-    return [...newest.values()]
-      .filter((a) => !isRetraction(a))
-      .map((a) => {
-        const v = toVersion(a);
-        return { script_type: v.script_type, id: v.id, version: v.version, updated_at: v.created_at };
-      })
-      .sort((x, y) => x.script_type.localeCompare(y.script_type));
+    return (await this.ats.store.currentHandlers()).map(({ attestation }) => {
+      const v = toVersion(attestation);
+      return { script_type: v.script_type, id: v.id, version: v.version, updated_at: v.created_at };
+    }).sort((x, y) => x.script_type.localeCompare(y.script_type));
   }
 
   /** When the type's handler was removed, by whom, and which version: null unless it is removed now. */
