@@ -91,6 +91,10 @@ export interface ScheduleDto {
   paused_reason: string | null;
   /** Pulse: the handler's timeout for this schedule's runs, s (null: the handler's default). */
   timeout_seconds: number | null;
+  /** Pulse: a five-field cron expression (then `interval_seconds` is 0 and unused); null for interval schedules. */
+  cron: string | null;
+  /** Pulse: the IANA zone of `cron` (null: UTC). */
+  timezone: string | null;
 }
 
 export interface ExecutionDto {

@@ -67,6 +67,10 @@ export interface PulseSchedulesTable {
   paused_reason: string | null;
   /** Its handler's timeout, s (null: the handler's default). Migration 006b. */
   timeout_seconds: number | null;
+  /** A five-field cron expression; when set the schedule runs at its times, not on the interval grid. Migration 011. */
+  cron: string | null;
+  /** The IANA zone of `cron` (null: UTC). */
+  timezone: string | null;
 }
 
 export interface PulseExecutionsTable {

@@ -59,6 +59,9 @@ export interface NewSchedule {
   max_failures?: number;
   /** The handler's timeout for its runs, s (default: the handler's). */
   timeout_seconds?: number | null;
+  /** A cron expression and its zone (the schedule then runs at its times, not on the interval grid). */
+  cron?: string | null;
+  timezone?: string | null;
 }
 
 /** An active schedule that has never run. */
@@ -85,6 +88,8 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     max_failures: s.max_failures ?? DEFAULT_MAX_FAILURES,
     paused_reason: null,
     timeout_seconds: s.timeout_seconds ?? null,
+    cron: s.cron ?? null,
+    timezone: s.timezone ?? null,
   };
 }
 
@@ -113,6 +118,8 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     max_failures: r.max_failures,
     paused_reason: r.paused_reason,
     timeout_seconds: r.timeout_seconds,
+    cron: r.cron,
+    timezone: r.timezone,
   };
 }
 

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, ValidationError, issuesToDetails } from '
 import type { ExecutionDto, ScheduleDto } from '../protocol.js';
 import type { Catalog } from './catalog.js';
 import { jobUpdate, scheduleUpdate, type PulseEvents } from './events.js';
+import { cronRunAtOrAfter, nextCronRun, validateCron } from './cron.js';
 import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
@@ -27,14 +28,26 @@ const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS);
 const maxFailures = z.number().int().min(0).max(1000);
 /** The handler's timeout for this schedule's runs, s (null: the handler's default); at most a day. */
 const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable();
+/** A five-field cron expression (checked by croner in the service) and its IANA zone. */
+const cron = z.string().trim().min(1).max(200);
+const timezone = z.string().trim().min(1).max(100).nullable();
 
-export const createScheduleInput = z.object({
-  ats_code: z.string().trim().min(1).max(10_000),
-  interval_seconds: interval,
-  created_from: z.string().min(1).max(200).nullish(),
-  max_failures: maxFailures.optional(),
-  timeout_seconds: timeoutSeconds.optional(),
-});
+export const createScheduleInput = z
+  .object({
+    ats_code: z.string().trim().min(1).max(10_000),
+    interval_seconds: interval.optional(),
+    cron: cron.nullish(),
+    timezone: timezone.optional(),
+    created_from: z.string().min(1).max(200).nullish(),
+    max_failures: maxFailures.optional(),
+    timeout_seconds: timeoutSeconds.optional(),
+  })
+  .superRefine((v, ctx) => {
+    const hasCron = v.cron !== undefined && v.cron !== null;
+    if (!hasCron && v.interval_seconds === undefined) ctx.addIssue({ code: 'custom', path: ['interval_seconds'], message: 'give interval_seconds or cron' });
+    if (hasCron && v.interval_seconds !== undefined && v.interval_seconds !== 0) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give interval_seconds or cron, not both' });
+    if (!hasCron && v.timezone) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'a time zone needs a cron expression' });
+  });
 export type CreateScheduleInput = z.input<typeof createScheduleInput>;
 
 export const patchScheduleInput = z
@@ -43,8 +56,13 @@ export const patchScheduleInput = z
     state: z.enum(['active', 'paused']).optional(),
     max_failures: maxFailures.optional(),
     timeout_seconds: timeoutSeconds.optional(),
+    cron: cron.optional(),
+    timezone: timezone.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.cron !== undefined && v.interval_seconds !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give interval_seconds or cron, not both' });
+  });
 export type PatchScheduleInput = z.input<typeof patchScheduleInput>;
 
 export interface ScheduleServiceOptions {
@@ -70,18 +88,23 @@ export class ScheduleService {
 
   async create(input: CreateScheduleInput): Promise<ScheduleDto> {
     const v = parse(createScheduleInput, input, 'invalid schedule');
+    const cronSpec = v.cron ? validateCron({ cron: v.cron, timezone: v.timezone ?? null }) : null;
     await this.checkActiveCap();
     const routed = await this.o.resolver(v.ats_code);
     this.o.catalog.parse(routed.handler_name, routed.payload);
     const now = this.o.clock.now();
+    // A cron schedule's first run is its first time after now.
+    const first = cronSpec ? nextCronRun(cronSpec, now) : now;
+    if (first === null) throw new ValidationError(`cron expression '${cronSpec?.cron ?? ''}' never fires`, { details: [`cron=${cronSpec?.cron ?? ''}`] });
     const row = newScheduleRow({
       id: this.o.ids.next('SC'),
       ats_code: v.ats_code,
       handler_name: routed.handler_name,
       payload: routed.payload,
-      interval_seconds: v.interval_seconds,
-      // The first run is now; the grid is created_at + k * interval from there.
-      next_run_at: now,
+      interval_seconds: cronSpec ? 0 : (v.interval_seconds ?? 0),
+      // The first run is now (or the first cron time); the grid is created_at + k * interval from there.
+      next_run_at: first,
+      ...(cronSpec ? { cron: cronSpec.cron, timezone: cronSpec.timezone } : {}),
       created_from: v.created_from ?? null,
       now,
       ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
@@ -106,6 +129,10 @@ export class ScheduleService {
     const p = parse(patchScheduleInput, patch, 'invalid schedule change');
     const now = this.o.clock.now();
     const before = await this.row(id);
+    const cronAfter = p.cron ?? (p.interval_seconds === undefined ? before.cron : null);
+    if (cronAfter !== null && (p.cron !== undefined || p.timezone !== undefined)) {
+      validateCron({ cron: cronAfter, timezone: p.timezone === undefined ? before.timezone : p.timezone });
+    }
     if (before.state !== 'active' && planPatch(before, p, now)?.state === 'active') await this.checkActiveCap();
     const row = await this.o.schedules.patch(id, (s) => planPatch(s, p, now));
     if (!row) throw notFound(id);
@@ -190,17 +217,26 @@ export class ScheduleService {
  * ran makes it inactive. Resuming keeps the grid and takes its first point at or after now.
  */
 export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>, now: number): Partial<ScheduleRow> | null {
-  if (p.interval_seconds === undefined && p.state === undefined && p.max_failures === undefined && p.timeout_seconds === undefined) return null;
+  const timing = p.interval_seconds !== undefined || p.cron !== undefined || (p.timezone !== undefined && s.cron !== null);
+  if (!timing && p.state === undefined && p.max_failures === undefined && p.timeout_seconds === undefined) return null;
   const set: Partial<ScheduleRow> = { updated_at: now };
   if (p.max_failures !== undefined) set.max_failures = p.max_failures;
   if (p.timeout_seconds !== undefined) set.timeout_seconds = p.timeout_seconds;
-  if (p.interval_seconds === undefined && p.state === undefined) return set;
+  if (!timing && p.state === undefined) return set;
   const state = p.state ?? (s.state === 'paused' ? 'paused' : 'active');
   set.state = state;
   // Resuming (or pausing by hand) starts the failure count afresh.
   if (p.state !== undefined && p.state !== s.state) Object.assign(set, { consecutive_failures: 0, paused_reason: null });
-  if (p.interval_seconds !== undefined) {
+  if (p.cron !== undefined || (p.timezone !== undefined && s.cron !== null && p.interval_seconds === undefined)) {
+    // A new expression or zone: the next run is its first time after now.
+    const spec = { cron: p.cron ?? s.cron!, timezone: p.timezone === undefined ? s.timezone : p.timezone };
+    Object.assign(set, { cron: spec.cron, timezone: spec.timezone, interval_seconds: 0 });
+    set.next_run_at = nextCronRun(spec, now);
+    if (set.next_run_at === null) set.state = 'inactive';
+  } else if (p.interval_seconds !== undefined) {
     set.interval_seconds = p.interval_seconds;
+    // An interval replaces a cron expression.
+    Object.assign(set, { cron: null, timezone: null });
     if (p.interval_seconds === 0) {
       const ran = s.last_run_at !== null;
       set.next_run_at = ran ? null : now;
@@ -209,8 +245,13 @@ export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>
       set.next_run_at = Math.max(now, (s.last_run_at ?? now) + p.interval_seconds * 1000);
     }
   } else if (state === 'active' && s.state !== 'active') {
-    const ms = s.interval_seconds * 1000;
-    set.next_run_at = s.interval_seconds === 0 || s.next_run_at === null ? now : gridPointAtOrAfter(s.next_run_at, ms, now);
+    if (s.cron !== null) {
+      set.next_run_at = cronRunAtOrAfter({ cron: s.cron, timezone: s.timezone }, now);
+      if (set.next_run_at === null) set.state = 'inactive';
+    } else {
+      const ms = s.interval_seconds * 1000;
+      set.next_run_at = s.interval_seconds === 0 || s.next_run_at === null ? now : gridPointAtOrAfter(s.next_run_at, ms, now);
+    }
   }
   return set;
 }

@@ -16,6 +16,7 @@ import { RequestGuard } from './request-guard.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { axRoutes } from './routes/ax.js';
 import { canvasRoutes } from './routes/canvas.js';
+import { cronRoutes } from './routes/cron.js';
 import { healthRoutes } from './routes/health.js';
 import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
@@ -127,6 +128,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   canvasRoutes(app, deps);
   axRoutes(app, deps.qntx.ax);
   pulseRoutes(app, deps.qntx.pulse, deps.limits);
+  cronRoutes(app, deps.qntx.clock);
   pythonRoutes(app, {
     ats: deps.qntx.ats,
     runner: deps.qntx.runner,

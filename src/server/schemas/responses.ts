@@ -77,6 +77,8 @@ export const scheduleDto = z
     max_failures: z.number().int(),
     paused_reason: z.string().nullable().describe('why it was paused for failing (failing: <last error>)'),
     timeout_seconds: z.number().int().nullable(),
+    cron: z.string().nullable(),
+    timezone: z.string().nullable(),
   })
   .meta({ id: 'Schedule' });
 
