@@ -26,6 +26,7 @@ import { Pulse, type PulseOptions } from './pulse/pulse.js';
 import type { ScheduleResolver } from './pulse/schedules.js';
 import type { ServerEvent } from './protocol.js';
 import { PythonRunner } from './python/runner.js';
+import { SecretService } from './secrets/service.js';
 
 export interface QntxOptions {
   clock?: Clock;
@@ -58,6 +59,8 @@ export interface Qntx {
   readonly runner: PythonRunner;
   readonly handlers: HandlerRegistry;
   readonly ax: AxService;
+  /** Secrets granted to handler types (issue 16). */
+  readonly secrets: SecretService;
   /** Events of this process and, on PostgreSQL, of every other process on the database. */
   readonly allEvents: EventSource;
   readonly startedAt: number;
@@ -103,8 +106,9 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   // ix.input): the job reaches the service through this late-bound reference.
   const late: { ax?: AxService } = {};
   const axInput = (query: string) => prepareAxInput(late.ax!.engine, query, { now: clock.now(), spoolDir: path.join(settings.dataDir, 'ax-input') });
+  const secrets = new SecretService(database, { dataDir: settings.dataDir, secretKey: settings.secretKey }, clock);
   const catalog = new Catalog()
-    .register(pythonScriptJob({ ats, handlers, runner, publish, axInput }))
+    .register(pythonScriptJob({ ats, handlers, runner, publish, axInput, secrets: (type) => secrets.forType(type) }))
     .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }))
     .register(noopHandler())
     .register(sleepHandler(clock));
@@ -148,6 +152,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     runner,
     handlers,
     ax,
+    secrets,
     allEvents: fanout ?? events,
     startedAt: Date.now(),
     async start() {

@@ -9,6 +9,7 @@ import { registerImport } from './commands/import.js';
 import { registerIx } from './commands/ix.js';
 import { registerPulse } from './commands/pulse.js';
 import { registerRun } from './commands/run.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerWorker } from './commands/worker.js';
 import { createLogger } from '../logger.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerHandlers(program);
   registerPulse(program);
   registerRun(program);
+  registerSecrets(program);
   registerWorker(program);
   return program;
 }

@@ -20,6 +20,7 @@ import { cronRoutes } from './routes/cron.js';
 import { healthRoutes } from './routes/health.js';
 import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
+import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/session.js';
 
 /** A route as registered: what the OpenAPI document must list and answers must match. */
@@ -129,6 +130,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   axRoutes(app, deps.qntx.ax);
   pulseRoutes(app, deps.qntx.pulse, deps.limits);
   cronRoutes(app, deps.qntx.clock);
+  secretRoutes(app, deps.qntx.secrets);
   pythonRoutes(app, {
     ats: deps.qntx.ats,
     runner: deps.qntx.runner,
