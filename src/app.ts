@@ -14,6 +14,7 @@ import type { Settings } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { gitJob } from './ix/git-job.js';
 import { HandlerRegistry } from './ix/handler-registry.js';
+import { HookService } from './hooks/service.js';
 import { pythonScriptJob } from './ix/python-script-job.js';
 import { ixResolver } from './ix/router.js';
 import { createLogger, type Logger } from './logger.js';
@@ -61,6 +62,8 @@ export interface Qntx {
   readonly ax: AxService;
   /** Secrets granted to handler types (issue 16). */
   readonly secrets: SecretService;
+  /** Webhook triggers (issue 16). */
+  readonly hooks: HookService;
   /** Events of this process and, on PostgreSQL, of every other process on the database. */
   readonly allEvents: EventSource;
   readonly startedAt: number;
@@ -127,6 +130,16 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     jobRetention: { keep: settings.jobsKept, maxAgeMs: settings.jobsMaxAgeMs },
     ...opts.pulse,
   });
+  const hooks = new HookService({
+    database,
+    clock,
+    catalog,
+    events,
+    keys: { dataDir: settings.dataDir, secretKey: settings.secretKey },
+    requireHandler: (type) => handlers.require(type),
+    wake: () => pulse.wake(),
+    jobDefaults: () => catalog.require('python.script'),
+  });
   const ax = (late.ax = new AxService({ ats, database, clock, handlers, pulse, sameness }));
   const fanout =
     database.kind === 'postgres' && database.pgConfig
@@ -153,6 +166,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     handlers,
     ax,
     secrets,
+    hooks,
     allEvents: fanout ?? events,
     startedAt: Date.now(),
     async start() {

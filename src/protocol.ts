@@ -117,7 +117,7 @@ export interface ExecutionDto {
   /** For python.script: the handler version that ran. */
   handler_version: number | null;
   /** Pulse: what made it, and the grid time it was for (null when triggered by hand). */
-  trigger: 'schedule' | 'manual';
+  trigger: 'schedule' | 'manual' | 'hook';
   due_at: number | null;
 }
 

@@ -78,7 +78,8 @@ export interface PulseExecutionsTable {
   id: string;
   schedule_id: string | null;
   status: 'running' | 'completed' | 'failed' | 'skipped';
-  trigger: 'schedule' | 'manual';
+  /** 'hook': a webhook delivery (issue 16), without a schedule. */
+  trigger: 'schedule' | 'manual' | 'hook';
   /** The grid time this run was for (null for a manual trigger). */
   due_at: number | null;
   started_at: number;

@@ -18,6 +18,7 @@ import { axRoutes } from './routes/ax.js';
 import { canvasRoutes } from './routes/canvas.js';
 import { cronRoutes } from './routes/cron.js';
 import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hooks.js';
 import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -113,7 +114,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const tokenCheck: TokenCheck = { token: deps.token, cookieName: () => sessionCookieName(port()) };
   app.decorateRequest('authorized', false);
   app.addHook('onRequest', async (req) => {
-    guard.check(req.method, req.headers);
+    // A webhook delivery (routes/hooks.ts) carries its credential in its URL: Host check only.
+    if (req.routeOptions.config.hook) guard.checkHost(req.headers.host);
+    else guard.check(req.method, req.headers);
     // After routing: the route's own config decides, whatever spelling of the path reached it.
     const mode = req.routeOptions.config.auth;
     req.authorized = isAuthorized(req.headers, tokenCheck);
@@ -131,6 +134,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   pulseRoutes(app, deps.qntx.pulse, deps.limits);
   cronRoutes(app, deps.qntx.clock);
   secretRoutes(app, deps.qntx.secrets);
+  await hookRoutes(app, deps.qntx.hooks, deps.qntx.clock);
   pythonRoutes(app, {
     ats: deps.qntx.ats,
     runner: deps.qntx.runner,

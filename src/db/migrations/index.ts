@@ -10,6 +10,7 @@ import { migration007 } from './007_claims.js';
 import { migration008 } from './008_ax_alias_edges.js';
 import { migration011 } from './011_cron.js';
 import { migration011b } from './011b_secrets.js';
+import { migration011c } from './011c_hooks.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -22,4 +23,5 @@ export const migrations: readonly QntxMigration[] = [
   migration008,
   migration011,
   migration011b,
+  migration011c,
 ];

@@ -100,7 +100,7 @@ export const executionDto = z
     attestations_already_known: z.number().int().describe('claims the run attested that were already stored'),
     async_job_id: z.string().nullable(),
     handler_version: z.number().int().nullable(),
-    trigger: z.enum(['schedule', 'manual']),
+    trigger: z.enum(['schedule', 'manual', 'hook']),
     due_at: nullableMs,
   })
   .meta({ id: 'Execution' });
