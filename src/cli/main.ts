@@ -5,6 +5,7 @@ import { registerAlias } from './commands/alias.js';
 import { registerAs } from './commands/as.js';
 import { registerAx } from './commands/ax.js';
 import { registerHandlers } from './commands/handlers.js';
+import { registerHooks } from './commands/hooks.js';
 import { registerImport } from './commands/import.js';
 import { registerIx } from './commands/ix.js';
 import { registerPulse } from './commands/pulse.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerIx(program);
   registerHandlers(program);
+  registerHooks(program);
   registerPulse(program);
   registerRun(program);
   registerSecrets(program);
