@@ -109,7 +109,11 @@ export async function hookRoutes(root: FastifyInstance, hooks: HookService, cloc
       {
         bodyLimit: HOOK_BODY_LIMIT,
         config: { auth: 'public', hook: true },
-        schema: { summary: 'A webhook delivery: runs the handler with the body as ix.input', params: deliveryParams, response: { 202: accepted, ...errorResponses } },
+        schema: {
+          summary: 'A webhook delivery: runs the handler with the body as ix.input (no token: the id is the credential)',
+          params: deliveryParams,
+          body: z.unknown().describe('any content type, at most 1 MiB: JSON is parsed when Content-Type says JSON, else the text'),
+          response: { 202: accepted, ...errorResponses } },
       },
       async (req: FastifyRequest<{ Params: z.infer<typeof deliveryParams> }>, reply: FastifyReply) => {
         const { type, id } = req.params;
