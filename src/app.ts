@@ -14,6 +14,7 @@ import type { Settings } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { gitJob } from './ix/git-job.js';
 import { HandlerRegistry } from './ix/handler-registry.js';
+import { HookService } from './hooks/service.js';
 import { pythonScriptJob } from './ix/python-script-job.js';
 import { ixResolver } from './ix/router.js';
 import { createLogger, type Logger } from './logger.js';
@@ -27,6 +28,7 @@ import { Pulse, type PulseOptions } from './pulse/pulse.js';
 import type { ScheduleResolver } from './pulse/schedules.js';
 import type { ServerEvent } from './protocol.js';
 import { PythonRunner } from './python/runner.js';
+import { SecretService } from './secrets/service.js';
 
 export interface QntxOptions {
   clock?: Clock;
@@ -59,6 +61,10 @@ export interface Qntx {
   readonly runner: PythonRunner;
   readonly handlers: HandlerRegistry;
   readonly ax: AxService;
+  /** Secrets granted to handler types (issue 16). */
+  readonly secrets: SecretService;
+  /** Webhook triggers (issue 16). */
+  readonly hooks: HookService;
   /** Events of this process and, on PostgreSQL, of every other process on the database. */
   readonly allEvents: EventSource;
   readonly startedAt: number;
@@ -104,8 +110,9 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   // ix.input): the job reaches the service through this late-bound reference.
   const late: { ax?: AxService } = {};
   const axInput = (query: string) => prepareAxInput(late.ax!.engine, query, { now: clock.now(), spoolDir: path.join(settings.dataDir, 'ax-input') });
+  const secrets = new SecretService(database, { dataDir: settings.dataDir, secretKey: settings.secretKey }, clock);
   const catalog = new Catalog()
-    .register(pythonScriptJob({ ats, handlers, runner, publish, axInput }))
+    .register(pythonScriptJob({ ats, handlers, runner, publish, axInput, secrets: (type) => secrets.forType(type) }))
     .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }))
     .register(noopHandler())
     .register(sleepHandler(clock));
@@ -123,6 +130,16 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     maxActiveSchedules: settings.maxActiveSchedules,
     jobRetention: { keep: settings.jobsKept, maxAgeMs: settings.jobsMaxAgeMs },
     ...opts.pulse,
+  });
+  const hooks = new HookService({
+    database,
+    clock,
+    catalog,
+    events,
+    keys: { dataDir: settings.dataDir, secretKey: settings.secretKey },
+    requireHandler: (type) => handlers.require(type),
+    wake: () => pulse.wake(),
+    jobDefaults: () => catalog.require('python.script'),
   });
   const ax = (late.ax = new AxService({ ats, database, clock, handlers, pulse, sameness }));
   const fanout =
@@ -149,6 +166,8 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     runner,
     handlers,
     ax,
+    secrets,
+    hooks,
     allEvents: fanout ?? events,
     startedAt: Date.now(),
     async start() {

@@ -83,6 +83,8 @@ export const settingsSchema = z.object({
   executeQueue: z.coerce.number().int().min(0).max(1000).default(8),
   /** The longest an ad-hoc run may last (and its default timeout when lower than 30 s). */
   executeTimeoutMs: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** The key of stored secrets (32 bytes, base64 or hex); default: <data-dir>/secret.key. */
+  secretKey: z.string().min(1).max(200).optional(),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & {
@@ -125,6 +127,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     executeConcurrency: env.QNTX_EXECUTE_CONCURRENCY,
     executeQueue: env.QNTX_EXECUTE_QUEUE,
     executeTimeoutMs: env.QNTX_EXECUTE_TIMEOUT_MS,
+    secretKey: env.QNTX_SECRET_KEY,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

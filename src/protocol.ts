@@ -91,6 +91,10 @@ export interface ScheduleDto {
   paused_reason: string | null;
   /** Pulse: the handler's timeout for this schedule's runs, s (null: the handler's default). */
   timeout_seconds: number | null;
+  /** Pulse: a five-field cron expression (then `interval_seconds` is 0 and unused); null for interval schedules. */
+  cron: string | null;
+  /** Pulse: the IANA zone of `cron` (null: UTC). */
+  timezone: string | null;
   /** Who keeps it (e.g. "glyph:<id>"); null when made without one (CLI, API). */
   owner: string | null;
 }
@@ -129,7 +133,7 @@ export interface ExecutionDto {
   /** For python.script: the handler version that ran. */
   handler_version: number | null;
   /** Pulse: what made it, and the grid time it was for (null when triggered by hand). */
-  trigger: 'schedule' | 'manual';
+  trigger: 'schedule' | 'manual' | 'hook';
   due_at: number | null;
 }
 

@@ -36,6 +36,8 @@ const schedule = (over: Partial<ScheduleDto> = {}): ScheduleDto => ({
   paused_reason: null,
   timeout_seconds: null,
   owner: null,
+  cron: null,
+  timezone: null,
   ...over,
 });
 
@@ -131,7 +133,7 @@ describe('IX glyph', () => {
     assert.equal(intervalSeconds({ repeat: true, every: 1.5, unit: 'h' }), 5400);
     assert.match(validateIx(readIxData({ command: '  ' }))!, /Type what to ingest/);
     assert.equal(validateIx(readIxData({ command: 'webhook' })), undefined);
-    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null });
+    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null, cron: '', tz: '' });
     assert.equal(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 600 })), undefined);
     assert.match(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 0.5 }))!, /timeout must be a whole number/);
   });
@@ -159,7 +161,7 @@ describe('IX glyph', () => {
 describe('Python glyph', () => {
   it('opens a handler template naming the SPEC §4 namespace, with attest() using ix.args and ix.state', () => {
     const t = handlerTemplate('webhook');
-    for (const name of ['attest(subjects, predicates, contexts', 'ix.script_type', 'ix.args', 'ix.last_run', 'ix.state', 'progress(current, total)']) {
+    for (const name of ['attest(subjects, predicates, contexts', 'ix.script_type', 'ix.args', 'ix.last_run', 'ix.state', 'progress(current, total)', 'ix.input', 'ix.headers', 'ix.secrets["API_TOKEN"]']) {
       assert.ok(t.includes(name), name);
     }
     assert.match(t, /^attest\(/m);

@@ -34,7 +34,13 @@ class Ix(object):
         self.last_run = None if last is None else \
             datetime.datetime.fromtimestamp(last / 1000.0, tz=datetime.timezone.utc)
         self.state = dict(ctx.get('state') or {})
-        self.input = AxInput(ctx.get('input'))
+        hook = ctx.get('hook')
+        # A webhook delivery: ix.input is its body (parsed JSON, or the text), ix.headers the
+        # headers it kept; otherwise ix.input is what an `ax ... so` query found.
+        self.input = hook.get('body') if hook else AxInput(ctx.get('input'))
+        self.headers = dict(hook.get('headers') or {}) if hook else {}
+        # The secrets granted to this type (qntx secrets grant NAME <type>); redacted from output.
+        self.secrets = dict(ctx.get('secrets') or {})
 
     def checkpoint(self, state=None):
         """Commit what was attested so far together with `state` (default: ix.state), in one
@@ -49,8 +55,9 @@ class Ix(object):
         self._bridge.flush(state=saved)
 
     def __repr__(self):
-        return 'ix(script_type=%r, args=%r, flags=%r, last_run=%r)' % (
-            self.script_type, self.args, self.flags, self.last_run)
+        # Never the secrets' values: only their names.
+        return 'ix(script_type=%r, args=%r, flags=%r, last_run=%r, secrets=%r)' % (
+            self.script_type, self.args, self.flags, self.last_run, sorted(self.secrets))
 
 
 class AxInput(object):

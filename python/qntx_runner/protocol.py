@@ -116,6 +116,12 @@ def check_context(ctx):
         raise ValueError('ctx.state must be an object')
     if limits.json_depth(state, limits.MAX_STATE_DEPTH) > limits.MAX_STATE_DEPTH:
         raise ValueError('ctx.state is nested more than %d levels' % limits.MAX_STATE_DEPTH)
+    secrets = ctx.get('secrets', {})
+    if not isinstance(secrets, dict) or not all(isinstance(v, str) for v in secrets.values()):
+        raise ValueError('ctx.secrets must map names to strings')
+    hook = ctx.get('hook')
+    if hook is not None and not (isinstance(hook, dict) and isinstance(hook.get('headers', {}), dict)):
+        raise ValueError('ctx.hook must be {body, headers}')
 
 
 def check_limits(lim):

@@ -5,10 +5,12 @@ import { registerAlias } from './commands/alias.js';
 import { registerAs } from './commands/as.js';
 import { registerAx } from './commands/ax.js';
 import { registerHandlers } from './commands/handlers.js';
+import { registerHooks } from './commands/hooks.js';
 import { registerImport } from './commands/import.js';
 import { registerIx } from './commands/ix.js';
 import { registerPulse } from './commands/pulse.js';
 import { registerRun } from './commands/run.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerWorker } from './commands/worker.js';
 import { createLogger } from '../logger.js';
@@ -28,8 +30,10 @@ export function buildProgram(): Command {
   registerImport(program);
   registerIx(program);
   registerHandlers(program);
+  registerHooks(program);
   registerPulse(program);
   registerRun(program);
+  registerSecrets(program);
   registerWorker(program);
   return program;
 }

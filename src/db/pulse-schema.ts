@@ -74,6 +74,10 @@ export interface PulseSchedulesTable {
   pruned_completed: number;
   pruned_failed: number;
   pruned_attestations: number;
+  /** A five-field cron expression; when set the schedule runs at its times, not on the interval grid. Migration 011. */
+  cron: string | null;
+  /** The IANA zone of `cron` (null: UTC). */
+  timezone: string | null;
 }
 
 export interface PulseExecutionsTable {
@@ -81,7 +85,8 @@ export interface PulseExecutionsTable {
   id: string;
   schedule_id: string | null;
   status: 'running' | 'completed' | 'failed' | 'skipped';
-  trigger: 'schedule' | 'manual';
+  /** 'hook': a webhook delivery (issue 16), without a schedule. */
+  trigger: 'schedule' | 'manual' | 'hook';
   /** The grid time this run was for (null for a manual trigger). */
   due_at: number | null;
   started_at: number;

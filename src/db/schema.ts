@@ -3,6 +3,7 @@
 import type { Generated } from 'kysely';
 import type { CanvasSchema } from './canvas-schema.js';
 import type { PulseSchema } from './pulse-schema.js';
+import type { SecretsSchema } from './secrets-schema.js';
 
 export interface AttestationsTable {
   /** Insertion order; the tie-breaker for ordering and paging. */
@@ -60,7 +61,7 @@ export interface IxSourceStateTable {
   updated_at: number;
 }
 
-export interface Schema extends PulseSchema, CanvasSchema {
+export interface Schema extends PulseSchema, CanvasSchema, SecretsSchema {
   attestations: AttestationsTable;
   attestation_fields: AttestationFieldsTable;
   ax_alias_edges: AxAliasEdgesTable;

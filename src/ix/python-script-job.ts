@@ -7,7 +7,8 @@ import type { AttestationService } from '../ats/service.js';
 import type { ServerEvent } from '../protocol.js';
 import { HandlerFailedError } from '../pulse/job-errors.js';
 import type { HandlerContext, HandlerDef, HandlerResult } from '../pulse/catalog.js';
-import type { RunInput, RunOptions, RunResult } from '../python/types.js';
+import type { RawAttestation, RunInput, RunOptions, RunResult } from '../python/types.js';
+import { Redactor } from '../secrets/redact.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import { RunWriter } from './run-writer.js';
 import { handlerSourceKey } from './source-key.js';
@@ -19,6 +20,8 @@ export const pythonScriptPayload = z.object({
   flags: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),
   /** Set by `ax … so <type>` (src/ax/actions.ts): the query whose results become ix.input. */
   ax: z.object({ query: z.string().min(1).max(10_000) }).optional(),
+  /** Set by a webhook delivery (src/hooks): the body becomes ix.input, the headers ix.headers. */
+  hook: z.object({ hook_id: z.string(), body: z.unknown(), headers: z.record(z.string(), z.string()) }).optional(),
 });
 export type PythonScriptPayload = z.output<typeof pythonScriptPayload>;
 
@@ -37,6 +40,8 @@ export interface PythonScriptJobOptions {
   timeoutMs?: number;
   /** Runs an `ax … so` query for ix.input (injected: ix does not depend on ax); cleanup after the run. */
   axInput?: (query: string) => Promise<{ input: RunInput; cleanup(): Promise<void> }>;
+  /** The secrets granted to a type (ix.secrets); redacted from everything the run produces. */
+  secrets?: (scriptType: string) => Promise<Record<string, string>>;
 }
 
 export function pythonScriptJob(o: PythonScriptJobOptions): HandlerDef<PythonScriptPayload> {
@@ -68,6 +73,8 @@ async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScri
   const src = ctx.source(handlerSourceKey(type, args, flags));
   const saved = await src.get();
   const source = ctx.executionId ?? ctx.job.id;
+  const secrets = (await o.secrets?.(type)) ?? {};
+  const redact = new Redactor(secrets);
   const writer = new RunWriter({
     ats: o.ats,
     source,
@@ -85,31 +92,46 @@ async function runWith(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScri
       lastRun: saved.lastSuccessAt,
       state: isObject(saved.state) ? saved.state : {},
       input,
+      secrets,
+      hook: ctx.payload.hook ? { body: ctx.payload.hook.body, headers: ctx.payload.hook.headers } : null,
     },
     // The job's own deadline (a schedule may set it) aborts the signal; the runner's timeout is a backstop.
     limits: { timeoutMs: Math.min(ctx.job.timeout_ms + 1000, RUNNER_MAX_TIMEOUT_MS) },
     signal: ctx.signal,
-    onAttestations: (batch, checkpoint) => writer.write(batch, checkpoint === undefined ? {} : { state: checkpoint }),
+    onAttestations: (batch, checkpoint) => writer.write(redactBatch(redact, batch), checkpoint === undefined ? {} : { state: redact.json(checkpoint) }),
     onProgress: (current, total) => ctx.progress(current, total),
   });
   // The last batch and the final state in one transaction; a failed run keeps its last checkpoint.
-  await writer.write(res.pending, res.success ? { state: res.state ?? {}, final: true } : {});
+  await writer.write(redactBatch(redact, res.pending), res.success ? { state: redact.json(res.state ?? {}), final: true } : {});
   // Counts went into the execution batch by batch: attestationsCreated stays undefined.
   const result: HandlerResult = {
-    stdout: res.stdout,
-    stderr: res.stderr,
+    stdout: redact.text(res.stdout),
+    stderr: redact.text(res.stderr),
     stdoutTruncated: res.stdoutTruncated,
     stderrTruncated: res.stderrTruncated,
     handlerVersion: handler.version,
   };
   if (!res.success) {
-    throw new HandlerFailedError(res.error ?? 'handler failed', {
-      details: [...res.details, `script_type=${type}`, `handler_version=${handler.version}`],
+    throw new HandlerFailedError(redact.text(res.error ?? 'handler failed'), {
+      details: [...res.details.map((d) => redact.text(d)), `script_type=${type}`, `handler_version=${handler.version}`],
       result,
       retryable: false,
     });
   }
   return result;
+}
+
+/** Every field of the attestations but their ids. */
+function redactBatch(r: Redactor, batch: RawAttestation[]): RawAttestation[] {
+  if (r.empty) return batch;
+  return batch.map((a) => ({
+    ...a,
+    subjects: a.subjects.map((x) => r.text(x)),
+    predicates: a.predicates.map((x) => r.text(x)),
+    contexts: a.contexts.map((x) => r.text(x)),
+    actors: a.actors === null ? null : a.actors.map((x) => r.text(x)),
+    attributes: a.attributes === null ? null : r.json(a.attributes),
+  }));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -2,6 +2,7 @@
 // longer (2, 4, 8… intervals, at most an hour, on the schedule's own grid), and after
 // max_failures failures in a row the schedule is paused with the reason. Pure.
 import { backoffDelay } from '../backoff.js';
+import { cronGapMs, cronRunAtOrAfter } from './cron.js';
 import { gridPointAtOrAfter } from './grid.js';
 import type { ScheduleRow } from './rows.js';
 
@@ -17,7 +18,15 @@ export function planFailure(s: ScheduleRow, error: string, now: number): Partial
   if (s.max_failures > 0 && failures >= s.max_failures) {
     return { ...set, state: 'paused', paused_reason: `failing: ${clip(error)}` };
   }
-  if (s.interval_seconds === 0 || s.next_run_at === null) return set;
+  if (s.next_run_at === null) return set;
+  if (s.cron !== null) {
+    // A cron schedule waits 2, 4, 8… of its gaps, then takes its first time after that.
+    const spec = { cron: s.cron, timezone: s.timezone };
+    const wait = backoffDelay(failures, { baseMs: 2 * cronGapMs(spec, s.next_run_at), maxMs: FAILURE_BACKOFF_CAP_MS, jitter: 0 });
+    const at = cronRunAtOrAfter(spec, now + wait);
+    return at === null ? set : { ...set, next_run_at: Math.max(s.next_run_at, at) };
+  }
+  if (s.interval_seconds === 0) return set;
   const interval = s.interval_seconds * 1000;
   const wait = backoffDelay(failures, { baseMs: 2 * interval, maxMs: FAILURE_BACKOFF_CAP_MS, jitter: 0 });
   return { ...set, next_run_at: Math.max(s.next_run_at, gridPointAtOrAfter(s.next_run_at, interval, now + wait)) };

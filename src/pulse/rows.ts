@@ -61,6 +61,9 @@ export interface NewSchedule {
   timeout_seconds?: number | null;
   /** Who keeps it (e.g. "glyph:<id>"). */
   owner?: string | null;
+  /** A cron expression and its zone (the schedule then runs at its times, not on the interval grid). */
+  cron?: string | null;
+  timezone?: string | null;
 }
 
 /** An active schedule that has never run. */
@@ -92,6 +95,8 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     pruned_completed: 0,
     pruned_failed: 0,
     pruned_attestations: 0,
+    cron: s.cron ?? null,
+    timezone: s.timezone ?? null,
   };
 }
 
@@ -121,6 +126,8 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     paused_reason: r.paused_reason,
     timeout_seconds: r.timeout_seconds,
     owner: r.owner ?? null,
+    cron: r.cron,
+    timezone: r.timezone,
   };
 }
 

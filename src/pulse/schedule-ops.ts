@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
+import { planCronTick } from './cron.js';
 import { newExecutionRow, pruneExecutionsOp } from './executions.js';
 import { nextGridPoint } from './grid.js';
 import type { PulseIds } from './ids.js';
@@ -72,6 +73,11 @@ export function planTick(s: ScheduleRow, now: number): TickPlan {
   const due = s.next_run_at ?? now;
   // The skip rule: never two executions of one schedule at once.
   const fire = s.last_status !== 'running';
+  if (s.cron !== null) {
+    const c = planCronTick({ cron: s.cron, timezone: s.timezone }, due, now);
+    const state = c.next === null ? 'inactive' : 'active';
+    return { fire, dueAt: c.dueAt, next: c.next, state, skipped: fire ? c.points - 1 : c.points };
+  }
   if (s.interval_seconds === 0) return { fire, dueAt: due, next: null, state: 'inactive', skipped: fire ? 0 : 1 };
   const interval = s.interval_seconds * 1000;
   const next = nextGridPoint(due, interval, now);

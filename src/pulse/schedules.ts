@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, ValidationError, issuesToDetails } from '
 import type { ExecutionDto, ScheduleDto, ScheduleStatsDto } from '../protocol.js';
 import type { Catalog } from './catalog.js';
 import { jobUpdate, scheduleUpdate, type PulseEvents } from './events.js';
+import { cronRunAtOrAfter, nextCronRun, validateCron } from './cron.js';
 import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
@@ -28,17 +29,29 @@ const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS);
 const maxFailures = z.number().int().min(0).max(1000);
 /** The handler's timeout for this schedule's runs, s (null: the handler's default); at most a day. */
 const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable();
+/** A five-field cron expression (checked by croner in the service) and its IANA zone. */
+const cron = z.string().trim().min(1).max(200);
+const timezone = z.string().trim().min(1).max(100).nullable();
 /** Who keeps the schedule (e.g. "glyph:<id>"): at most one schedule per owner. */
 const owner = z.string().min(1).max(200);
 
-export const createScheduleInput = z.object({
-  ats_code: z.string().trim().min(1).max(10_000),
-  interval_seconds: interval,
-  created_from: z.string().min(1).max(200).nullish(),
-  max_failures: maxFailures.optional(),
-  timeout_seconds: timeoutSeconds.optional(),
-  owner: owner.nullish(),
-});
+export const createScheduleInput = z
+  .object({
+    ats_code: z.string().trim().min(1).max(10_000),
+    interval_seconds: interval.optional(),
+    cron: cron.nullish(),
+    timezone: timezone.optional(),
+    created_from: z.string().min(1).max(200).nullish(),
+    max_failures: maxFailures.optional(),
+    timeout_seconds: timeoutSeconds.optional(),
+    owner: owner.nullish(),
+  })
+  .superRefine((v, ctx) => {
+    const hasCron = v.cron !== undefined && v.cron !== null;
+    if (!hasCron && v.interval_seconds === undefined) ctx.addIssue({ code: 'custom', path: ['interval_seconds'], message: 'give interval_seconds or cron' });
+    if (hasCron && v.interval_seconds !== undefined && v.interval_seconds !== 0) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give interval_seconds or cron, not both' });
+    if (!hasCron && v.timezone) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'a time zone needs a cron expression' });
+  });
 export type CreateScheduleInput = z.input<typeof createScheduleInput>;
 
 export const patchScheduleInput = z
@@ -49,8 +62,13 @@ export const patchScheduleInput = z
     timeout_seconds: timeoutSeconds.optional(),
     ats_code: z.string().trim().min(1).max(10_000).optional(),
     owner: owner.nullable().optional(),
+    cron: cron.optional(),
+    timezone: timezone.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.cron !== undefined && v.interval_seconds !== undefined) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give interval_seconds or cron, not both' });
+  });
 export type PatchScheduleInput = z.input<typeof patchScheduleInput>;
 
 export interface ScheduleServiceOptions {
@@ -84,6 +102,7 @@ export class ScheduleService {
    */
   async upsert(input: CreateScheduleInput): Promise<{ schedule: ScheduleDto; created: boolean }> {
     const v = parse(createScheduleInput, input, 'invalid schedule');
+    const cronSpec = v.cron ? validateCron({ cron: v.cron, timezone: v.timezone ?? null }) : null;
     if (v.owner) {
       const owned = await this.o.schedules.getByOwner(v.owner);
       if (owned) return { schedule: await this.updateOwned(owned, v), created: false };
@@ -91,14 +110,18 @@ export class ScheduleService {
     await this.checkActiveCap();
     const routed = await this.route(v.ats_code);
     const now = this.o.clock.now();
+    // A cron schedule's first run is its first time after now.
+    const first = cronSpec ? nextCronRun(cronSpec, now) : now;
+    if (first === null) throw new ValidationError(`cron expression '${cronSpec?.cron ?? ''}' never fires`, { details: [`cron=${cronSpec?.cron ?? ''}`] });
     const row = newScheduleRow({
       id: this.o.ids.next('SC'),
       ats_code: v.ats_code,
       handler_name: routed.handler_name,
       payload: routed.payload,
-      interval_seconds: v.interval_seconds,
-      // The first run is now; the grid is created_at + k * interval from there.
-      next_run_at: now,
+      interval_seconds: cronSpec ? 0 : (v.interval_seconds ?? 0),
+      // The first run is now (or the first cron time); the grid is created_at + k * interval from there.
+      next_run_at: first,
+      ...(cronSpec ? { cron: cronSpec.cron, timezone: cronSpec.timezone } : {}),
       created_from: v.created_from ?? null,
       now,
       ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
@@ -114,12 +137,23 @@ export class ScheduleService {
 
   private updateOwned(before: ScheduleRow, v: z.output<typeof createScheduleInput>): Promise<ScheduleDto> {
     const id = before.id;
-    // Same interval: the grid stays. Interval 0: run once more, now.
-    const again = v.interval_seconds === 0;
+    // Same interval or cron: the grid stays. Interval 0: run once more, now.
+    const cron = v.cron ?? null;
+    const zone = cron ? (v.timezone ?? null) : null;
+    const interval = v.interval_seconds ?? 0;
+    const again = !cron && interval === 0;
+    const timing = cron
+      ? cron !== before.cron || zone !== before.timezone
+        ? { cron, timezone: zone }
+        : {}
+      : again
+        ? { interval_seconds: 0, state: 'active' as const }
+        : interval !== before.interval_seconds || before.cron !== null
+          ? { interval_seconds: interval }
+          : {};
     return this.update(id, {
       ats_code: v.ats_code,
-      ...(again ? { interval_seconds: 0, state: 'active' as const } : {}),
-      ...(!again && v.interval_seconds !== before.interval_seconds ? { interval_seconds: v.interval_seconds } : {}),
+      ...timing,
       ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
       ...(v.timeout_seconds === undefined ? {} : { timeout_seconds: v.timeout_seconds }),
     });
@@ -151,6 +185,10 @@ export class ScheduleService {
     const p = parse(patchScheduleInput, patch, 'invalid schedule change');
     const now = this.o.clock.now();
     const before = await this.row(id);
+    const cronAfter = p.cron ?? (p.interval_seconds === undefined ? before.cron : null);
+    if (cronAfter !== null && (p.cron !== undefined || p.timezone !== undefined)) {
+      validateCron({ cron: cronAfter, timezone: p.timezone === undefined ? before.timezone : p.timezone });
+    }
     if (before.state !== 'active' && planPatch(before, p, now)?.state === 'active') await this.checkActiveCap();
     const routed = p.ats_code === undefined || p.ats_code === before.ats_code ? undefined : await this.route(p.ats_code);
     const row = await this.o.schedules
@@ -270,8 +308,9 @@ export class ScheduleService {
  * ran makes it inactive. Resuming keeps the grid and takes its first point at or after now.
  */
 export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>, now: number): Partial<ScheduleRow> | null {
+  const timing = p.interval_seconds !== undefined || p.cron !== undefined || (p.timezone !== undefined && s.cron !== null);
   const nothing =
-    p.interval_seconds === undefined &&
+    !timing &&
     p.state === undefined &&
     p.max_failures === undefined &&
     p.timeout_seconds === undefined &&
@@ -283,13 +322,21 @@ export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>
   if (p.owner !== undefined) set.owner = p.owner;
   if (p.max_failures !== undefined) set.max_failures = p.max_failures;
   if (p.timeout_seconds !== undefined) set.timeout_seconds = p.timeout_seconds;
-  if (p.interval_seconds === undefined && p.state === undefined) return set;
+  if (!timing && p.state === undefined) return set;
   const state = p.state ?? (s.state === 'paused' ? 'paused' : 'active');
   set.state = state;
   // Resuming (or pausing by hand) starts the failure count afresh.
   if (p.state !== undefined && p.state !== s.state) Object.assign(set, { consecutive_failures: 0, paused_reason: null });
-  if (p.interval_seconds !== undefined) {
+  if (p.cron !== undefined || (p.timezone !== undefined && s.cron !== null && p.interval_seconds === undefined)) {
+    // A new expression or zone: the next run is its first time after now.
+    const spec = { cron: p.cron ?? s.cron!, timezone: p.timezone === undefined ? s.timezone : p.timezone };
+    Object.assign(set, { cron: spec.cron, timezone: spec.timezone, interval_seconds: 0 });
+    set.next_run_at = nextCronRun(spec, now);
+    if (set.next_run_at === null) set.state = 'inactive';
+  } else if (p.interval_seconds !== undefined) {
     set.interval_seconds = p.interval_seconds;
+    // An interval replaces a cron expression.
+    Object.assign(set, { cron: null, timezone: null });
     if (p.interval_seconds === 0) {
       // Asked to be active with interval 0: it runs once more, now (a glyph's Run again).
       const done = s.last_run_at !== null && p.state !== 'active';
@@ -299,8 +346,13 @@ export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>
       set.next_run_at = Math.max(now, (s.last_run_at ?? now) + p.interval_seconds * 1000);
     }
   } else if (state === 'active' && s.state !== 'active') {
-    const ms = s.interval_seconds * 1000;
-    set.next_run_at = s.interval_seconds === 0 || s.next_run_at === null ? now : gridPointAtOrAfter(s.next_run_at, ms, now);
+    if (s.cron !== null) {
+      set.next_run_at = cronRunAtOrAfter({ cron: s.cron, timezone: s.timezone }, now);
+      if (set.next_run_at === null) set.state = 'inactive';
+    } else {
+      const ms = s.interval_seconds * 1000;
+      set.next_run_at = s.interval_seconds === 0 || s.next_run_at === null ? now : gridPointAtOrAfter(s.next_run_at, ms, now);
+    }
   }
   return set;
 }

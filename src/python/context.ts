@@ -36,8 +36,14 @@ export function buildContext(c: Partial<RunContext> = {}): RunContext {
       (input.items === undefined) === (input.path === undefined))) {
     bad.push('input=must be {query, count} with items or path');
   }
+  const secrets = c.secrets ?? {};
+  if (!isPlainObject(secrets) || !Object.values(secrets).every((v) => typeof v === 'string')) bad.push('secrets=must map names to strings');
+  const hook = c.hook ?? null;
+  if (hook !== null && (!isPlainObject(hook) || !isPlainObject(hook.headers) || !Object.values(hook.headers).every((v) => typeof v === 'string'))) {
+    bad.push('hook=must be {body, headers}');
+  }
   if (bad.length) throw new ValidationError(`invalid run context: ${bad.join(', ')}`, { details: bad });
-  return { scriptType, args, flags, lastRun, state, input };
+  return { scriptType, args, flags, lastRun, state, input, secrets, hook };
 }
 
 /** Why `state` cannot be sent to a run (Python's JSON parser stops near 1,000 levels), or null. */

@@ -16,9 +16,12 @@ import { RequestGuard } from './request-guard.js';
 import { attestationRoutes } from './routes/attestations.js';
 import { axRoutes } from './routes/ax.js';
 import { canvasRoutes } from './routes/canvas.js';
+import { cronRoutes } from './routes/cron.js';
 import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hooks.js';
 import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
+import { secretRoutes } from './routes/secrets.js';
 import { sessionRoutes } from './routes/session.js';
 
 /** A route as registered: what the OpenAPI document must list and answers must match. */
@@ -111,7 +114,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   const tokenCheck: TokenCheck = { token: deps.token, cookieName: () => sessionCookieName(port()) };
   app.decorateRequest('authorized', false);
   app.addHook('onRequest', async (req) => {
-    guard.check(req.method, req.headers);
+    // A webhook delivery (routes/hooks.ts) carries its credential in its URL: Host check only.
+    if (req.routeOptions.config.hook) guard.checkHost(req.headers.host);
+    else guard.check(req.method, req.headers);
     // After routing: the route's own config decides, whatever spelling of the path reached it.
     const mode = req.routeOptions.config.auth;
     req.authorized = isAuthorized(req.headers, tokenCheck);
@@ -127,6 +132,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   canvasRoutes(app, deps);
   axRoutes(app, deps.qntx.ax);
   pulseRoutes(app, deps.qntx.pulse, deps.limits);
+  cronRoutes(app, deps.qntx.clock);
+  secretRoutes(app, deps.qntx.secrets);
+  await hookRoutes(app, deps.qntx.hooks, deps.qntx.clock);
   pythonRoutes(app, {
     ats: deps.qntx.ats,
     runner: deps.qntx.runner,

@@ -1,7 +1,9 @@
-// `qntx ix <type> [args] [--flag value] [--every 30s|5m|1h] [--once] [--timeout 10m]`: routes the
+// `qntx ix <type> [args] [--flag value] [--every 30s|5m|1h | --cron "0 9 * * 1-5" [--tz Europe/Berlin]] [--once] [--timeout 10m]`: routes the
 // command like the API does and schedules it; prints the schedule, or the error with details and hint.
 import type { Command } from 'commander';
+import { ValidationError } from '../../errors.js';
 import { absoluteRepoWords } from '../../ix/git-detect.js';
+import { nextCronRuns } from '../../pulse/cron.js';
 import { withQntx } from '../context.js';
 import { parseInterval } from '../interval.js';
 import { printJson } from '../output.js';
@@ -10,6 +12,9 @@ import { printSchedule } from './pulse.js';
 /** Our own flags; every other word belongs to the ix command. */
 interface IxCliFlags {
   every?: string;
+  /** A five-field cron expression (instead of --every) and its IANA zone. */
+  cron?: string;
+  tz?: string;
   /** The handler's timeout for the schedule's runs (default: the handler's). */
   timeout?: string;
   once?: boolean;
@@ -20,6 +25,8 @@ interface IxCliFlags {
 
 const VALUED: Record<string, keyof IxCliFlags> = {
   '--every': 'every',
+  '--cron': 'cron',
+  '--tz': 'tz',
   '--timeout': 'timeout',
   '--data-dir': 'dataDir',
   '--database-url': 'databaseUrl',
@@ -48,24 +55,32 @@ export function toAtsCode(words: readonly string[]): string {
 export function registerIx(program: Command): void {
   program
     .command('ix')
-    .description('schedule an ix command: qntx ix <type> [args] [--flag v] [--every 30s|5m|1h] [--once] [--timeout 10m]')
+    .description('schedule an ix command: qntx ix <type> [args] [--flag v] [--every 30s|5m|1h | --cron "0 9 * * 1-5" [--tz Europe/Berlin]] [--once] [--timeout 10m]')
     .argument('[words...]', 'the type, its arguments and flags')
     .allowUnknownOption()
     .helpOption(false)
     .action(async (words: string[]) => {
       const { flags, rest } = splitIxArgs(words);
+      if (flags.cron !== undefined && (flags.every !== undefined || flags.once)) {
+        throw new ValidationError('give --cron or --every/--once, not both', { details: [`cron=${flags.cron}`] });
+      }
+      if (flags.tz !== undefined && flags.cron === undefined) throw new ValidationError('--tz needs --cron', { details: [`tz=${flags.tz}`] });
       const interval = flags.every ? parseInterval(flags.every) : 0;
       const timeout = flags.timeout ? parseInterval(flags.timeout, 'timeout') : undefined;
       const atsCode = toAtsCode(absoluteRepoWords(rest, process.cwd()));
       const s = await withQntx(flags, (q) =>
         q.pulse.createSchedule({
           ats_code: atsCode,
-          interval_seconds: flags.once ? 0 : interval,
+          ...(flags.cron === undefined ? { interval_seconds: flags.once ? 0 : interval } : { cron: flags.cron, timezone: flags.tz ?? null }),
           created_from: 'cli',
           ...(timeout === undefined ? {} : { timeout_seconds: timeout }),
         }),
       );
       if (flags.json) return printJson(s);
       printSchedule(s);
+      if (s.cron !== null && s.next_run_at !== null) {
+        const next = [s.next_run_at, ...nextCronRuns({ cron: s.cron, timezone: s.timezone }, s.next_run_at, 4)];
+        process.stdout.write(`  next runs: ${next.map((t) => new Date(t).toISOString()).join(', ')}\n`);
+      }
     });
 }

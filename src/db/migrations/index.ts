@@ -11,6 +11,9 @@ import { migration008 } from './008_ax_alias_edges.js';
 import { migration009 } from './009_handler_current.js';
 import { migration010 } from './010_schedule_owner.js';
 import { migration010b } from './010b_schedule_totals.js';
+import { migration011 } from './011_cron.js';
+import { migration011b } from './011b_secrets.js';
+import { migration011c } from './011c_hooks.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -24,4 +27,7 @@ export const migrations: readonly QntxMigration[] = [
   migration009,
   migration010,
   migration010b,
+  migration011,
+  migration011b,
+  migration011c,
 ];

@@ -34,10 +34,14 @@ const pageQuery = z.strictObject(paging);
 const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS).describe('0 = run once');
 const maxFailures = z.number().int().min(0).max(1000).describe('failures in a row after which the schedule pauses (0 = never; default 5)');
 const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable().describe("the handler's timeout for these runs, s (null: the handler's default)");
+const cron = text(200, 1).describe('five-field cron expression, e.g. "0 9 * * 1-5" (instead of interval_seconds)');
+const timezone = text(100, 1).nullable().describe('IANA zone of cron (default UTC)');
 const owner = text(200, 1).describe('who keeps the schedule, e.g. "glyph:<id>": one schedule per owner');
 const createBody = z.strictObject({
   ats_code: text(10_000, 1).describe('e.g. "ix webhook --since last_run"'),
-  interval_seconds: interval,
+  interval_seconds: interval.optional(),
+  cron: cron.nullish(),
+  timezone: timezone.optional(),
   created_from: text(200, 1).nullish(),
   max_failures: maxFailures.optional(),
   timeout_seconds: timeoutSeconds.optional(),
@@ -47,6 +51,8 @@ const patchBody = z.strictObject({
   ats_code: text(10_000, 1).optional().describe('route the schedule to another ix command'),
   owner: owner.nullable().optional(),
   interval_seconds: interval.optional(),
+  cron: cron.optional(),
+  timezone: timezone.optional(),
   state: z.enum(['active', 'paused']).optional(),
   max_failures: maxFailures.optional(),
   timeout_seconds: timeoutSeconds.optional(),

@@ -78,6 +78,8 @@ export const scheduleDto = z
     paused_reason: z.string().nullable().describe('why it was paused for failing (failing: <last error>)'),
     timeout_seconds: z.number().int().nullable(),
     owner: z.string().nullable().describe('who keeps it, e.g. "glyph:<id>" (null: made by the CLI or the API without one)'),
+    cron: z.string().nullable(),
+    timezone: z.string().nullable(),
   })
   .meta({ id: 'Schedule' });
 
@@ -99,7 +101,7 @@ export const executionDto = z
     attestations_already_known: z.number().int().describe('claims the run attested that were already stored'),
     async_job_id: z.string().nullable(),
     handler_version: z.number().int().nullable(),
-    trigger: z.enum(['schedule', 'manual']),
+    trigger: z.enum(['schedule', 'manual', 'hook']),
     due_at: nullableMs,
   })
   .meta({ id: 'Execution' });

@@ -25,7 +25,7 @@ export function createApi(http: Http) {
       remove: (id: string, keepalive = false) => http.del(`/api/canvas/glyphs/${enc(id)}`, { keepalive }),
     },
     pulse: {
-      create: (body: { ats_code: string; interval_seconds: number; created_from?: string; timeout_seconds?: number }) =>
+      create: (body: { ats_code: string; interval_seconds?: number; cron?: string; timezone?: string; created_from?: string; timeout_seconds?: number }) =>
         http.post<ScheduleDto>('/api/pulse/schedules', body).then(unwrapSchedule),
       list: async () => unwrapList<ScheduleDto>(await http.get<unknown>('/api/pulse/schedules'), 'schedules'),
       get: (id: string) => http.get<unknown>(`/api/pulse/schedules/${enc(id)}`).then(unwrapSchedule),

@@ -2,17 +2,20 @@
 import { createContext, useContext } from 'react';
 import { createApi, type Api } from '../api/endpoints.js';
 import { createHttp } from '../api/http.js';
+import { createTriggersApi, type TriggersApi } from '../api/triggers.js';
 import { Bus } from '../lib/bus.js';
 
 export interface Services {
   api: Api;
+  /** Secrets, webhooks and the cron preview (issue 16). */
+  triggers: TriggersApi;
   bus: Bus;
 }
 
 /** Requests carry the session cookie (set at start-up from the URL's token, see api/session.ts). */
 export function createServices(): Services {
   const http = createHttp((url, init) => window.fetch(url, init), '');
-  return { api: createApi(http), bus: new Bus() };
+  return { api: createApi(http), triggers: createTriggersApi(http), bus: new Bus() };
 }
 
 export const ServicesContext = createContext<Services | null>(null);

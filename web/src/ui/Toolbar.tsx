@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { useCanvasActions, useCanvasMeta } from '../app/canvas.js';
 import { usePulse } from '../app/pulse.js';
 import { GLYPH_KINDS, KIND_ORDER } from '../glyphs/kinds.js';
+import { SecretsButton } from './SecretsPanel.js';
 
 const SHORT: Record<string, string> = { ix: 'IX', py: 'Python', pulse: 'Pulse', ax: 'AX' };
 
@@ -31,6 +32,7 @@ export function Toolbar({ onOpenPalette }: { onOpenPalette(): void }) {
           </button>
         ))}
         <span className="toolbar-sep" aria-hidden="true" />
+        <SecretsButton />
         <button type="button" className="tool-button" onClick={onOpenPalette} aria-label="Open the command palette" aria-keyshortcuts="Control+K Meta+K">
           Commands <kbd>Ctrl K</kbd>
         </button>

@@ -6,12 +6,13 @@ import { ApiError } from '../../api/http.js';
 import { useCanvasActions, useCanvasState } from '../../app/canvas.js';
 import { usePulse } from '../../app/pulse.js';
 import { useServices } from '../../app/services.js';
-import { formatCountdown, formatDuration, formatInterval, formatTimestamp } from '../../lib/format.js';
+import { formatCountdown, formatDuration, formatTimestamp } from '../../lib/format.js';
 import { StatusPill } from '../../ui/bits.js';
 import { useNow } from '../../ui/useNow.js';
 import { handlerTemplate, readPyData } from '../py/py-model.js';
 import type { GlyphBodyProps } from '../registry.js';
-import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
+import { CronField } from './CronField.js';
+import { ixView, readIxData, recurring, scheduleTiming, timingText, toAtsCode, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
 
 export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
   const { api, bus } = useServices();
@@ -38,7 +39,7 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
     try {
       const created = await api.pulse.create({
         ats_code: toAtsCode(data.command),
-        interval_seconds: intervalSeconds(data),
+        ...scheduleTiming(data),
         created_from: glyph.id,
         ...(data.timeoutSeconds === null ? {} : { timeout_seconds: data.timeoutSeconds }),
       });
@@ -48,7 +49,7 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
       setReq({ phase: 'scheduled' });
       void pulse.actions.loadExecutions(created.id);
       // A glyph drives one schedule: a recurring one it replaces is paused, not left running unseen.
-      if (previous && previous.id !== created.id && previous.interval_seconds > 0 && previous.state === 'active') {
+      if (previous && previous.id !== created.id && recurring(previous) && previous.state === 'active') {
         void pulse.actions.setState(previous.id, 'paused').catch(() => undefined);
       }
     } catch (err) {
@@ -138,6 +139,7 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
           {busy ? 'Running…' : 'Run'}
         </button>
       </fieldset>
+      <CronField cron={d.cron} tz={d.tz} onChange={set} />
       {formError ? (
         <p className="form-error" role="alert">
           {formError}
@@ -180,19 +182,19 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
 
 function ScheduleSummary({ schedule, now }: { schedule: ScheduleDto; now: number }) {
   const pulse = usePulse();
-  const recurring = schedule.interval_seconds > 0;
+  const repeats = recurring(schedule);
   return (
     <div className="ix-schedule">
       <span className="mono">{schedule.ats_code}</span>
-      <span className="muted">{formatInterval(schedule.interval_seconds)}</span>
-      {recurring && schedule.state === 'active' ? (
+      <span className="muted">{timingText(schedule)}</span>
+      {repeats && schedule.state === 'active' ? (
         <span className="countdown" aria-label="Next run">
           next {formatCountdown(schedule.next_run_at, now)}
         </span>
       ) : (
         <StatusPill status={schedule.state} />
       )}
-      {recurring ? (
+      {repeats ? (
         schedule.state === 'active' ? (
           <button type="button" className="link-button" onClick={() => void pulse.actions.setState(schedule.id, 'paused')}>
             Pause

@@ -15,9 +15,13 @@ export interface IxData {
   scheduleId: string | null;
   /** The handler's timeout for the runs, s (null: the handler's default). */
   timeoutSeconds: number | null;
+  /** A cron expression: when set, it replaces the interval (docs/triggers.md). */
+  cron: string;
+  /** The cron's IANA time zone ('' = UTC). */
+  tz: string;
 }
 
-export const ixDefaults: IxData = { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null };
+export const ixDefaults: IxData = { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null, cron: '', tz: '' };
 
 export function readIxData(data: Readonly<Record<string, unknown>>): IxData {
   const unit = data.unit === 'm' || data.unit === 'h' ? data.unit : 's';
@@ -29,7 +33,28 @@ export function readIxData(data: Readonly<Record<string, unknown>>): IxData {
     unit,
     scheduleId: typeof data.scheduleId === 'string' ? data.scheduleId : null,
     timeoutSeconds: typeof data.timeoutSeconds === 'number' && Number.isFinite(data.timeoutSeconds) ? data.timeoutSeconds : null,
+    cron: typeof data.cron === 'string' ? data.cron : '',
+    tz: typeof data.tz === 'string' ? data.tz : '',
   };
+}
+
+/** The timing of the schedule a Run makes: the cron expression when one is given, else the interval. */
+export function scheduleTiming(d: IxData): { interval_seconds: number } | { cron: string; timezone?: string } {
+  const cron = d.cron.trim();
+  if (!cron) return { interval_seconds: intervalSeconds(d) };
+  const tz = d.tz.trim();
+  return tz ? { cron, timezone: tz } : { cron };
+}
+
+/** How a schedule repeats, in words. */
+export function timingText(s: Pick<ScheduleDto, 'interval_seconds' | 'cron' | 'timezone'>): string {
+  if (s.cron) return `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}`;
+  return formatInterval(s.interval_seconds);
+}
+
+/** Whether a schedule runs more than once. */
+export function recurring(s: Pick<ScheduleDto, 'interval_seconds' | 'cron'>): boolean {
+  return s.interval_seconds > 0 || !!s.cron;
 }
 
 const UNIT_SECONDS: Record<IntervalUnit, number> = { s: 1, m: 60, h: 3600 };
@@ -86,7 +111,7 @@ export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, execut
   }
   if (!schedule) return req.phase === 'scheduled' ? view('running', 'Scheduled, waiting for Pulse…') : view('idle', 'Ready. Type a command and press Run.');
   const last = executions?.[0];
-  const every = formatInterval(schedule.interval_seconds);
+  const every = timingText(schedule);
   if (last?.status === 'running') return view('running', `Running ${schedule.ats_code}…`);
   if (last?.status === 'failed') {
     return view('error', last.error ?? 'The run failed.', { scriptType: missingScriptType(last) });
@@ -94,7 +119,7 @@ export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, execut
   if (last?.status === 'completed') {
     const n = last.attestations_created;
     const made = `${n} attestation${n === 1 ? '' : 's'}`;
-    const tail = schedule.state === 'paused' ? ' · paused' : schedule.interval_seconds > 0 ? ` · runs ${every}` : '';
+    const tail = schedule.state === 'paused' ? ' · paused' : recurring(schedule) ? ` · runs ${every}` : '';
     return view('success', `Last run succeeded in ${formatDuration(last.duration_ms)}: ${made}${tail}`);
   }
   if (schedule.state === 'paused') return view('idle', `Paused (${every}).`);

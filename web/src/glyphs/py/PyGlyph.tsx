@@ -8,6 +8,7 @@ import { useServices } from '../../app/services.js';
 import { errorLine } from '../../lib/details.js';
 import { formatDuration, formatTimestamp } from '../../lib/format.js';
 import { OutputBlock } from '../../ui/bits.js';
+import { HookButton } from '../../ui/HookButton.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { CodeEditor } from './CodeEditor.js';
 import { handlerNameProblem, readPyData } from './py-model.js';
@@ -202,6 +203,7 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       </div>
 
       <div className="py-output" aria-live="polite">
+        {d.handlerFor ? <HookButton scriptType={d.handlerFor} /> : null}
         <SaveResult save={save} />
         <RunResult run={run} />
       </div>

@@ -45,6 +45,11 @@ export function handlerTemplate(type: string): string {
 #                    (one per source: \`ix ${type}\` with these args, whichever schedule runs it)
 #   ix.checkpoint()  commits what was attested so far together with ix.state: a failed
 #                    run's retry starts from there
+#   ix.input         a webhook delivery's body (a dict when it was JSON, else a str), or
+#                    what an \`ax … so ${type}\` query found
+#   ix.headers       a webhook delivery's chosen headers, e.g. ix.headers.get("x-github-event")
+#   ix.secrets       secrets granted to this type: ix.secrets["API_TOKEN"] (qntx secrets set/grant);
+#                    never write a token in this code: printed or attested, it shows as [secret:NAME]
 #   progress(current, total)   reports progress to Pulse
 #   print(...)       everything printed shows in the Pulse panel
 #

@@ -1,0 +1,203 @@
+// Webhook triggers (issue 16): a real HTTP client posts to a hook; the run sees the body and the
+// headers; a wrong signature is 401 and runs nothing; a redelivery runs once; 2 MiB is 413; an
+// unknown or revoked hook is 404 in the error shape; too many deliveries are 429; another site's
+// Host or Origin cannot create hooks; deliveries need no token.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { sign } from '../src/hooks/signature.js';
+import { DB_KINDS } from './helpers.js';
+import { startTestServer, type TestServer } from './http-helpers.js';
+import { isErrorShape, portOf, rawRequest } from './raw-http.js';
+import { WsClient } from './ws-helpers.js';
+
+const ECHO = `
+body = ix.input
+kind = type(body).__name__
+attest("delivery", "kind", kind, attributes={"body": body, "headers": ix.headers})
+`;
+
+for (const { kind, skip } of DB_KINDS) {
+  describe(`webhooks (${kind})`, { skip }, () => {
+    let s: TestServer;
+    let ws: WsClient;
+    before(async () => {
+      s = await startTestServer(kind);
+      ws = await WsClient.connect(s.url);
+      const reg = await s.request('POST', '/api/python/register-handler', { script_type: 'gh', code: ECHO });
+      assert.equal(reg.status, 201);
+    });
+    after(async () => {
+      ws.close();
+      await s.stop();
+    });
+
+    /** A delivery as an outside system sends it: no token, no Origin. */
+    async function deliver(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
+      const res = await fetch(s.url + path, { method: 'POST', body, headers });
+      const text = await res.text();
+      let parsed: any = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // keep the text
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    }
+    async function finished(executionId: string): Promise<any> {
+      await ws.next((m) => (m.type === 'pulse_execution_completed' || m.type === 'pulse_execution_failed') && m.execution_id === executionId);
+      return (await s.request('GET', `/api/pulse/executions/${executionId}`)).body;
+    }
+    async function createHook(body: Record<string, unknown>) {
+      const r = await s.request('POST', '/api/hooks', body);
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body;
+    }
+    async function jobCount(): Promise<number> {
+      return (await s.request('GET', '/api/pulse/jobs?handler_name=python.script&limit=500')).body.jobs.length;
+    }
+
+    it('runs the handler with a JSON body as ix.input and the chosen headers as ix.headers, 202 before the run', async () => {
+      const hook = await createHook({ script_type: 'gh', headers: ['x-custom'] });
+      assert.match(hook.path, /^\/hooks\/gh\/[A-Za-z0-9_-]{43}$/, '256 random bits, base64url');
+      assert.equal(hook.signing_secret, null);
+      const token = hook.path.split('/').pop();
+      // The list never shows the URL's id, and the database holds only its hash.
+      const list = await s.request('GET', '/api/hooks');
+      assert.ok(!JSON.stringify(list.body).includes(token));
+      assert.equal(list.body.hooks[0].id, hook.id);
+
+      const res = await deliver(hook.path, JSON.stringify({ action: 'opened', number: 7 }), {
+        'content-type': 'application/json',
+        'x-github-event': 'issues',
+        'x-custom': 'yes',
+        authorization: 'Bearer not-passed',
+      });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      assert.match(res.body.execution_id, /^EX/);
+      assert.equal(res.body.duplicate, false);
+      const x = await finished(res.body.execution_id);
+      assert.equal(x.status, 'completed', JSON.stringify(x));
+      assert.equal(x.trigger, 'hook');
+      assert.equal(x.schedule_id, null);
+      const a = (await s.request('GET', '/api/attestations?subjects=delivery&limit=10')).body.attestations.find((t: any) => t.source === x.id);
+      assert.deepEqual(a.contexts, ['dict']);
+      assert.deepEqual(a.attributes.body, { action: 'opened', number: 7 });
+      assert.equal(a.attributes.headers['x-github-event'], 'issues');
+      assert.equal(a.attributes.headers['x-custom'], 'yes');
+      assert.equal(a.attributes.headers['content-type'], 'application/json');
+      assert.equal(a.attributes.headers.authorization, undefined);
+
+      const plain = await deliver(hook.path, 'just text', { 'content-type': 'text/plain' });
+      assert.equal(plain.status, 202);
+      const px = await finished(plain.body.execution_id);
+      const pa = (await s.request('GET', '/api/attestations?subjects=delivery&limit=10')).body.attestations.find((t: any) => t.source === px.id);
+      assert.deepEqual(pa.contexts, ['str']);
+      assert.equal(pa.attributes.body, 'just text');
+
+      const after = (await s.request('GET', '/api/hooks')).body.hooks.find((h: any) => h.id === hook.id);
+      assert.equal(after.delivery_count, 2);
+      assert.deepEqual(after.last_deliveries.map((d: any) => d.execution_id), [px.id, x.id]);
+      assert.deepEqual(after.last_deliveries.map((d: any) => d.status), ['completed', 'completed']);
+    });
+
+    it('a wrong or missing signature is 401 and runs nothing; the right one runs', async () => {
+      const hook = await createHook({ script_type: 'gh', sign: true });
+      assert.match(hook.signing_secret, /^[0-9a-f]{64}$/);
+      const body = JSON.stringify({ zen: 'Keep it logically awesome.' });
+      const before = await jobCount();
+      for (const header of [undefined, 'sha256=' + '0'.repeat(64), sign('another secret', Buffer.from(body)), 'sha1=abc', sign(hook.signing_secret, Buffer.from(body + ' '))]) {
+        const res = await deliver(hook.path, body, { 'content-type': 'application/json', ...(header ? { 'x-hub-signature-256': header } : {}) });
+        assert.equal(res.status, 401, String(header));
+        assert.equal(typeof res.body.error, 'string');
+        assert.ok(Array.isArray(res.body.details));
+      }
+      assert.equal(await jobCount(), before, 'nothing was queued');
+      const listed = (await s.request('GET', '/api/hooks')).body.hooks.find((h: any) => h.id === hook.id);
+      assert.equal(listed.delivery_count, 0);
+      const ok = await deliver(hook.path, body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(body)) });
+      assert.equal(ok.status, 202, JSON.stringify(ok.body));
+      assert.equal((await finished(ok.body.execution_id)).status, 'completed');
+    });
+
+    it('a redelivery (same X-GitHub-Delivery) runs once and answers the first execution', async () => {
+      const hook = await createHook({ script_type: 'gh' });
+      const id = crypto.randomUUID();
+      const first = await deliver(hook.path, '{"n":1}', { 'content-type': 'application/json', 'x-github-delivery': id });
+      assert.equal(first.status, 202);
+      const again = await deliver(hook.path, '{"n":1}', { 'content-type': 'application/json', 'x-github-delivery': id });
+      assert.equal(again.status, 202);
+      assert.equal(again.body.execution_id, first.body.execution_id);
+      assert.equal(again.body.duplicate, true);
+      await finished(first.body.execution_id);
+      const other = await deliver(hook.path, '{"n":2}', { 'content-type': 'application/json', 'x-delivery-id': 'other-1' });
+      assert.notEqual(other.body.execution_id, first.body.execution_id);
+      await finished(other.body.execution_id);
+      const listed = (await s.request('GET', '/api/hooks')).body.hooks.find((h: any) => h.id === hook.id);
+      assert.equal(listed.delivery_count, 2);
+    });
+
+    it('2 MiB is 413 in the error shape; just over 1 MiB too; nothing runs', async () => {
+      const hook = await createHook({ script_type: 'gh' });
+      const before = await jobCount();
+      for (const size of [2 * 1024 * 1024, 1024 * 1024 + 1]) {
+        const res = await deliver(hook.path, Buffer.alloc(size, 0x61), { 'content-type': 'text/plain' });
+        assert.equal(res.status, 413, String(size));
+        assert.equal(res.body.error, 'request body too large');
+        assert.ok(Array.isArray(res.body.details));
+      }
+      assert.equal(await jobCount(), before);
+    });
+
+    it('an unknown, revoked or other-type hook is 404 in the error shape', async () => {
+      const hook = await createHook({ script_type: 'gh' });
+      const token = hook.path.split('/').pop();
+      for (const path of [`/hooks/gh/${crypto.randomBytes(32).toString('base64url')}`, `/hooks/other/${token}`, '/hooks/gh/short']) {
+        const res = await deliver(path, '{}', { 'content-type': 'application/json' });
+        assert.equal(res.status, 404, path);
+        assert.equal(typeof res.body.error, 'string');
+        assert.ok(Array.isArray(res.body.details));
+        assert.ok(!JSON.stringify(res.body).includes(token));
+      }
+      assert.equal((await s.request('DELETE', `/api/hooks/${hook.id}`)).status, 200);
+      const revoked = await deliver(hook.path, '{}', { 'content-type': 'application/json' });
+      assert.equal(revoked.status, 404);
+      assert.equal((await s.request('DELETE', `/api/hooks/${hook.id}`)).status, 404);
+    });
+
+    it('too many deliveries to one hook are 429 with Retry-After', async () => {
+      const hook = await createHook({ script_type: 'gh', rate_per_minute: 2 });
+      const a = await deliver(hook.path, 'a', { 'content-type': 'text/plain' });
+      const b = await deliver(hook.path, 'b', { 'content-type': 'text/plain' });
+      const c = await deliver(hook.path, 'c', { 'content-type': 'text/plain' });
+      assert.deepEqual([a.status, b.status, c.status], [202, 202, 429]);
+      assert.ok(Number(c.headers.get('retry-after')) >= 1);
+      assert.ok(Array.isArray(c.body.details));
+      await finished(a.body.execution_id);
+      await finished(b.body.execution_id);
+    });
+
+    it('creating hooks needs the token and this server\'s Host and Origin; a delivery is still Host-checked', async () => {
+      const before = (await s.request('GET', '/api/hooks')).body.hooks.length;
+      const port = portOf(s.url);
+      const auth = { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' };
+      const body = JSON.stringify({ script_type: 'gh' });
+      const evil = await rawRequest(port, { method: 'POST', path: '/api/hooks', headers: { ...auth, origin: 'https://evil.example' }, body });
+      assert.equal(evil.status, 403, evil.text);
+      assert.ok(isErrorShape(evil.json));
+      const rebound = await rawRequest(port, { method: 'POST', path: '/api/hooks', headers: { ...auth, host: `evil.example:${port}`, origin: `http://evil.example:${port}` }, body });
+      assert.equal(rebound.status, 403, rebound.text);
+      const hook = await createHook({ script_type: 'gh' });
+      const foreignHost = await rawRequest(port, { method: 'POST', path: hook.path, headers: { host: `evil.example:${port}`, 'content-type': 'text/plain' }, body: 'x' });
+      assert.equal(foreignHost.status, 403, foreignHost.text);
+      const noToken = await s.request('POST', '/api/hooks', { script_type: 'gh' }, { authorization: '' });
+      assert.equal(noToken.status, 401);
+      const simple = await s.request('POST', '/api/hooks', 'script_type=gh', { 'content-type': 'application/x-www-form-urlencoded' });
+      assert.equal(simple.status, 415);
+      assert.equal((await s.request('GET', '/api/hooks')).body.hooks.length, before + 1, 'no hook was made but ours');
+      const noHandler = await s.request('POST', '/api/hooks', { script_type: 'nohandler' });
+      assert.equal(noHandler.status, 422);
+      assert.ok(noHandler.body.details.includes('script_type=nohandler'));
+    });
+  });
+}
