@@ -79,6 +79,22 @@ for (const { kind, skip } of DB_KINDS) {
         assert.equal(taken.status, 409, JSON.stringify(taken.body));
       });
 
+      it('an owner switches its schedule between cron and an interval', async () => {
+        const c = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook cr', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin', owner: 'glyph:cron' });
+        assert.equal(c.status, 201, JSON.stringify(c.body));
+        assert.equal(c.body.cron, '0 9 * * 1-5');
+        const i = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook cr', interval_seconds: 3600, owner: 'glyph:cron' });
+        assert.equal(i.status, 200, JSON.stringify(i.body));
+        assert.equal(i.body.id, c.body.id);
+        assert.equal(i.body.cron, null);
+        assert.equal(i.body.interval_seconds, 3600);
+        const back = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook cr', cron: '30 8 * * *', timezone: 'America/New_York', owner: 'glyph:cron' });
+        assert.equal(back.status, 200);
+        assert.equal(back.body.cron, '30 8 * * *');
+        assert.equal(back.body.timezone, 'America/New_York');
+        assert.equal(back.body.interval_seconds, 0);
+      });
+
       it('a run-once owned schedule runs again when its owner creates it again', async () => {
         const ran = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook once', interval_seconds: 0, owner: 'glyph:once' });
         assert.equal(ran.status, 201);
