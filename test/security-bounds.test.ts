@@ -139,3 +139,25 @@ describe('the active-schedule cap', () => {
     assert.equal((await s.request('GET', '/api/pulse/schedules?state=active')).body.schedules.length, 3);
   });
 });
+
+for (const { kind, skip } of DB_KINDS) {
+  describe(`the active-schedule cap under concurrent creates (${kind})`, { skip }, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(kind, { workerConcurrency: 0, maxActiveSchedules: 5 });
+      await s.request('POST', '/api/python/register-handler', { script_type: 'tick', code: 'pass\n' });
+    });
+    after(async () => s.stop());
+
+    it('is counted in the transaction of the write: 30 at once make exactly 5', async () => {
+      const all = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => s.request('POST', '/api/pulse/schedules', { ats_code: `ix tick c${i}`, interval_seconds: 3600 })),
+      );
+      assert.deepEqual(
+        all.map((r) => r.status).sort(),
+        [...Array(5).fill(201), ...Array(25).fill(409)].sort(),
+      );
+      assert.equal((await s.request('GET', '/api/pulse/schedules?state=active')).body.schedules.length, 5);
+    });
+  });
+}

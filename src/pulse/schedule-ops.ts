@@ -179,11 +179,53 @@ export function* triggerOp(db: Kysely<Schema>, dialect: Dialect, spec: RunSpec &
 }
 
 /** Changes a schedule inside a transaction: `change` maps the locked row to the columns to set. */
+/** Any number: the key of the advisory lock that serialises making schedules active. */
+const ACTIVE_CAP_LOCK = 0x716e7478; // "qntx"
+
+/** Too many active schedules: the write was not made. */
+export class ActiveCapReached extends Error {
+  constructor(readonly active: number) {
+    super(`active schedules: ${active}`);
+  }
+}
+
+/**
+ * Throws ActiveCapReached when `max` schedules are active already. The count and the write that
+ * follows it are one step: PostgreSQL takes a transaction-scoped advisory lock first (two
+ * transactions would each count the same rows under READ COMMITTED); SQLite's transaction holds
+ * the write lock already.
+ */
+export function* checkActiveCapOp(db: Kysely<Schema>, dialect: Dialect, max: number | undefined): Op<void> {
+  if (max === undefined) return;
+  if (dialect === 'postgres') yield* query(sql`select pg_advisory_xact_lock(${sql.lit(ACTIVE_CAP_LOCK)})`.compile(db));
+  const q = db
+    .selectFrom('pulse_schedules')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('state', '=', sql.lit('active' as const))
+    .compile();
+  const active = Number((yield* query(q)).rows[0]?.n ?? 0);
+  if (active >= max) throw new ActiveCapReached(active);
+}
+
+/** Inserts a new active schedule within the cap; with `unlessOwned`, null if its owner keeps one. */
+export function* insertScheduleOp(
+  db: Kysely<Schema>,
+  dialect: Dialect,
+  row: ScheduleRow,
+  o: { maxActive: number | undefined; unlessOwned: boolean },
+): Op<ScheduleRow | null> {
+  yield* checkActiveCapOp(db, dialect, o.maxActive);
+  let q = db.insertInto('pulse_schedules').values(row);
+  if (o.unlessOwned) q = q.onConflict((oc) => oc.column('owner').doNothing());
+  return (yield* query(q.returningAll().compile())).rows[0] ?? null;
+}
+
 export function* patchScheduleOp(
   db: Kysely<Schema>,
   dialect: Dialect,
   id: string,
   change: (s: ScheduleRow) => Partial<ScheduleRow> | null,
+  maxActive?: number,
 ): Op<ScheduleRow | null> {
   let sel = db.selectFrom('pulse_schedules').selectAll().where('id', '=', id);
   if (dialect === 'postgres') sel = sel.forUpdate();
@@ -191,6 +233,8 @@ export function* patchScheduleOp(
   if (!s) return null;
   const set = change(s);
   if (!set) return s;
+  // Made active (resumed, or run again): within the cap, counted in this transaction.
+  if (set.state === 'active' && s.state !== 'active') yield* checkActiveCapOp(db, dialect, maxActive);
   return (yield* query(db.updateTable('pulse_schedules').set(set).where('id', '=', id).returningAll().compile())).rows[0]!;
 }
 

@@ -7,6 +7,7 @@ import { pageLimit, toPage, type Paging } from './job-store.js';
 import type { ExecutionRow, Page, ScheduleRow } from './rows.js';
 import {
   deleteScheduleOp,
+  insertScheduleOp,
   patchScheduleOp,
   tickOp,
   triggerOp,
@@ -34,20 +35,21 @@ export interface ExecutionTotals {
 
 export interface ScheduleStore {
   readonly kind: Dialect;
-  insert(row: ScheduleRow): Promise<ScheduleRow>;
-  /** Inserts unless a schedule with the row's owner exists: then returns null (the caller updates that one). */
-  insertUnlessOwned(row: ScheduleRow): Promise<ScheduleRow | null>;
+  /**
+   * Inserts within the active cap (ActiveCapReached beyond it, nothing written); with
+   * `unlessOwned`, returns null when the row's owner keeps a schedule already (the caller updates it).
+   */
+  insert(row: ScheduleRow, o?: { maxActive?: number | undefined; unlessOwned?: boolean }): Promise<ScheduleRow | null>;
   getByOwner(owner: string): Promise<ScheduleRow | undefined>;
   get(id: string): Promise<ScheduleRow | undefined>;
   list(filter: ScheduleFilter, paging: Paging): Promise<Page<ScheduleRow>>;
   /** Locks the row, asks `change` what to set (null: nothing), returns the row after. */
-  patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null): Promise<ScheduleRow | null>;
+  patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null, maxActive?: number): Promise<ScheduleRow | null>;
   delete(id: string, now: number): Promise<DeleteResult | null>;
   tick(spec: Omit<RunSpec, 'keep'> & { limit: number }): Promise<TickResult>;
   trigger(spec: Omit<RunSpec, 'keep'> & { id: string }): Promise<TriggerResult>;
   /** The earliest next_run_at of an active schedule. */
   nextDueAt(): Promise<number | null>;
-  countActive(): Promise<number>;
   getExecution(id: string): Promise<ExecutionRow | undefined>;
   /** Counts of the executions still kept, by status, and the attestations they created. */
   executionTotals(scheduleId: string): Promise<ExecutionTotals>;
@@ -65,18 +67,8 @@ export class SqlScheduleStore implements ScheduleStore {
     this.kind = runner.dialect;
   }
 
-  async insert(row: ScheduleRow): Promise<ScheduleRow> {
-    return (await this.runner.run(this.db.insertInto('pulse_schedules').values(row).returningAll().compile())).rows[0]!;
-  }
-
-  async insertUnlessOwned(row: ScheduleRow): Promise<ScheduleRow | null> {
-    const q = this.db
-      .insertInto('pulse_schedules')
-      .values(row)
-      .onConflict((oc) => oc.column('owner').doNothing())
-      .returningAll()
-      .compile();
-    return (await this.runner.run(q)).rows[0] ?? null;
+  insert(row: ScheduleRow, o: { maxActive?: number | undefined; unlessOwned?: boolean } = {}): Promise<ScheduleRow | null> {
+    return this.runner.transaction(() => insertScheduleOp(this.db, this.kind, row, { maxActive: o.maxActive, unlessOwned: o.unlessOwned ?? false }));
   }
 
   async getByOwner(owner: string): Promise<ScheduleRow | undefined> {
@@ -99,8 +91,8 @@ export class SqlScheduleStore implements ScheduleStore {
     return toPage(rows, limit);
   }
 
-  patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null): Promise<ScheduleRow | null> {
-    return this.runner.transaction(() => patchScheduleOp(this.db, this.kind, id, change));
+  patch(id: string, change: (s: ScheduleRow) => Partial<ScheduleRow> | null, maxActive?: number): Promise<ScheduleRow | null> {
+    return this.runner.transaction(() => patchScheduleOp(this.db, this.kind, id, change, maxActive));
   }
 
   delete(id: string, now: number): Promise<DeleteResult | null> {
@@ -127,15 +119,6 @@ export class SqlScheduleStore implements ScheduleStore {
       .compile();
     const row = (await this.runner.run(q)).rows[0];
     return row?.next_run_at ?? null;
-  }
-
-  async countActive(): Promise<number> {
-    const q = this.db
-      .selectFrom('pulse_schedules')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('state', '=', sql.lit('active' as const))
-      .compile();
-    return Number((await this.runner.run(q)).rows[0]?.n ?? 0);
   }
 
   async getExecution(id: string): Promise<ExecutionRow | undefined> {

@@ -12,7 +12,7 @@ import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
 import { executionToDto, newScheduleRow, scheduleToDto, type Page, type ScheduleRow } from './rows.js';
-import type { JobDefaults } from './schedule-ops.js';
+import { ActiveCapReached, type JobDefaults } from './schedule-ops.js';
 import type { ScheduleFilter, ScheduleStore } from './schedule-store.js';
 
 /**
@@ -107,7 +107,6 @@ export class ScheduleService {
       const owned = await this.o.schedules.getByOwner(v.owner);
       if (owned) return { schedule: await this.updateOwned(owned, v), created: false };
     }
-    await this.checkActiveCap();
     const routed = await this.route(v.ats_code);
     const now = this.o.clock.now();
     // A cron schedule's first run is its first time after now.
@@ -128,7 +127,7 @@ export class ScheduleService {
       timeout_seconds: v.timeout_seconds ?? null,
       owner: v.owner ?? null,
     });
-    const saved = v.owner ? await this.o.schedules.insertUnlessOwned(row) : await this.o.schedules.insert(row);
+    const saved = await this.capped(() => this.o.schedules.insert(row, { maxActive: this.o.maxActive, unlessOwned: !!v.owner }));
     // Another request made the owner's schedule between our look and our insert: update it.
     if (!saved) return { schedule: await this.updateOwned(await this.ownedRow(v.owner!), v), created: false };
     this.changed(saved);
@@ -189,13 +188,17 @@ export class ScheduleService {
     if (cronAfter !== null && (p.cron !== undefined || p.timezone !== undefined)) {
       validateCron({ cron: cronAfter, timezone: p.timezone === undefined ? before.timezone : p.timezone });
     }
-    if (before.state !== 'active' && planPatch(before, p, now)?.state === 'active') await this.checkActiveCap();
     const routed = p.ats_code === undefined || p.ats_code === before.ats_code ? undefined : await this.route(p.ats_code);
-    const row = await this.o.schedules
-      .patch(id, (s) => {
-        const set = planPatch(s, p, now);
-        return routed ? { ...set, updated_at: now, handler_name: routed.handler_name, payload: JSON.stringify(routed.payload ?? null) } : set;
-      })
+    const row = await this.capped(() =>
+      this.o.schedules.patch(
+        id,
+        (s) => {
+          const set = planPatch(s, p, now);
+          return routed ? { ...set, updated_at: now, handler_name: routed.handler_name, payload: JSON.stringify(routed.payload ?? null) } : set;
+        },
+        this.o.maxActive,
+      ),
+    )
       .catch((err: unknown) => {
         if (!isUniqueViolation(err)) throw err;
         throw new ConflictError(`owner ${p.owner ?? ''} keeps another schedule already`, {
@@ -277,14 +280,15 @@ export class ScheduleService {
     return { items: page.items.map(executionToDto), next_cursor: page.next_cursor };
   }
 
-  /** The cap is checked before the write, so concurrent creations can pass it by a few. */
-  private async checkActiveCap(): Promise<void> {
-    const max = this.o.maxActive;
-    if (max === undefined) return;
-    const active = await this.o.schedules.countActive();
-    if (active >= max) {
-      throw new ConflictError(`too many active schedules (${active}, the cap is ${max})`, {
-        details: [`active_schedules=${active}`, `max_active_schedules=${max}`],
+  /** Runs a write that may make a schedule active: over the cap (counted in its transaction), a 409. */
+  private async capped<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (!(err instanceof ActiveCapReached)) throw err;
+      const max = this.o.maxActive ?? 0;
+      throw new ConflictError(`too many active schedules (${err.active}, the cap is ${max})`, {
+        details: [`active_schedules=${err.active}`, `max_active_schedules=${max}`],
         hint: 'pause or delete schedules, or raise QNTX_MAX_ACTIVE_SCHEDULES',
       });
     }
