@@ -118,8 +118,8 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     max_failures: r.max_failures,
     paused_reason: r.paused_reason,
     timeout_seconds: r.timeout_seconds,
-    cron: r.cron,
-    timezone: r.timezone,
+    cron: r.cron ?? null,
+    timezone: r.timezone ?? null,
   };
 }
 
