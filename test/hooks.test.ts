@@ -177,6 +177,36 @@ for (const { kind, skip } of DB_KINDS) {
       await finished(b.body.execution_id);
     });
 
+    it('answers as the OpenAPI document says, on every route of hooks, secrets and the cron preview', async () => {
+      const check = (method: string, route: string, r: { status: number; body: unknown }) => {
+        const rec = s.app.qntxRoutes.find((x) => x.method === method && x.url === route);
+        assert.ok(rec, `${method} ${route}`);
+        const key = r.status >= 400 ? `${String(r.status)[0]}xx` : String(r.status);
+        const schema = rec.response[key] as { safeParse(v: unknown): { success: boolean } } | undefined;
+        assert.ok(schema, `${method} ${route} ${r.status} documented`);
+        assert.ok(schema.safeParse(r.body).success, `${method} ${route} ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+      };
+      const hook = await createHook({ script_type: 'gh', sign: true });
+      check('POST', '/api/hooks', { status: 201, body: hook });
+      check('GET', '/api/hooks', await s.request('GET', '/api/hooks'));
+      check('POST', '/api/hooks', await s.request('POST', '/api/hooks', { script_type: 'BAD TYPE' }));
+      const body = '{"a":1}';
+      const ok = await deliver(hook.path, body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(body)) });
+      check('POST', '/hooks/:type/:id', ok);
+      check('POST', '/hooks/:type/:id', await deliver(hook.path, body, { 'content-type': 'application/json' }));
+      check('POST', '/hooks/:type/:id', await deliver(hook.path, '{bad', { 'content-type': 'application/json', 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from('{bad')) }));
+      await finished(ok.body.execution_id);
+      check('DELETE', '/api/hooks/:id', await s.request('DELETE', `/api/hooks/${hook.id}`));
+      check('PUT', '/api/secrets/:name', await s.request('PUT', '/api/secrets/DOC_SECRET', { value: 'doc-secret-value' }));
+      check('POST', '/api/secrets/:name/grants', await s.request('POST', '/api/secrets/DOC_SECRET/grants', { script_type: 'gh' }));
+      check('DELETE', '/api/secrets/:name/grants/:type', await s.request('DELETE', '/api/secrets/DOC_SECRET/grants/gh'));
+      check('GET', '/api/secrets', await s.request('GET', '/api/secrets'));
+      check('DELETE', '/api/secrets/:name', await s.request('DELETE', '/api/secrets/DOC_SECRET'));
+      check('PUT', '/api/secrets/:name', await s.request('PUT', '/api/secrets/DOC_SECRET', { value: 'x' }));
+      check('GET', '/api/pulse/cron/preview', await s.request('GET', '/api/pulse/cron/preview?expr=*%20*%20*%20*%20*'));
+      check('GET', '/api/pulse/cron/preview', await s.request('GET', '/api/pulse/cron/preview?expr=nope'));
+    });
+
     it('creating hooks needs the token and this server\'s Host and Origin; a delivery is still Host-checked', async () => {
       const before = (await s.request('GET', '/api/hooks')).body.hooks.length;
       const port = portOf(s.url);
