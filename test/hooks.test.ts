@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { HookService } from '../src/hooks/service.js';
 import { sign } from '../src/hooks/signature.js';
 import { DB_KINDS } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
@@ -175,6 +176,35 @@ for (const { kind, skip } of DB_KINDS) {
       assert.ok(Array.isArray(c.body.details));
       await finished(a.body.execution_id);
       await finished(b.body.execution_id);
+    });
+
+    it('keeps the last deliveries of a hook with their executions, and removes them with the hook', async () => {
+      const q = s.qntx;
+      const keeping = new HookService({
+        database: q.database,
+        clock: q.clock,
+        catalog: q.catalog,
+        events: q.events,
+        keys: { dataDir: q.settings.dataDir },
+        requireHandler: (t) => q.handlers.require(t),
+        wake: () => q.pulse.wake(),
+        jobDefaults: () => q.catalog.require('python.script'),
+        deliveriesKept: 2,
+      });
+      const made = await keeping.create({ script_type: 'gh' });
+      const hook = (await keeping.find('gh', made.path.split('/').pop()!))!;
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await keeping.deliver({ hook, body: { i }, headers: {} });
+        ids.push(r.execution_id);
+        await finished(r.execution_id);
+      }
+      const listed = (await keeping.list('gh')).find((h) => h.id === made.id)!;
+      assert.deepEqual(listed.last_deliveries.map((d) => d.execution_id), [ids[3], ids[2]]);
+      assert.equal(listed.delivery_count, 4);
+      for (const [i, id] of ids.entries()) assert.equal((await s.request('GET', `/api/pulse/executions/${id}`)).status, i < 2 ? 404 : 200);
+      await keeping.remove(made.id);
+      for (const id of ids) assert.equal((await s.request('GET', `/api/pulse/executions/${id}`)).status, 404);
     });
 
     it('answers as the OpenAPI document says, on every route of hooks, secrets and the cron preview', async () => {
