@@ -261,3 +261,24 @@ for (const { kind, skip } of DB_KINDS) {
     });
   });
 }
+
+describe('webhooks behind a reverse proxy', () => {
+  it('a delivery with an allowed host name runs; another name is 403', { timeout: 60_000 }, async () => {
+    const s = await startTestServer('sqlite', { allowedHosts: ['qntx.example.org'] });
+    try {
+      await s.request('POST', '/api/python/register-handler', { script_type: 'gh', code: 'pass\n' });
+      const hook = (await s.request('POST', '/api/hooks', { script_type: 'gh' })).body;
+      const port = portOf(s.url);
+      // Waited for from before the delivery, so that a quick run is not missed.
+      const done = s.qntx.events.waitFor('pulse_execution_completed');
+      const ok = await rawRequest(port, { method: 'POST', path: hook.path, headers: { host: 'qntx.example.org', 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: '{}' });
+      assert.equal(ok.status, 202, ok.text);
+      assert.match(ok.json.execution_id, /^EX/);
+      const other = await rawRequest(port, { method: 'POST', path: hook.path, headers: { host: 'other.example.org', 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(other.status, 403);
+      assert.equal((await done).execution_id, ok.json.execution_id);
+    } finally {
+      await s.stop();
+    }
+  });
+});
