@@ -188,7 +188,7 @@ export class HookService {
     const payload = { script_type: d.hook.script_type, args: [], flags: {}, hook: { hook_id: d.hook.id, body: d.body, headers } };
     this.o.catalog.parse('python.script', payload);
     const jobId = this.ids.next('JB');
-    const execution: ExecutionRow = { ...newExecutionRow({ id: this.ids.next('EX'), scheduleId: '', jobId, trigger: 'schedule', dueAt: null, now }), schedule_id: null, trigger: 'hook' };
+    const execution = newExecutionRow({ id: this.ids.next('EX'), scheduleId: null, jobId, trigger: 'hook', dueAt: null, now });
     const def = this.o.jobDefaults();
     const job = newJobRow({
       id: jobId,
