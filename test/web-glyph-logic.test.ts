@@ -132,7 +132,7 @@ describe('IX glyph', () => {
     assert.equal(intervalSeconds({ repeat: true, every: 1.5, unit: 'h' }), 5400);
     assert.match(validateIx(readIxData({ command: '  ' }))!, /Type what to ingest/);
     assert.equal(validateIx(readIxData({ command: 'webhook' })), undefined);
-    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null });
+    assert.deepEqual(readIxData({ unit: 'bogus', every: 'x' }), { command: '', repeat: false, every: 10, unit: 's', scheduleId: null, timeoutSeconds: null, cron: '', tz: '' });
     assert.equal(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 600 })), undefined);
     assert.match(validateIx(readIxData({ command: 'webhook', timeoutSeconds: 0.5 }))!, /timeout must be a whole number/);
   });
