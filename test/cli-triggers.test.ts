@@ -48,7 +48,7 @@ describe('qntx secrets, hooks and ix --cron', () => {
     assert.equal(rm.code, 0, rm.stderr);
     const rmAgain = await runCli(['secrets', 'rm', 'GH_TOKEN', ...d]);
     assert.notEqual(rmAgain.code, 0);
-    for (const r of [set, grant, ls, revoke, rm]) assert.ok(!r.stdout.includes(VALUE) && !r.stderr.includes(VALUE));
+    for (const r of [set, argv, grant, ls, revoke, rm]) assert.ok(!r.stdout.includes(VALUE) && !r.stderr.includes(VALUE));
   });
 
   it('creates a hook (URL shown once), lists it without the URL, revokes it', { timeout: 60_000 }, async () => {

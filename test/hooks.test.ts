@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { HookService } from '../src/hooks/service.js';
 import { sign } from '../src/hooks/signature.js';
 import { DB_KINDS } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
@@ -177,6 +178,65 @@ for (const { kind, skip } of DB_KINDS) {
       await finished(b.body.execution_id);
     });
 
+    it('keeps the last deliveries of a hook with their executions, and removes them with the hook', async () => {
+      const q = s.qntx;
+      const keeping = new HookService({
+        database: q.database,
+        clock: q.clock,
+        catalog: q.catalog,
+        events: q.events,
+        keys: { dataDir: q.settings.dataDir },
+        requireHandler: (t) => q.handlers.require(t),
+        wake: () => q.pulse.wake(),
+        jobDefaults: () => q.catalog.require('python.script'),
+        deliveriesKept: 2,
+      });
+      const made = await keeping.create({ script_type: 'gh' });
+      const hook = (await keeping.find('gh', made.path.split('/').pop()!))!;
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const r = await keeping.deliver({ hook, body: { i }, headers: {} });
+        ids.push(r.execution_id);
+        await finished(r.execution_id);
+      }
+      const listed = (await keeping.list('gh')).find((h) => h.id === made.id)!;
+      assert.deepEqual(listed.last_deliveries.map((d) => d.execution_id), [ids[3], ids[2]]);
+      assert.equal(listed.delivery_count, 4);
+      for (const [i, id] of ids.entries()) assert.equal((await s.request('GET', `/api/pulse/executions/${id}`)).status, i < 2 ? 404 : 200);
+      await keeping.remove(made.id);
+      for (const id of ids) assert.equal((await s.request('GET', `/api/pulse/executions/${id}`)).status, 404);
+    });
+
+    it('answers as the OpenAPI document says, on every route of hooks, secrets and the cron preview', async () => {
+      const check = (method: string, route: string, r: { status: number; body: unknown }) => {
+        const rec = s.app.qntxRoutes.find((x) => x.method === method && x.url === route);
+        assert.ok(rec, `${method} ${route}`);
+        const key = r.status >= 400 ? `${String(r.status)[0]}xx` : String(r.status);
+        const schema = rec.response[key] as { safeParse(v: unknown): { success: boolean } } | undefined;
+        assert.ok(schema, `${method} ${route} ${r.status} documented`);
+        assert.ok(schema.safeParse(r.body).success, `${method} ${route} ${r.status}: ${JSON.stringify(r.body).slice(0, 200)}`);
+      };
+      const hook = await createHook({ script_type: 'gh', sign: true });
+      check('POST', '/api/hooks', { status: 201, body: hook });
+      check('GET', '/api/hooks', await s.request('GET', '/api/hooks'));
+      check('POST', '/api/hooks', await s.request('POST', '/api/hooks', { script_type: 'BAD TYPE' }));
+      const body = '{"a":1}';
+      const ok = await deliver(hook.path, body, { 'content-type': 'application/json', 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(body)) });
+      check('POST', '/hooks/:type/:id', ok);
+      check('POST', '/hooks/:type/:id', await deliver(hook.path, body, { 'content-type': 'application/json' }));
+      check('POST', '/hooks/:type/:id', await deliver(hook.path, '{bad', { 'content-type': 'application/json', 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from('{bad')) }));
+      await finished(ok.body.execution_id);
+      check('DELETE', '/api/hooks/:id', await s.request('DELETE', `/api/hooks/${hook.id}`));
+      check('PUT', '/api/secrets/:name', await s.request('PUT', '/api/secrets/DOC_SECRET', { value: 'doc-secret-value' }));
+      check('POST', '/api/secrets/:name/grants', await s.request('POST', '/api/secrets/DOC_SECRET/grants', { script_type: 'gh' }));
+      check('DELETE', '/api/secrets/:name/grants/:type', await s.request('DELETE', '/api/secrets/DOC_SECRET/grants/gh'));
+      check('GET', '/api/secrets', await s.request('GET', '/api/secrets'));
+      check('DELETE', '/api/secrets/:name', await s.request('DELETE', '/api/secrets/DOC_SECRET'));
+      check('PUT', '/api/secrets/:name', await s.request('PUT', '/api/secrets/DOC_SECRET', { value: 'x' }));
+      check('GET', '/api/pulse/cron/preview', await s.request('GET', '/api/pulse/cron/preview?expr=*%20*%20*%20*%20*'));
+      check('GET', '/api/pulse/cron/preview', await s.request('GET', '/api/pulse/cron/preview?expr=nope'));
+    });
+
     it('creating hooks needs the token and this server\'s Host and Origin; a delivery is still Host-checked', async () => {
       const before = (await s.request('GET', '/api/hooks')).body.hooks.length;
       const port = portOf(s.url);
@@ -201,3 +261,24 @@ for (const { kind, skip } of DB_KINDS) {
     });
   });
 }
+
+describe('webhooks behind a reverse proxy', () => {
+  it('a delivery with an allowed host name runs; another name is 403', { timeout: 60_000 }, async () => {
+    const s = await startTestServer('sqlite', { allowedHosts: ['qntx.example.org'] });
+    try {
+      await s.request('POST', '/api/python/register-handler', { script_type: 'gh', code: 'pass\n' });
+      const hook = (await s.request('POST', '/api/hooks', { script_type: 'gh' })).body;
+      const port = portOf(s.url);
+      // Waited for from before the delivery, so that a quick run is not missed.
+      const done = s.qntx.events.waitFor('pulse_execution_completed');
+      const ok = await rawRequest(port, { method: 'POST', path: hook.path, headers: { host: 'qntx.example.org', 'content-type': 'application/json', 'x-forwarded-proto': 'https' }, body: '{}' });
+      assert.equal(ok.status, 202, ok.text);
+      assert.match(ok.json.execution_id, /^EX/);
+      const other = await rawRequest(port, { method: 'POST', path: hook.path, headers: { host: 'other.example.org', 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(other.status, 403);
+      assert.equal((await done).execution_id, ok.json.execution_id);
+    } finally {
+      await s.stop();
+    }
+  });
+});

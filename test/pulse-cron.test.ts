@@ -7,6 +7,8 @@ import { Cron } from 'croner';
 import { QntxError } from '../src/errors.js';
 import type { ExecutionDto } from '../src/protocol.js';
 import { compileCron, nextCronRuns, planCronTick } from '../src/pulse/cron.js';
+import { planFailure } from '../src/pulse/failure-policy.js';
+import { newScheduleRow } from '../src/pulse/rows.js';
 import { makeHarness, type Harness } from './fixtures/pulse-harness.js';
 import { DB_KINDS } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
@@ -115,6 +117,18 @@ describe('cron next-run tables across the 2026 DST transitions', () => {
       assert.equal(err.status, 400);
       assert.deepEqual(err.details, [detail]);
     }
+  });
+
+  it('backs a failing cron schedule off by 2, 4, 8… of its gaps, onto its own times, and pauses it after max_failures', () => {
+    const now = at('2026-01-05T09:00:30Z');
+    const base = newScheduleRow({ id: 'SC1', ats_code: 'noop', handler_name: 'noop', payload: {}, interval_seconds: 0, next_run_at: at('2026-01-05T09:05:00Z'), created_from: null, now, cron: '*/5 * * * *', timezone: null });
+    // One failure: wait 2 gaps (10 min) from now, then the next */5 time: 09:15.
+    assert.equal(planFailure(base, 'boom', now).next_run_at, at('2026-01-05T09:15:00Z'));
+    // Three in a row: 8 gaps (40 min): 09:45.
+    assert.equal(planFailure({ ...base, consecutive_failures: 2 }, 'boom', now).next_run_at, at('2026-01-05T09:45:00Z'));
+    // Never more than an hour.
+    assert.equal(planFailure({ ...base, consecutive_failures: 3, max_failures: 0 }, 'boom', now).next_run_at, at('2026-01-05T10:05:00Z'));
+    assert.equal(planFailure({ ...base, consecutive_failures: 4 }, 'boom', now).state, 'paused');
   });
 
   it('counts the runs missed during downtime and runs the latest once', () => {
@@ -226,5 +240,20 @@ describe('cron over HTTP', () => {
     const bad = await server.request('POST', '/api/pulse/schedules', { ats_code: 'ix webhook', cron: '0 9 * * 1-5', timezone: 'Nowhere' });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.details, ['timezone=Nowhere']);
+    await server.request('POST', '/api/python/register-handler', { script_type: 'daily', code: 'pass\n' });
+    const made = await server.request('POST', '/api/pulse/schedules', { ats_code: 'ix daily', cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    assert.deepEqual([made.body.cron, made.body.timezone, made.body.interval_seconds], ['0 9 * * 1-5', 'Europe/Berlin', 0]);
+    assert.equal(made.body.next_run_at, nextCronRuns({ cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' }, made.body.created_at, 1)[0]);
+    const patched = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { cron: '*/5 * * * *', timezone: null });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.deepEqual([patched.body.cron, patched.body.timezone], ['*/5 * * * *', null]);
+    const toInterval = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { interval_seconds: 60 });
+    assert.deepEqual([toInterval.body.cron, toInterval.body.interval_seconds], [null, 60]);
+    const neither = await server.request('POST', '/api/pulse/schedules', { ats_code: 'ix daily' });
+    assert.equal(neither.status, 400);
+    const badPatch = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { cron: 'nope' });
+    assert.equal(badPatch.status, 400);
+    assert.deepEqual(badPatch.body.details, ['cron=nope']);
   });
 });

@@ -34,8 +34,10 @@ raise RuntimeError("failed with " + v)
 `;
 
 const GRANTED_OK = `
+import os
 attest("ok", "saw", "secret-" + str(len(ix.secrets["API_TOKEN"])))
 print(repr(ix))
+print("in env:", any(ix.secrets["API_TOKEN"] in v for v in os.environ.values()))
 `;
 
 const OTHER = `
@@ -176,6 +178,7 @@ for (const { kind, skip } of DB_KINDS) {
       const ok = await run('ix okay');
       assert.equal(ok.status, 'completed', JSON.stringify(ok));
       assert.match(ok.stdout, /secrets=\['API_TOKEN'\]/, 'repr(ix) names secrets, never values');
+      assert.match(ok.stdout, /in env: False/, 'never in the environment of the run');
       const seen = await s.request('GET', '/api/attestations?subjects=ok&limit=10');
       assert.deepEqual(seen.body.attestations[0].contexts, [`secret-${VALUE.length}`]);
     });

@@ -75,6 +75,8 @@ export interface HookServiceOptions {
   wake(): void;
   /** The job defaults of python.script: its timeout and retries. */
   jobDefaults(): { timeoutMs: number; maxRetries: number };
+  /** Deliveries (and their executions) kept per hook; default 1000. */
+  deliveriesKept?: number;
 }
 
 export function tokenHash(token: string): string {
@@ -186,7 +188,7 @@ export class HookService {
     const payload = { script_type: d.hook.script_type, args: [], flags: {}, hook: { hook_id: d.hook.id, body: d.body, headers } };
     this.o.catalog.parse('python.script', payload);
     const jobId = this.ids.next('JB');
-    const execution: ExecutionRow = { ...newExecutionRow({ id: this.ids.next('EX'), scheduleId: '', jobId, trigger: 'schedule', dueAt: null, now }), schedule_id: null, trigger: 'hook' };
+    const execution = newExecutionRow({ id: this.ids.next('EX'), scheduleId: null, jobId, trigger: 'hook', dueAt: null, now });
     const def = this.o.jobDefaults();
     const job = newJobRow({
       id: jobId,
@@ -202,7 +204,7 @@ export class HookService {
     });
     const rowId = 'DL' + this.rowIds.next().slice(2);
     const delivery: HookDeliveriesTable = { id: rowId, hook_id: d.hook.id, delivery_key: deliveryId ?? rowId, delivery_id: deliveryId, execution_id: execution.id, received_at: now };
-    const res = await this.runner.transaction(() => deliverOp(this.db, { delivery, execution, job, now }));
+    const res = await this.runner.transaction(() => deliverOp(this.db, { delivery, execution, job, now, keep: this.o.deliveriesKept ?? DELIVERIES_KEPT }));
     if (!res.duplicate) {
       this.o.events.emit(jobUpdate(job));
       this.o.wake();
@@ -239,7 +241,7 @@ function toInfo(r: HooksTable, last: HookInfo['last_deliveries']): HookInfo {
 
 function* deliverOp(
   db: Kysely<Schema>,
-  f: { delivery: HookDeliveriesTable; execution: ExecutionRow; job: JobRow; now: number },
+  f: { delivery: HookDeliveriesTable; execution: ExecutionRow; job: JobRow; now: number; keep: number },
 ): Op<{ execution_id: string; job_id: string | null; duplicate: boolean }> {
   const ins = yield* query(db.insertInto('hook_deliveries').values(f.delivery).onConflict((oc) => oc.columns(['hook_id', 'delivery_key']).doNothing()).returning('id').compile());
   if (ins.rows.length === 0) {
@@ -256,12 +258,22 @@ function* deliverOp(
       .where('id', '=', f.delivery.hook_id)
       .compile(),
   );
-  const old = db.selectFrom('hook_deliveries').select('id').where('hook_id', '=', f.delivery.hook_id).orderBy('id', 'desc').limit(100).offset(DELIVERIES_KEPT);
-  yield* query(db.deleteFrom('hook_deliveries').where('id', 'in', old).compile());
+  // Deliveries past the newest `keep` go, with their executions (a hook's executions
+  // belong to no schedule, whose pruning would otherwise bound them).
+  const old = (yield* query(
+    db.selectFrom('hook_deliveries').select(['id', 'execution_id']).where('hook_id', '=', f.delivery.hook_id).orderBy('id', 'desc').limit(100).offset(f.keep).compile(),
+  )).rows;
+  if (old.length) {
+    yield* query(db.deleteFrom('pulse_executions').where('id', 'in', old.map((r) => r.execution_id)).where('schedule_id', 'is', null).compile());
+    yield* query(db.deleteFrom('hook_deliveries').where('id', 'in', old.map((r) => r.id)).compile());
+  }
   return { execution_id: f.execution.id, job_id: f.job.id, duplicate: false };
 }
 
 function* removeOp(db: Kysely<Schema>, id: string): Op<boolean> {
+  // Its finished runs go with it; a running one finishes and stays readable by its id.
+  const runs = db.selectFrom('hook_deliveries').select('execution_id').where('hook_id', '=', id);
+  yield* query(db.deleteFrom('pulse_executions').where('id', 'in', runs).where('schedule_id', 'is', null).where('status', '!=', 'running').compile());
   yield* query(db.deleteFrom('hook_deliveries').where('hook_id', '=', id).compile());
   const { changes } = yield* query(db.deleteFrom('hooks').where('id', '=', id).compile());
   return changes > 0;

@@ -23,7 +23,7 @@ export function checkTimezone(tz: string): string {
 
 /** The parsed expression; a ValidationError for a bad expression or zone. */
 export function compileCron(spec: CronSpec): Cron {
-  const tz = spec.timezone === null ? 'UTC' : checkTimezone(spec.timezone);
+  const tz = spec.timezone == null ? 'UTC' : checkTimezone(spec.timezone);
   try {
     return new Cron(spec.cron, { mode: '5-part', timezone: tz, paused: true });
   } catch (err) {

@@ -13,9 +13,10 @@ export const OUTPUT_CAP_BYTES = 64 * 1024;
 
 export function newExecutionRow(f: {
   id: string;
-  scheduleId: string;
+  /** Null for a run without a schedule (a webhook delivery). */
+  scheduleId: string | null;
   jobId: string;
-  trigger: 'schedule' | 'manual';
+  trigger: ExecutionRow['trigger'];
   dueAt: number | null;
   now: number;
 }): ExecutionRow {

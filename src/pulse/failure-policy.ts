@@ -19,9 +19,9 @@ export function planFailure(s: ScheduleRow, error: string, now: number): Partial
     return { ...set, state: 'paused', paused_reason: `failing: ${clip(error)}` };
   }
   if (s.next_run_at === null) return set;
-  if (s.cron !== null) {
+  if (s.cron) {
     // A cron schedule waits 2, 4, 8… of its gaps, then takes its first time after that.
-    const spec = { cron: s.cron, timezone: s.timezone };
+    const spec = { cron: s.cron, timezone: s.timezone ?? null };
     const wait = backoffDelay(failures, { baseMs: 2 * cronGapMs(spec, s.next_run_at), maxMs: FAILURE_BACKOFF_CAP_MS, jitter: 0 });
     const at = cronRunAtOrAfter(spec, now + wait);
     return at === null ? set : { ...set, next_run_at: Math.max(s.next_run_at, at) };

@@ -126,8 +126,8 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     paused_reason: r.paused_reason,
     timeout_seconds: r.timeout_seconds,
     owner: r.owner ?? null,
-    cron: r.cron,
-    timezone: r.timezone,
+    cron: r.cron ?? null,
+    timezone: r.timezone ?? null,
   };
 }
 

@@ -73,8 +73,8 @@ export function planTick(s: ScheduleRow, now: number): TickPlan {
   const due = s.next_run_at ?? now;
   // The skip rule: never two executions of one schedule at once.
   const fire = s.last_status !== 'running';
-  if (s.cron !== null) {
-    const c = planCronTick({ cron: s.cron, timezone: s.timezone }, due, now);
+  if (s.cron) {
+    const c = planCronTick({ cron: s.cron, timezone: s.timezone ?? null }, due, now);
     const state = c.next === null ? 'inactive' : 'active';
     return { fire, dueAt: c.dueAt, next: c.next, state, skipped: fire ? c.points - 1 : c.points };
   }

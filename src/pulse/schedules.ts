@@ -147,7 +147,7 @@ export class ScheduleService {
         : {}
       : again
         ? { interval_seconds: 0, state: 'active' as const }
-        : interval !== before.interval_seconds || before.cron !== null
+        : interval !== before.interval_seconds || !!before.cron
           ? { interval_seconds: interval }
           : {};
     return this.update(id, {
@@ -312,7 +312,7 @@ export class ScheduleService {
  * ran makes it inactive. Resuming keeps the grid and takes its first point at or after now.
  */
 export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>, now: number): Partial<ScheduleRow> | null {
-  const timing = p.interval_seconds !== undefined || p.cron !== undefined || (p.timezone !== undefined && s.cron !== null);
+  const timing = p.interval_seconds !== undefined || p.cron !== undefined || (p.timezone !== undefined && !!s.cron);
   const nothing =
     !timing &&
     p.state === undefined &&
@@ -331,7 +331,7 @@ export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>
   set.state = state;
   // Resuming (or pausing by hand) starts the failure count afresh.
   if (p.state !== undefined && p.state !== s.state) Object.assign(set, { consecutive_failures: 0, paused_reason: null });
-  if (p.cron !== undefined || (p.timezone !== undefined && s.cron !== null && p.interval_seconds === undefined)) {
+  if (p.cron !== undefined || (p.timezone !== undefined && !!s.cron && p.interval_seconds === undefined)) {
     // A new expression or zone: the next run is its first time after now.
     const spec = { cron: p.cron ?? s.cron!, timezone: p.timezone === undefined ? s.timezone : p.timezone };
     Object.assign(set, { cron: spec.cron, timezone: spec.timezone, interval_seconds: 0 });
@@ -350,8 +350,8 @@ export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>
       set.next_run_at = Math.max(now, (s.last_run_at ?? now) + p.interval_seconds * 1000);
     }
   } else if (state === 'active' && s.state !== 'active') {
-    if (s.cron !== null) {
-      set.next_run_at = cronRunAtOrAfter({ cron: s.cron, timezone: s.timezone }, now);
+    if (s.cron) {
+      set.next_run_at = cronRunAtOrAfter({ cron: s.cron, timezone: s.timezone ?? null }, now);
       if (set.next_run_at === null) set.state = 'inactive';
     } else {
       const ms = s.interval_seconds * 1000;

@@ -78,7 +78,7 @@ export function registerIx(program: Command): void {
       );
       if (flags.json) return printJson(s);
       printSchedule(s);
-      if (s.cron !== null && s.next_run_at !== null) {
+      if (s.cron && s.next_run_at !== null) {
         const next = [s.next_run_at, ...nextCronRuns({ cron: s.cron, timezone: s.timezone }, s.next_run_at, 4)];
         process.stdout.write(`  next runs: ${next.map((t) => new Date(t).toISOString()).join(', ')}\n`);
       }

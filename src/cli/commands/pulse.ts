@@ -7,7 +7,7 @@ import { formatTime, printJson, printTable, terminalSafe } from '../output.js';
 
 export function printSchedule(s: ScheduleDto): void {
   process.stdout.write(
-    terminalSafe(`${s.id}  ${s.state}  ${s.cron === null ? formatInterval(s.interval_seconds) : `cron "${s.cron}"${s.timezone ? ` ${s.timezone}` : ''}`}  ${s.ats_code}`) +
+    terminalSafe(`${s.id}  ${s.state}  ${!s.cron ? formatInterval(s.interval_seconds) : `cron "${s.cron}"${s.timezone ? ` ${s.timezone}` : ''}`}  ${s.ats_code}`) +
       `\n  handler ${terminalSafe(s.handler_name)}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n` +
       (s.timeout_seconds ? `  timeout ${s.timeout_seconds} s\n` : '') +
       (s.paused_reason ? `  paused: ${terminalSafe(s.paused_reason)}\n` : '') +
@@ -43,7 +43,7 @@ export function registerPulse(program: Command): void {
         page.items.map((s) => [
           s.id,
           s.state,
-          s.cron === null ? formatInterval(s.interval_seconds) : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
+          !s.cron ? formatInterval(s.interval_seconds) : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
           formatTime(s.next_run_at),
           s.last_status ?? '-',
           String(s.consecutive_failures),

@@ -9,6 +9,7 @@ import { formatAgo, formatCountdown, formatDuration, formatInterval, formatTimes
 import { OutputBlock, Sparkline, StatusPill } from '../../ui/bits.js';
 import { useNow } from '../../ui/useNow.js';
 import type { GlyphBodyProps } from '../registry.js';
+import { HooksList } from './HooksList.js';
 
 export function PulseGlyph(_props: GlyphBodyProps) {
   const { state, loadError, actions, connection } = usePulse();
@@ -49,6 +50,7 @@ export function PulseGlyph(_props: GlyphBodyProps) {
           />
         ))}
       </ul>
+      <HooksList now={now} />
     </div>
   );
 }
@@ -90,7 +92,7 @@ function ScheduleCard(props: {
         <Sparkline values={durations} label={`Durations of the last ${durations.length} runs`} />
       </div>
       <div className="schedule-meta">
-        <span>{formatInterval(s.interval_seconds)}</span>
+        <span>{s.cron ? `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}` : formatInterval(s.interval_seconds)}</span>
         {recurring && s.state === 'active' ? <span className="countdown">next {formatCountdown(s.next_run_at, now)}</span> : null}
         <span>
           last: <StatusPill status={last?.status ?? s.last_status} /> {last ? formatAgo(last.started_at, now) : ''}
