@@ -10,7 +10,7 @@
 //
 // A replica that cannot be reached (down, refusing, restarting) is not an error for the caller:
 // the read runs on the primary and a warning is logged, once per outage.
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../logger.js';
 
 /** Options every read connection gets (added to the search_path option, if any). */
