@@ -108,3 +108,21 @@ describe('attestation reads from a streaming replica', { skip: BIN ? false : 'pg
     assert.ok(q.database.reads!.served.primary >= 2);
   });
 });
+
+describe('read database URL settings', () => {
+  it('refuses a read URL without a primary URL, naming the setting', async () => {
+    const dataDir = tempDir();
+    try {
+      const settings = loadSettings({ dataDir, logLevel: 'silent', readDatabaseUrl: 'postgres://127.0.0.1:1/x' }, {});
+      await assert.rejects(createQntx(settings, { logger: pino({ level: 'silent' }) }), (err: Error & { details?: string[] }) => {
+        assert.match(err.message, /read database URL needs a PostgreSQL database URL/);
+        assert.deepEqual(err.details, ['read_database_url=set without database_url']);
+        return true;
+      });
+      assert.equal(loadSettings({}, { QNTX_READ_DATABASE_URL: 'postgres://r/x' }).readDatabaseUrl, 'postgres://r/x');
+      assert.throws(() => loadSettings({ readDatabaseUrl: 'mysql://x' }, {}), (err: Error & { details?: string[] }) => err.details?.some((d) => d.startsWith('readDatabaseUrl')) ?? false);
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
