@@ -79,6 +79,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const database = await openDatabase({
     dataDir: settings.dataDir,
     databaseUrl: settings.databaseUrl,
+    readDatabaseUrl: settings.readDatabaseUrl,
     pgSchema: opts.pgSchema,
     poolSize: settings.workerConcurrency + 8,
     logger,

@@ -38,6 +38,11 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** A streaming replica of databaseUrl: attestation queries, lists and canvas reads go to it. */
+  readDatabaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
   token: z.string().min(16, 'must be at least 16 characters').max(512).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
   /** Serve without a token (loopback only; serve.ts refuses it elsewhere). */
   noToken: flag.default(false),
@@ -102,6 +107,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     port: env.QNTX_PORT,
     dataDir: env.QNTX_DATA_DIR,
     databaseUrl: env.QNTX_DATABASE_URL,
+    readDatabaseUrl: env.QNTX_READ_DATABASE_URL,
     token: env.QNTX_TOKEN,
     logLevel: env.QNTX_LOG_LEVEL,
     python: env.QNTX_PYTHON,

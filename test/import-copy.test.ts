@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { AsidFactory } from '../src/ats/asid.js';
+import { distinctClaims, stagedInsert } from '../src/ats/pg-copy-insert.js';
 import type { NewAttestation } from '../src/ats/types.js';
 import { quoteIdent } from '../src/db/database.js';
 import { ConflictError } from '../src/errors.js';
@@ -54,6 +55,26 @@ for (const { kind, skip } of DB_KINDS) {
       assert.deepEqual(asc.items.map((a) => a.id), rows.slice(0, 5).map((a) => a.id));
       assert.deepEqual(await q.store.insertBulk(rows.slice(0, 10)), { created: 0, alreadyKnown: 10 });
       assert.equal(await q.store.count({ predicates: ['bulkp'] }), 300);
+    });
+
+    it('takes two overlapping batches at once: each claim stored once, neither fails', async () => {
+      const shared = Array.from({ length: 2000 }, (_, i) => mk(5000 + i, { predicates: ['racep'] }));
+      const a = [...shared, ...Array.from({ length: 500 }, (_, i) => mk(8000 + i, { predicates: ['racep'] }))];
+      const b = [...shared.map((x) => ({ ...x, id: ids.next() })), ...Array.from({ length: 500 }, (_, i) => mk(9000 + i, { predicates: ['racep'] }))];
+      const [ra, rb] = await Promise.all([q.store.insertBulk(a), q.store.insertBulk(b)]);
+      assert.equal(ra.created + rb.created, 3000);
+      assert.equal(ra.alreadyKnown + rb.alreadyKnown, 2000);
+      assert.equal(await q.store.count({ predicates: ['racep'] }), 3000);
+    });
+
+    it('redoes a batch through the staging tables with the same result (the race fallback)', { skip: kind !== 'postgres' }, async () => {
+      const rows = Array.from({ length: 50 }, (_, i) => mk(12000 + i, { predicates: ['stagedp'] }));
+      const known = { ...rows[0]!, id: ids.next() };
+      await q.store.insertBulk([known]);
+      const r = await stagedInsert(q.database.pool!, distinctClaims([...rows, rows[3]!]), 51);
+      assert.deepEqual(r, { created: 49, alreadyKnown: 2 });
+      assert.deepEqual(await q.store.get(rows[5]!.id), { ...rows[5]!, handler_version: null });
+      assert.equal(await q.store.count({ predicates: ['stagedp'] }), 50);
     });
 
     it('fails a batch reusing an id with a ConflictError, writing nothing of it', async () => {

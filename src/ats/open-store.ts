@@ -6,6 +6,6 @@ import type { AttestationStore } from './store.js';
 
 export function createAttestationStore(database: Database): AttestationStore {
   if (database.sqlite) return new SqliteAttestationStore(database.db, database.sqlite);
-  if (database.pool) return new PostgresAttestationStore(database.db, database.pool);
+  if (database.pool && database.reads) return new PostgresAttestationStore(database.db, database.pool, database.reads);
   throw new Error(`no driver handle for ${database.kind} database`);
 }

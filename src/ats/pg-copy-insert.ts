@@ -1,7 +1,9 @@
 // Bulk insert on PostgreSQL at COPY speed (issue 17): a batch is streamed with `COPY … FROM STDIN`
-// (pg-copy-streams) into two session-local staging tables, then one statement moves it into the
-// store: `INSERT … SELECT … ON CONFLICT (claim_key) DO NOTHING` for the rows, and, in the same
-// statement, the field-index rows of exactly the rows that went in. Known claims are skipped as by
+// (pg-copy-streams) straight into the two tables, the claims already stored left out beforehand
+// (copyInsert). When a concurrent writer stores one of the batch's claims meanwhile, the batch is
+// redone through two session-local staging tables and one statement that moves them:
+// `INSERT … SELECT … ON CONFLICT (claim_key) DO NOTHING` for the rows and, in the same statement,
+// the field-index rows of exactly the rows that went in. Known claims are skipped as by
 // insertMany (the content key), a reused id fails the batch (unique violation), all in one
 // transaction: a failed batch writes nothing.
 import { Readable } from 'node:stream';
@@ -95,21 +97,16 @@ export function distinctClaims(all: readonly NewAttestation[]): Array<{ a: NewAt
   return out;
 }
 
-/** Inserts the batch through COPY and staging tables, in one transaction of its own. */
-export async function copyInsert(pool: pg.Pool, all: readonly NewAttestation[]): Promise<InsertResult> {
-  const items = distinctClaims(all);
+/** A transaction of its own on one pooled connection; a connection whose rollback failed is dropped. */
+async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
     await client.query('begin');
     try {
-      await client.query(STAGE);
-      await copyInto(client, 'qntx_stage_a', rowLines(items));
-      await copyInto(client, 'qntx_stage_f', fieldLines(items));
-      const { rows } = await client.query<{ n: number }>(MOVE);
+      const out = await body(client);
       await client.query('commit');
-      const created = Number(rows[0]?.n ?? 0);
-      return { created, alreadyKnown: all.length - created };
+      return out;
     } catch (err) {
       await client.query('rollback').catch((e: Error) => {
         broken = e;
@@ -119,4 +116,74 @@ export async function copyInsert(pool: pg.Pool, all: readonly NewAttestation[]):
   } finally {
     client.release(broken);
   }
+}
+
+function* directRows(items: ReadonlyArray<{ a: NewAttestation; key: Buffer }>, seqs: readonly number[]): Generator<string> {
+  let i = 0;
+  for (const { a, key } of items) {
+    yield `${seqs[i++]}\t${esc(a.id)}\t${esc(JSON.stringify(a.subjects))}\t${esc(JSON.stringify(a.predicates))}\t${esc(
+      JSON.stringify(a.contexts),
+    )}\t${esc(JSON.stringify(a.actors))}\t${a.timestamp}\t${esc(a.source)}\t${esc(JSON.stringify(a.attributes))}\t${a.created_at}\t\\\\x${key.toString(
+      'hex',
+    )}\t${a.handler_version ?? '\\N'}\n`;
+  }
+}
+
+function* directFields(items: ReadonlyArray<{ a: NewAttestation }>, seqs: readonly number[]): Generator<string> {
+  let i = 0;
+  for (const { a } of items) {
+    const tail = `\t${a.timestamp}\t${seqs[i++]}\n`;
+    for (const name of FIELD_NAMES) for (const v of a[name]) yield `${FIELD_CODE[name]}\t${esc(v)}${tail}`;
+    for (const v of attrIndexValues(a.attributes)) yield `${ATTR_FIELD_CODE}\t${esc(v)}${tail}`;
+  }
+}
+
+/**
+ * Inserts the batch through COPY, in one transaction of its own. The claims already stored are
+ * looked up first and left out (as SQLite's batch insert does), seq values are drawn from the
+ * sequence in file order, and both tables are loaded by COPY directly. A writer storing one of
+ * the batch's claims between the lookup and the COPY makes the claim key's unique index refuse
+ * it: the batch is then redone through the staging tables, whose INSERT … ON CONFLICT skips it.
+ */
+export async function copyInsert(pool: pg.Pool, all: readonly NewAttestation[]): Promise<InsertResult> {
+  const items = distinctClaims(all);
+  try {
+    const created = await inTransaction(pool, async (client) => {
+      const known = await client.query<{ k: Buffer }>('select claim_key as k from attestations where claim_key = any($1::bytea[])', [
+        items.map((x) => x.key),
+      ]);
+      const seen = new Set(known.rows.map((r) => r.k.toString('latin1')));
+      const fresh = seen.size ? items.filter((x) => !seen.has(x.key.toString('latin1'))) : items;
+      if (!fresh.length) return 0;
+      const { rows } = await client.query<{ s: number }>(
+        `select nextval(pg_get_serial_sequence('attestations', 'seq')) as s from generate_series(1, $1::int)`,
+        [fresh.length],
+      );
+      const seqs = rows.map((r) => Number(r.s)).sort((a, b) => a - b);
+      await copyInto(
+        client,
+        'attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at, claim_key, handler_version)',
+        directRows(fresh, seqs),
+      );
+      await copyInto(client, 'attestation_fields (field, value, timestamp, seq)', directFields(fresh, seqs));
+      return fresh.length;
+    });
+    return { created, alreadyKnown: all.length - created };
+  } catch (err) {
+    const e = err as { code?: string; constraint?: string };
+    if (e.code !== '23505' || e.constraint !== 'attestations_claim') throw err;
+  }
+  return stagedInsert(pool, items, all.length);
+}
+
+/** The batch through staging tables and one INSERT … SELECT … ON CONFLICT DO NOTHING. */
+export async function stagedInsert(pool: pg.Pool, items: ReadonlyArray<{ a: NewAttestation; key: Buffer }>, total: number): Promise<InsertResult> {
+  const created = await inTransaction(pool, async (client) => {
+    await client.query(STAGE);
+    await copyInto(client, 'qntx_stage_a', rowLines(items));
+    await copyInto(client, 'qntx_stage_f', fieldLines(items));
+    const { rows } = await client.query<{ n: number }>(MOVE);
+    return Number(rows[0]?.n ?? 0);
+  });
+  return { created, alreadyKnown: total - created };
 }

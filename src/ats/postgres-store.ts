@@ -8,7 +8,15 @@ import { handlerLockSql, handlerSql, type HandlerChange, type HandlerPointer, ty
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
 import { copyInsert } from './pg-copy-insert.js';
-import { buildAttestationQuery, buildAttestationSizesQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
+import type { ReadRouter } from '../db/read-router.js';
+import {
+  buildAttestationQuery,
+  buildAttestationSizesQuery,
+  buildCountQuery,
+  ROW_COLUMNS,
+  type AttestationRowOut,
+  type AttestationSizeRow,
+} from './query.js';
 import { duplicateIdError, inOrder, pickWithinBudget, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import {
@@ -28,6 +36,8 @@ export class PostgresAttestationStore implements AttestationStore {
   constructor(
     private readonly db: Kysely<Schema>,
     private readonly pool: pg.Pool,
+    /** Queries, pages and counts: a replica or the primary, with planner settings (read-router.ts). */
+    private readonly reads: ReadRouter,
   ) {
     this.newestSql = compileNewest(db, 'postgres');
     this.handlerSql = handlerSql(db);
@@ -75,16 +85,16 @@ export class PostgresAttestationStore implements AttestationStore {
   async query(filter: AttestationFilter) {
     if (filter.maxBytes === undefined) {
       const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
-      const { rows } = await this.db.executeQuery(compiled);
+      const { rows } = await this.reads.query<AttestationRowOut>(compiled.sql, compiled.parameters);
       return toPage(rows, limit);
     }
     // Sizes first (octet_length reads no TOASTed value), then only the rows that fit.
     const { compiled, limit } = buildAttestationSizesQuery(this.db, filter, this.kind);
-    const { seqs, next_cursor } = pickWithinBudget((await this.db.executeQuery(compiled)).rows, limit, filter.maxBytes);
+    const sizes = await this.reads.query<AttestationSizeRow>(compiled.sql, compiled.parameters);
+    const { seqs, next_cursor } = pickWithinBudget(sizes.rows, limit, filter.maxBytes);
     // One array parameter rather than a thousand: PostgreSQL plans it as fast and parses less.
-    const rows = seqs.length
-      ? await this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where(sql<boolean>`a.seq = any(${seqs}::bigint[])`).execute()
-      : [];
+    const byIds = this.db.selectFrom('attestations as a').select(ROW_COLUMNS).where(sql<boolean>`a.seq = any(${seqs}::bigint[])`).compile();
+    const rows = seqs.length ? (await this.reads.query<AttestationRowOut>(byIds.sql, byIds.parameters)).rows : [];
     return { items: inOrder(seqs, rows as AttestationRowOut[]).map(rowToAttestation), next_cursor };
   }
 
@@ -140,10 +150,7 @@ export class PostgresAttestationStore implements AttestationStore {
 
   async explain(filter: AttestationFilter): Promise<string[]> {
     const { compiled } = buildAttestationQuery(this.db, filter, this.kind);
-    const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(
-      `explain ${compiled.sql}`,
-      compiled.parameters as unknown[],
-    );
+    const { rows } = await this.reads.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters);
     return rows.map((r) => r['QUERY PLAN']);
   }
 
@@ -152,13 +159,14 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async count(filter: AttestationFilter = {}): Promise<number> {
-    const { rows } = await this.db.executeQuery(buildCountQuery(this.db, filter, this.kind));
+    const compiled = buildCountQuery(this.db, filter, this.kind);
+    const { rows } = await this.reads.query<{ n: number | string }>(compiled.sql, compiled.parameters, { allMatches: true });
     return Number(rows[0]?.n ?? 0);
   }
 
   async explainCount(filter: AttestationFilter): Promise<string[]> {
     const compiled = buildCountQuery(this.db, filter, this.kind);
-    const { rows } = await this.pool.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters as unknown[]);
+    const { rows } = await this.reads.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters, { allMatches: true });
     return rows.map((r) => r['QUERY PLAN']);
   }
 }

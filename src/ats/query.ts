@@ -101,16 +101,18 @@ function jsonAttr(j: JsonAttr, dialect: Dialect) {
  * does not drive, unindexed attributes) are one such probe of attestations by seq. The page's rows
  * are read afterwards, see buildPaged.
  */
-function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, rows = true) {
+function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, rows = true, perValue = false) {
   const { terms, json } = filterTerms(f);
   const [drive, ...probes] = terms;
   const pg = dialect === 'postgres';
   const join = !pg && (rows || json.length > 0 || probes.some((t) => t.prefixes.length > 0));
   // Without the join the builder is typed as joined all the same: no condition below reads `a` then.
   let q = join ? joined(db) : (db.selectFrom('attestation_fields as d') as unknown as ReturnType<typeof joined>);
-  if (!drive) return { q, ordered: false, driven: false, json };
+  if (!drive) return { q, ordered: false, driven: false, json, values: [] as string[] };
   q = q.where('d.field', '=', drive.code);
-  q = drive.from ? q.where('d.value', 'in', subjectsOf(db, drive.from, dialect) as never) : q.where((eb) => valueMatch(eb, 'd', drive));
+  // PostgreSQL, several exact driving values: one ordered walk per value (`u.v`, see buildPaged).
+  const values = pg && !drive.from && drive.prefixes.length === 0 && drive.exact.length > 1 ? drive.exact : [];
+  q = perValue && values.length ? q.where('d.value', '=', sql.ref('u.v') as never) : drive.from ? q.where('d.value', 'in', subjectsOf(db, drive.from, dialect) as never) : q.where((eb) => valueMatch(eb, 'd', drive));
   if (f.time_start !== undefined) q = q.where('d.timestamp', '>=', f.time_start);
   if (f.time_end !== undefined) q = q.where('d.timestamp', '<=', f.time_end);
   const rowChecks: Expression<SqlBool>[] = [];
@@ -140,7 +142,7 @@ function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, ro
   if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'd', pg));
   // One exact driving value: its index range is already in (timestamp, seq) order, one row each.
   const ordered = !drive.from && drive.prefixes.length === 0 && drive.exact.length === 1;
-  return { q, ordered, driven: true, json };
+  return { q, ordered, driven: true, json, values };
 }
 
 /**
@@ -216,12 +218,19 @@ function buildPaged(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, 
     // The page's keys first, from the field index alone (ordered walk, or the distinct matches of
     // several values sorted); then each key's row by primary key through a LATERAL probe that
     // cannot be planned as a join over the whole table.
-    let k = m.q.select(['d.timestamp', 'd.seq']);
+    // Several exact values: each value's ordered walk stops at the page size, then the walks are
+    // merged (LATERAL over the values): the cost follows the page, not the values' matches.
+    const perValue = m.values.length > 0;
+    let k = (perValue ? matching(db, f, dialect, false, true).q : m.q).select(['d.timestamp', 'd.seq']);
     if (cursor) k = k.where((eb) => eb(eb.refTuple('d.timestamp', 'd.seq'), cmp, eb.tuple(cursor.t, cursor.s)));
-    if (!m.ordered) k = k.distinct();
+    if (!m.ordered && !perValue) k = k.distinct();
     k = k.orderBy('d.timestamp', dir).orderBy('d.seq', dir).limit(lim);
+    const keys = perValue
+      ? sql`select distinct w.timestamp, w.seq from unnest(${m.values}::text[]) as u(v) cross join lateral (${k}) as w
+          order by w.timestamp ${sql.raw(dir)}, w.seq ${sql.raw(dir)} limit ${lim}`
+      : k;
     const cols = what === 'rows' ? sql.join(ROW_COLUMNS.map((c) => sql.ref(c))) : sql`a.seq, a.timestamp, ${ROW_BYTES} as bytes`;
-    const compiled = sql`select ${cols} from (${k}) as k
+    const compiled = sql`select ${cols} from (${keys}) as k
       cross join lateral (select * from attestations r where r.seq = k.seq offset 0) as a
       order by k.timestamp ${sql.raw(dir)}, k.seq ${sql.raw(dir)}`.compile(db);
     return { compiled, limit };

@@ -3,6 +3,8 @@
 // the same version cannot both win; a write that matched nothing reads the current version back
 // for the conflict error.
 import type { Kysely } from 'kysely';
+import type { ReadRouter } from '../db/read-router.js';
+import type { CanvasGlyphsTable } from '../db/canvas-schema.js';
 import type { Schema } from '../db/schema.js';
 import { query, type Op, type TxRunner } from '../db/tx.js';
 import { rowToGlyph } from './rows.js';
@@ -14,10 +16,13 @@ export class SqlCanvasStore implements CanvasStore {
     private readonly db: Kysely<Schema>,
     private readonly runner: TxRunner,
     private readonly now: () => number,
+    /** PostgreSQL: where the canvas is listed from (a read replica when configured, read-router.ts). */
+    private readonly reads?: ReadRouter,
   ) {}
 
   async list(): Promise<Glyph[]> {
-    const { rows } = await this.runner.run(this.db.selectFrom('canvas_glyphs').selectAll().orderBy('created_at').orderBy('id').compile());
+    const q = this.db.selectFrom('canvas_glyphs').selectAll().orderBy('created_at').orderBy('id').compile();
+    const rows = this.reads ? ((await this.reads.query(q.sql, q.parameters)).rows as CanvasGlyphsTable[]) : (await this.runner.run(q)).rows;
     return rows.map(rowToGlyph);
   }
 

@@ -15,5 +15,5 @@ export interface CanvasStore {
 }
 
 export function createCanvasStore(database: Database, now: () => number): CanvasStore {
-  return new SqlCanvasStore(database.db, createTxRunner(database), now);
+  return new SqlCanvasStore(database.db, createTxRunner(database), now, database.reads);
 }

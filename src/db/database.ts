@@ -5,8 +5,10 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { QntxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { migrate, type Dialect } from './migrations.js';
+import { READ_OPTIONS, ReadRouter } from './read-router.js';
 import type { Schema } from './schema.js';
 
 export interface Database {
@@ -18,12 +20,16 @@ export interface Database {
   readonly pool: pg.Pool | undefined;
   /** The PostgreSQL connection options, for a dedicated LISTEN connection. */
   readonly pgConfig: pg.PoolConfig | undefined;
+  /** PostgreSQL: where attestation reads that need not see their own writes run (read-router.ts). */
+  readonly reads: ReadRouter | undefined;
   close(): Promise<void>;
 }
 
 export interface OpenOptions {
   dataDir: string;
   databaseUrl?: string | undefined;
+  /** A streaming replica of databaseUrl for attestation reads (PostgreSQL only). */
+  readDatabaseUrl?: string | undefined;
   /** PostgreSQL schema to use (created if missing): isolates tests. */
   pgSchema?: string | undefined;
   poolSize?: number | undefined;
@@ -42,6 +48,12 @@ const pgTypes = {
 } as pg.CustomTypesConfig;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.readDatabaseUrl && !opts.databaseUrl) {
+    throw new QntxError('config', 400, 'a read database URL needs a PostgreSQL database URL', {
+      details: ['read_database_url=set without database_url'],
+      hint: 'pass --database-url (the primary) with --read-database-url (its replica)',
+    });
+  }
   const database = opts.databaseUrl ? await openPostgres(opts) : openSqlite(opts);
   try {
     const applied = await migrateWithRetry(database);
@@ -94,6 +106,7 @@ function openSqlite(opts: OpenOptions): Database {
     sqlite: raw,
     pool: undefined,
     pgConfig: undefined,
+    reads: undefined,
     async close() {
       if (closed) return;
       closed = true;
@@ -129,6 +142,18 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
   // failure reaches its caller; the event only needs a listener.
   pool.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL connection lost')));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const readPool = (url: string | undefined) => {
+    const p = new pg.Pool({
+      ...config,
+      connectionString: url,
+      max: Math.max(2, Math.ceil((opts.poolSize ?? 10) / 2)),
+      options: [config.options, READ_OPTIONS].filter(Boolean).join(' '),
+    });
+    p.on('error', (err) => opts.logger?.debug({ err }, 'idle PostgreSQL read client failed'));
+    p.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL read connection lost')));
+    return p;
+  };
+  const reads = new ReadRouter(readPool(opts.databaseUrl), opts.readDatabaseUrl ? readPool(opts.readDatabaseUrl) : undefined, opts.logger);
   let closed = false;
   return {
     kind: 'postgres',
@@ -136,9 +161,11 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     sqlite: undefined,
     pool,
     pgConfig: config,
+    reads,
     async close() {
       if (closed) return;
       closed = true;
+      await reads.close();
       await db.destroy();
     },
   };
