@@ -8,6 +8,7 @@ import type {
   AttestationQuery,
   CanvasGlyphDto,
   ExecuteResult,
+  ScheduleStats,
   GlyphPut,
   HandlerInfo,
   HandlerVersion,
@@ -25,8 +26,12 @@ export function createApi(http: Http) {
       remove: (id: string, keepalive = false) => http.del(`/api/canvas/glyphs/${enc(id)}`, { keepalive }),
     },
     pulse: {
-      create: (body: { ats_code: string; interval_seconds: number; created_from?: string; timeout_seconds?: number }) =>
+      /** With an `owner` that already owns a schedule, the server updates that one (200) instead of adding one. */
+      create: (body: { ats_code: string; interval_seconds: number; created_from?: string; timeout_seconds?: number; owner?: string }) =>
         http.post<ScheduleDto>('/api/pulse/schedules', body).then(unwrapSchedule),
+      patch: (id: string, body: { interval_seconds?: number; state?: ScheduleState; timeout_seconds?: number | null; ats_code?: string; owner?: string }) =>
+        http.patch<unknown>(`/api/pulse/schedules/${enc(id)}`, body).then(unwrapSchedule),
+      stats: (id: string) => http.get<ScheduleStats>(`/api/pulse/schedules/${enc(id)}/stats`),
       list: async () => unwrapList<ScheduleDto>(await http.get<unknown>('/api/pulse/schedules'), 'schedules'),
       get: (id: string) => http.get<unknown>(`/api/pulse/schedules/${enc(id)}`).then(unwrapSchedule),
       setState: (id: string, state: ScheduleState) =>

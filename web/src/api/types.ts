@@ -42,3 +42,16 @@ export interface AttestationQuery {
   limit: number;
   cursor?: string | null | undefined;
 }
+
+/** GET /api/pulse/schedules/:id/stats: counts over every run, not only the loaded ones. */
+export interface ScheduleStats {
+  schedule_id: string;
+  total: number;
+  completed: number;
+  failed: number;
+  running: number;
+  skipped: number;
+  attestations_created: number;
+  /** Newest first, at most 50. */
+  last: Array<{ execution_id: string; status: string; started_at: number | string; duration_ms: number | null; attestations_created: number }>;
+}

@@ -1,9 +1,9 @@
 // A React Flow node that renders one glyph: its frame plus the body of its kind.
 import { memo, Suspense, useCallback, useState } from 'react';
 import type { Node, NodeProps } from '@xyflow/react';
-import { useCanvasActions } from '../app/canvas.js';
 import { GLYPHS } from '../glyphs/registry.js';
 import { isGlyphKind } from '../glyphs/kinds.js';
+import { useCloseGlyph } from '../ui/CloseGlyph.js';
 import { GlyphFrame } from './GlyphFrame.js';
 import type { GlyphRecord } from './state.js';
 
@@ -11,7 +11,7 @@ export type GlyphNodeType = Node<{ glyph: GlyphRecord }, 'glyph'>;
 
 function GlyphNodeImpl({ data, selected }: NodeProps<GlyphNodeType>) {
   const { glyph } = data;
-  const { close } = useCanvasActions();
+  const close = useCloseGlyph();
   const [tone, setTone] = useState<string | undefined>(undefined);
   const onClose = useCallback(() => close(glyph.id), [close, glyph.id]);
   if (!isGlyphKind(glyph.kind)) return null;

@@ -11,7 +11,8 @@ import { StatusPill } from '../../ui/bits.js';
 import { useNow } from '../../ui/useNow.js';
 import { handlerTemplate, readPyData } from '../py/py-model.js';
 import type { GlyphBodyProps } from '../registry.js';
-import { intervalSeconds, ixView, readIxData, toAtsCode, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
+import { ixView, readIxData, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
+import { ownSchedule } from './own-schedule.js';
 
 export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
   const { api, bus } = useServices();
@@ -36,21 +37,11 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
     if (problem) return;
     setReq({ phase: 'submitting' });
     try {
-      const created = await api.pulse.create({
-        ats_code: toAtsCode(data.command),
-        interval_seconds: intervalSeconds(data),
-        created_from: glyph.id,
-        ...(data.timeoutSeconds === null ? {} : { timeout_seconds: data.timeoutSeconds }),
-      });
-      const previous = data.scheduleId ? pulse.state.schedules[data.scheduleId] : undefined;
-      canvas.updateData(glyph.id, { scheduleId: created.id });
-      await pulse.actions.loadSchedule(created.id);
+      const schedule = await ownSchedule(api, glyph.id, data, pulse.state.schedules);
+      canvas.updateData(glyph.id, { scheduleId: schedule.id });
+      await pulse.actions.loadSchedule(schedule.id);
       setReq({ phase: 'scheduled' });
-      void pulse.actions.loadExecutions(created.id);
-      // A glyph drives one schedule: a recurring one it replaces is paused, not left running unseen.
-      if (previous && previous.id !== created.id && previous.interval_seconds > 0 && previous.state === 'active') {
-        void pulse.actions.setState(previous.id, 'paused').catch(() => undefined);
-      }
+      void pulse.actions.loadExecutions(schedule.id);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError((err as Error).message, 0);
       setReq({ phase: 'failed', error: { message: e.message, details: e.details, hint: e.hint } });

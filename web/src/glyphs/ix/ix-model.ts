@@ -32,6 +32,12 @@ export function readIxData(data: Readonly<Record<string, unknown>>): IxData {
   };
 }
 
+/** The glyph's title: its command, `ix webhook`, or IX. */
+export function ixTitle(data: Readonly<Record<string, unknown>>): string {
+  const c = readIxData(data).command.trim();
+  return c ? `ix ${c.replace(/^ix\s+/, '')}` : 'IX';
+}
+
 const UNIT_SECONDS: Record<IntervalUnit, number> = { s: 1, m: 60, h: 3600 };
 
 export function intervalSeconds(d: Pick<IxData, 'repeat' | 'every' | 'unit'>): number {
