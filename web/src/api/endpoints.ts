@@ -7,6 +7,7 @@ import type {
   AttestationPage,
   AttestationQuery,
   CanvasGlyphDto,
+  ExecuteRequest,
   ExecuteResult,
   ScheduleStats,
   GlyphPut,
@@ -42,7 +43,7 @@ export function createApi(http: Http) {
         unwrapList<ExecutionDto>(await http.get<unknown>(`/api/pulse/schedules/${enc(id)}/executions?limit=${limit}`), 'executions'),
     },
     python: {
-      execute: (code: string) => http.post<ExecuteResult>('/api/python/execute', { code }),
+      execute: (req: ExecuteRequest) => http.post<ExecuteResult>('/api/python/execute', req),
       registerHandler: (scriptType: string, code: string) =>
         http.post<unknown>('/api/python/register-handler', { script_type: scriptType, code, language: 'python' }).then(
           (r) => ({ version: handlerVersionOf(r) }),

@@ -13,6 +13,20 @@ export interface ExecuteResult {
   details?: string[];
   attestations_created: number;
   duration_ms: number;
+  /** The state after the run (the handler's ix.state). */
+  state?: Record<string, unknown> | null;
+  /** Set by a dry run: nothing was stored; these are what a run would attest. */
+  dry_run?: boolean;
+  would_create?: { count: number; attestations: Array<Partial<AttestationDto>> } | null;
+  state_before?: unknown;
+}
+
+export interface ExecuteRequest {
+  code: string;
+  dry_run?: boolean;
+  script_type?: string;
+  args?: string[];
+  state?: Record<string, unknown>;
 }
 
 export interface HandlerVersion {

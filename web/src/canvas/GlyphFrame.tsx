@@ -7,6 +7,8 @@ export interface GlyphFrameProps {
   id: string;
   info: GlyphKindInfo;
   title: string;
+  /** A word beside the title, with a dot: "unsaved". */
+  mark?: string | undefined;
   selected: boolean;
   /** A state colour for the frame (IX glyphs): idle, running, success, error. */
   tone?: string | undefined;
@@ -14,7 +16,7 @@ export interface GlyphFrameProps {
   children: ReactNode;
 }
 
-export function GlyphFrame({ id, info, title, selected, tone, onClose, children }: GlyphFrameProps) {
+export function GlyphFrame({ id, info, title, mark, selected, tone, onClose, children }: GlyphFrameProps) {
   return (
     <section
       className={`glyph glyph-${info.kind}${selected ? ' is-selected' : ''}`}
@@ -35,6 +37,11 @@ export function GlyphFrame({ id, info, title, selected, tone, onClose, children 
         <h2 className="glyph-title" title={title}>
           {title}
         </h2>
+        {mark ? (
+          <span className={`glyph-mark mark-${mark}`} data-mark={mark}>
+            ● {mark}
+          </span>
+        ) : null}
         <button type="button" className="icon-button glyph-close nodrag" aria-label={`Close ${title}`} title="Close" onClick={onClose}>
           <svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
             <path d="M2.5 2.5l7 7M9.5 2.5l-7 7" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />

@@ -18,7 +18,7 @@ function GlyphNodeImpl({ data, selected }: NodeProps<GlyphNodeType>) {
   const def = GLYPHS[glyph.kind];
   const Body = def.Component;
   return (
-    <GlyphFrame id={glyph.id} info={def.info} title={def.title(glyph.data)} selected={!!selected} tone={tone} onClose={onClose}>
+    <GlyphFrame id={glyph.id} info={def.info} title={def.title(glyph.data)} mark={def.mark?.(glyph.data)} selected={!!selected} tone={tone} onClose={onClose}>
       <Suspense fallback={<p className="empty-note glyph-loading">Loading…</p>}>
         <Body glyph={glyph} setTone={setTone} />
       </Suspense>

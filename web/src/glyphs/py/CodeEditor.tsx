@@ -1,5 +1,6 @@
 // CodeMirror 6 as a React component: Python highlighting, indentation, bracket matching, line
-// numbers; Mod-Enter runs, Mod-S saves; an error line from the server is marked in place.
+// numbers, wrapped lines; Mod-Enter tries, Mod-S saves; an error line from the server is marked,
+// scrolled into view and focused.
 import { useEffect, useRef } from 'react';
 import { basicSetup } from 'codemirror';
 import { indentWithTab } from '@codemirror/commands';
@@ -71,6 +72,7 @@ export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }:
           lintGutter(),
           errorLineField,
           theme,
+          EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': label }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
@@ -100,6 +102,11 @@ export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }:
       setDiagnostics(v.state, line ? [{ from: line.from, to: Math.max(line.from, line.to), severity: 'error', message: errorLine!.message }] : []),
     );
     v.dispatch({ effects: setErrorLine.of(line ? errorLine!.line : null) });
+    // The marked line is brought into view, with the cursor on it, so the error is where one looks.
+    if (line) {
+      v.dispatch({ selection: { anchor: line.from }, effects: EditorView.scrollIntoView(line.from, { y: 'center' }) });
+      v.focus();
+    }
   }, [errorLine]);
 
   return <div className="code-editor" ref={host} data-error-line={errorLine?.line ?? undefined} />;

@@ -10,7 +10,8 @@ import { formatDuration, formatTimestamp } from '../../lib/format.js';
 import { OutputBlock } from '../../ui/bits.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { CodeEditor } from './CodeEditor.js';
-import { handlerNameProblem, readPyData } from './py-model.js';
+import { DryRunResult } from './DryRunResult.js';
+import { handlerNameProblem, parseTryInputs, readPyData } from './py-model.js';
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; result: ExecuteResult } | { phase: 'error'; error: ApiError };
 type SaveState = { phase: 'idle' } | { phase: 'saving' } | { phase: 'saved'; type: string; version: number | null } | { phase: 'error'; error: ApiError };
@@ -37,6 +38,9 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
   const [saveAsOpen, setSaveAsOpen] = useState(false);
   const [saveAsName, setSaveAsName] = useState('');
   const [saveAsProblem, setSaveAsProblem] = useState<string | null>(null);
+  const [tryArgs, setTryArgs] = useState('');
+  const [tryState, setTryState] = useState('{}');
+  const [tryProblem, setTryProblem] = useState<string | null>(null);
   const [versions, setVersions] = useState<{ open: boolean; list: HandlerVersion[] | null; error: string | null }>({ open: false, list: null, error: null });
   const nameRef = useRef<HTMLInputElement>(null);
   const ids = useId();
@@ -55,10 +59,24 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
     [api],
   );
 
+  const tryInputs = useRef({ args: tryArgs, state: tryState });
+  tryInputs.current = { args: tryArgs, state: tryState };
+
+  /** Try (Ctrl/Cmd-Enter): runs the code with the args and state given, and stores nothing. */
   const doRun = useCallback(async () => {
+    const inputs = parseTryInputs(tryInputs.current.args, tryInputs.current.state);
+    setTryProblem(inputs.problem ?? null);
+    if (inputs.problem) return;
+    const type = readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).handlerFor;
     setRun({ phase: 'running' });
     try {
-      const result = await api.python.execute(codeNow());
+      const result = await api.python.execute({
+        code: codeNow(),
+        dry_run: true,
+        args: inputs.args,
+        state: inputs.state,
+        ...(type ? { script_type: type } : {}),
+      });
       setRun({ phase: 'done', result });
       const line = result.success ? undefined : lineOf(result.details, result.error);
       setMark(line ? { line, message: result.error ?? 'error' } : null);
@@ -68,7 +86,7 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       const line = lineOf(e.details, e.message);
       setMark(line ? { line, message: e.message } : null);
     }
-  }, [api, codeNow]);
+  }, [api, canvas, codeNow, glyph.id]);
 
   const doSave = useCallback(
     async (typeOverride?: string) => {
@@ -80,11 +98,10 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       }
       setSave({ phase: 'saving' });
       try {
-        const { version } = await api.python.registerHandler(type, codeNow());
-        if (typeOverride) {
-          canvas.updateData(glyph.id, { handlerFor: type });
-          setSaveAsOpen(false);
-        }
+        const code = codeNow();
+        const { version } = await api.python.registerHandler(type, code);
+        canvas.updateData(glyph.id, { savedCode: code, ...(typeOverride ? { handlerFor: type } : {}) });
+        if (typeOverride) setSaveAsOpen(false);
         setSave({ phase: 'saved', type, version });
         setMark(null);
         bus.emit('handlerSaved', { scriptType: type, version });
@@ -116,13 +133,29 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
     if (versions.open && d.handlerFor && versions.list === null) void loadVersions(d.handlerFor);
   }, [versions.open, versions.list, d.handlerFor, loadVersions]);
 
-  const onChange = useCallback((code: string) => canvas.updateData(glyph.id, { code }), [canvas, glyph.id]);
+  // New code makes old verdicts stale: error banners and the marked line go.
+  const onChange = useCallback(
+    (code: string) => {
+      canvas.updateData(glyph.id, { code });
+      setMark(null);
+      setSave((s) => (s.phase === 'error' || s.phase === 'saved' ? { phase: 'idle' } : s));
+      setRun((r) => (r.phase === 'error' || (r.phase === 'done' && !r.result.success) ? { phase: 'idle' } : r));
+    },
+    [canvas, glyph.id],
+  );
 
   return (
     <div className="py">
       <div className="py-actions" role="toolbar" aria-label="Python actions">
-        <button type="button" className="button primary" onClick={() => void doRun()} disabled={run.phase === 'running'} aria-keyshortcuts="Control+Enter Meta+Enter">
-          {run.phase === 'running' ? 'Running…' : 'Run'} <kbd>Ctrl ↵</kbd>
+        <button
+          type="button"
+          className="button primary py-try"
+          onClick={() => void doRun()}
+          disabled={run.phase === 'running'}
+          aria-keyshortcuts="Control+Enter Meta+Enter"
+          title="Run the code with the args and state below; nothing is stored"
+        >
+          {run.phase === 'running' ? 'Trying…' : 'Try'} <kbd>Ctrl ↵</kbd>
         </button>
         {d.handlerFor ? (
           <button type="button" className="button" onClick={() => void doSave()} disabled={save.phase === 'saving'} aria-keyshortcuts="Control+S Meta+S">
@@ -141,6 +174,22 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
         <span className="spacer" />
         {d.handlerFor ? <span className="muted small">runs for <code>ix {d.handlerFor}</code></span> : null}
       </div>
+      <details className="py-try-inputs">
+        <summary>Try with args and state</summary>
+        <label>
+          <span>ix.args</span>
+          <input className="input mono" value={tryArgs} placeholder="./repo --since 2026-01" spellCheck={false} onChange={(e) => setTryArgs(e.target.value)} aria-label="Arguments for Try (words, as after ix type)" />
+        </label>
+        <label>
+          <span>ix.state</span>
+          <input className="input mono" value={tryState} spellCheck={false} onChange={(e) => setTryState(e.target.value)} aria-label="State for Try (a JSON object)" />
+        </label>
+        {tryProblem ? (
+          <p className="form-error" role="alert">
+            {tryProblem}
+          </p>
+        ) : null}
+      </details>
 
       {saveAsOpen && !d.handlerFor ? (
         <form
@@ -234,13 +283,15 @@ function RunResult({ run }: { run: RunState }) {
   if (run.phase === 'error') {
     return (
       <div className="result result-error" role="alert" data-run="error">
-        <p>Run failed: {run.error.message}</p>
+        <p>Try failed: {run.error.message}</p>
+        {run.error.hint ? <p className="muted small">{run.error.hint}</p> : null}
         {run.error.details.length ? <p className="details mono small">{run.error.details.join(' · ')}</p> : null}
       </div>
     );
   }
   if (run.phase !== 'done') return null;
   const r = run.result;
+  if (r.dry_run) return <DryRunResult result={r} />;
   const n = r.attestations_created ?? 0;
   return (
     <div className={`result ${r.success ? 'result-ok' : 'result-error'}`} data-run={r.success ? 'ok' : 'error'}>
