@@ -91,6 +91,8 @@ export interface ScheduleDto {
   paused_reason: string | null;
   /** Pulse: the handler's timeout for this schedule's runs, s (null: the handler's default). */
   timeout_seconds: number | null;
+  /** Who keeps it (e.g. "glyph:<id>"); null when made without one (CLI, API). */
+  owner: string | null;
 }
 
 export interface ExecutionDto {

@@ -35,6 +35,7 @@ const schedule = (over: Partial<ScheduleDto> = {}): ScheduleDto => ({
   max_failures: 5,
   paused_reason: null,
   timeout_seconds: null,
+  owner: null,
   ...over,
 });
 

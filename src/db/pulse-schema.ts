@@ -67,6 +67,8 @@ export interface PulseSchedulesTable {
   paused_reason: string | null;
   /** Its handler's timeout, s (null: the handler's default). Migration 006b. */
   timeout_seconds: number | null;
+  /** Who made it and keeps it (e.g. "glyph:<id>"); at most one schedule per owner. Migration 010. */
+  owner: string | null;
 }
 
 export interface PulseExecutionsTable {

@@ -161,6 +161,26 @@ export class HandlerRegistry {
       .sort((x, y) => x.script_type.localeCompare(y.script_type));
   }
 
+  /** When the type's handler was removed, by whom, and which version: null unless it is removed now. */
+  async removal(type: string): Promise<{ at: number; actor: string; version: number } | null> {
+    checkTypeName(type);
+    const a = await this.ats.store.newest(HANDLER_PREDICATE, type);
+    if (!a || !isRetraction(a)) return null;
+    return { at: a.timestamp, actor: a.actors[0] ?? '', version: Number(a.attributes.version ?? 0) };
+  }
+
+  /** Registers an earlier version's code again, as a new version (history is kept). */
+  async restore(type: string, version: number, actor: string): Promise<HandlerVersion> {
+    const old = (await this.versions(type)).find((v) => v.version === version);
+    if (!old) {
+      throw new NotFoundError(`handler '${type}' has no version ${version}`, {
+        details: [`script_type=${type}`, `version=${version}`],
+        hint: `GET /api/handlers/${type} lists its versions`,
+      });
+    }
+    return this.register({ script_type: type, code: old.code }, actor);
+  }
+
   private async history(type: string): Promise<HandlerVersion[]> {
     const out: HandlerVersion[] = [];
     let cursor: string | undefined;

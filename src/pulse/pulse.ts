@@ -287,6 +287,10 @@ export class Pulse {
   createSchedule(input: CreateScheduleInput): Promise<ScheduleDto> {
     return this.schedules.create(input);
   }
+  /** Creates, or updates the schedule its `owner` already keeps (`created: false`). */
+  upsertSchedule(input: CreateScheduleInput): Promise<{ schedule: ScheduleDto; created: boolean }> {
+    return this.schedules.upsert(input);
+  }
   getSchedule(id: string): Promise<ScheduleDto> {
     return this.schedules.get(id);
   }

@@ -59,6 +59,8 @@ export interface NewSchedule {
   max_failures?: number;
   /** The handler's timeout for its runs, s (default: the handler's). */
   timeout_seconds?: number | null;
+  /** Who keeps it (e.g. "glyph:<id>"). */
+  owner?: string | null;
 }
 
 /** An active schedule that has never run. */
@@ -85,6 +87,7 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     max_failures: s.max_failures ?? DEFAULT_MAX_FAILURES,
     paused_reason: null,
     timeout_seconds: s.timeout_seconds ?? null,
+    owner: s.owner ?? null,
   };
 }
 
@@ -113,6 +116,7 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     max_failures: r.max_failures,
     paused_reason: r.paused_reason,
     timeout_seconds: r.timeout_seconds,
+    owner: r.owner ?? null,
   };
 }
 

@@ -21,11 +21,15 @@ export interface ScheduleFilter {
   state?: ScheduleState | undefined;
   handler_name?: string | undefined;
   created_from?: string | undefined;
+  owner?: string | undefined;
 }
 
 export interface ScheduleStore {
   readonly kind: Dialect;
   insert(row: ScheduleRow): Promise<ScheduleRow>;
+  /** Inserts unless a schedule with the row's owner exists: then returns null (the caller updates that one). */
+  insertUnlessOwned(row: ScheduleRow): Promise<ScheduleRow | null>;
+  getByOwner(owner: string): Promise<ScheduleRow | undefined>;
   get(id: string): Promise<ScheduleRow | undefined>;
   list(filter: ScheduleFilter, paging: Paging): Promise<Page<ScheduleRow>>;
   /** Locks the row, asks `change` what to set (null: nothing), returns the row after. */
@@ -55,6 +59,20 @@ export class SqlScheduleStore implements ScheduleStore {
     return (await this.runner.run(this.db.insertInto('pulse_schedules').values(row).returningAll().compile())).rows[0]!;
   }
 
+  async insertUnlessOwned(row: ScheduleRow): Promise<ScheduleRow | null> {
+    const q = this.db
+      .insertInto('pulse_schedules')
+      .values(row)
+      .onConflict((oc) => oc.column('owner').doNothing())
+      .returningAll()
+      .compile();
+    return (await this.runner.run(q)).rows[0] ?? null;
+  }
+
+  async getByOwner(owner: string): Promise<ScheduleRow | undefined> {
+    return (await this.runner.run(this.db.selectFrom('pulse_schedules').selectAll().where('owner', '=', owner).compile())).rows[0];
+  }
+
   async get(id: string): Promise<ScheduleRow | undefined> {
     return (await this.runner.run(this.db.selectFrom('pulse_schedules').selectAll().where('id', '=', id).compile())).rows[0];
   }
@@ -65,6 +83,7 @@ export class SqlScheduleStore implements ScheduleStore {
     if (filter.state) q = q.where('state', '=', filter.state);
     if (filter.handler_name) q = q.where('handler_name', '=', filter.handler_name);
     if (filter.created_from) q = q.where('created_from', '=', filter.created_from);
+    if (filter.owner) q = q.where('owner', '=', filter.owner);
     if (paging.cursor) q = q.where('id', '<', paging.cursor);
     const { rows } = await this.runner.run(q.orderBy('id', 'desc').limit(limit + 1).compile());
     return toPage(rows, limit);

@@ -2,6 +2,7 @@
 // once, here), pause, resume, change the interval, trigger now, delete; executions are read here.
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 import { ConflictError, NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
 import type { ExecutionDto, ScheduleDto } from '../protocol.js';
 import type { Catalog } from './catalog.js';
@@ -27,6 +28,8 @@ const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS);
 const maxFailures = z.number().int().min(0).max(1000);
 /** The handler's timeout for this schedule's runs, s (null: the handler's default); at most a day. */
 const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable();
+/** Who keeps the schedule (e.g. "glyph:<id>"): at most one schedule per owner. */
+const owner = z.string().min(1).max(200);
 
 export const createScheduleInput = z.object({
   ats_code: z.string().trim().min(1).max(10_000),
@@ -34,6 +37,7 @@ export const createScheduleInput = z.object({
   created_from: z.string().min(1).max(200).nullish(),
   max_failures: maxFailures.optional(),
   timeout_seconds: timeoutSeconds.optional(),
+  owner: owner.nullish(),
 });
 export type CreateScheduleInput = z.input<typeof createScheduleInput>;
 
@@ -43,6 +47,8 @@ export const patchScheduleInput = z
     state: z.enum(['active', 'paused']).optional(),
     max_failures: maxFailures.optional(),
     timeout_seconds: timeoutSeconds.optional(),
+    ats_code: z.string().trim().min(1).max(10_000).optional(),
+    owner: owner.nullable().optional(),
   })
   .strict();
 export type PatchScheduleInput = z.input<typeof patchScheduleInput>;
@@ -69,10 +75,21 @@ export class ScheduleService {
   constructor(private readonly o: ScheduleServiceOptions) {}
 
   async create(input: CreateScheduleInput): Promise<ScheduleDto> {
+    return (await this.upsert(input)).schedule;
+  }
+
+  /**
+   * Creates a schedule, or, when `owner` already keeps one, updates that one with what is given
+   * (ats_code, interval, limits) and keeps the rest (state, grid, handler state).
+   */
+  async upsert(input: CreateScheduleInput): Promise<{ schedule: ScheduleDto; created: boolean }> {
     const v = parse(createScheduleInput, input, 'invalid schedule');
+    if (v.owner) {
+      const owned = await this.o.schedules.getByOwner(v.owner);
+      if (owned) return { schedule: await this.updateOwned(owned, v), created: false };
+    }
     await this.checkActiveCap();
-    const routed = await this.o.resolver(v.ats_code);
-    this.o.catalog.parse(routed.handler_name, routed.payload);
+    const routed = await this.route(v.ats_code);
     const now = this.o.clock.now();
     const row = newScheduleRow({
       id: this.o.ids.next('SC'),
@@ -86,10 +103,38 @@ export class ScheduleService {
       now,
       ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
       timeout_seconds: v.timeout_seconds ?? null,
+      owner: v.owner ?? null,
     });
-    const saved = await this.o.schedules.insert(row);
+    const saved = v.owner ? await this.o.schedules.insertUnlessOwned(row) : await this.o.schedules.insert(row);
+    // Another request made the owner's schedule between our look and our insert: update it.
+    if (!saved) return { schedule: await this.updateOwned(await this.ownedRow(v.owner!), v), created: false };
     this.changed(saved);
-    return scheduleToDto(saved);
+    return { schedule: scheduleToDto(saved), created: true };
+  }
+
+  private updateOwned(before: ScheduleRow, v: z.output<typeof createScheduleInput>): Promise<ScheduleDto> {
+    const id = before.id;
+    // Same interval: the grid stays. Interval 0: run once more, now.
+    const again = v.interval_seconds === 0;
+    return this.update(id, {
+      ats_code: v.ats_code,
+      ...(again ? { interval_seconds: 0, state: 'active' as const } : {}),
+      ...(!again && v.interval_seconds !== before.interval_seconds ? { interval_seconds: v.interval_seconds } : {}),
+      ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
+      ...(v.timeout_seconds === undefined ? {} : { timeout_seconds: v.timeout_seconds }),
+    });
+  }
+
+  private async ownedRow(owner: string): Promise<ScheduleRow> {
+    const row = await this.o.schedules.getByOwner(owner);
+    if (!row) throw new ConflictError(`the schedule of owner ${owner} changed while it was saved`, { details: [`owner=${owner}`], hint: 'try again' });
+    return row;
+  }
+
+  private async route(atsCode: string): Promise<{ handler_name: string; payload: unknown }> {
+    const routed = await this.o.resolver(atsCode);
+    this.o.catalog.parse(routed.handler_name, routed.payload);
+    return routed;
   }
 
   async get(id: string): Promise<ScheduleDto> {
@@ -107,7 +152,20 @@ export class ScheduleService {
     const now = this.o.clock.now();
     const before = await this.row(id);
     if (before.state !== 'active' && planPatch(before, p, now)?.state === 'active') await this.checkActiveCap();
-    const row = await this.o.schedules.patch(id, (s) => planPatch(s, p, now));
+    const routed = p.ats_code === undefined || p.ats_code === before.ats_code ? undefined : await this.route(p.ats_code);
+    const row = await this.o.schedules
+      .patch(id, (s) => {
+        const set = planPatch(s, p, now);
+        return routed ? { ...set, updated_at: now, handler_name: routed.handler_name, payload: JSON.stringify(routed.payload ?? null) } : set;
+      })
+      .catch((err: unknown) => {
+        if (!isUniqueViolation(err)) throw err;
+        throw new ConflictError(`owner ${p.owner ?? ''} keeps another schedule already`, {
+          details: [`schedule_id=${id}`, `owner=${p.owner ?? ''}`],
+          hint: 'one schedule per owner: delete or re-own the other one first',
+          cause: err,
+        });
+      });
     if (!row) throw notFound(id);
     this.changed(row);
     return scheduleToDto(row);
@@ -190,8 +248,17 @@ export class ScheduleService {
  * ran makes it inactive. Resuming keeps the grid and takes its first point at or after now.
  */
 export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>, now: number): Partial<ScheduleRow> | null {
-  if (p.interval_seconds === undefined && p.state === undefined && p.max_failures === undefined && p.timeout_seconds === undefined) return null;
+  const nothing =
+    p.interval_seconds === undefined &&
+    p.state === undefined &&
+    p.max_failures === undefined &&
+    p.timeout_seconds === undefined &&
+    (p.ats_code === undefined || p.ats_code === s.ats_code) &&
+    p.owner === undefined;
+  if (nothing) return null;
   const set: Partial<ScheduleRow> = { updated_at: now };
+  if (p.ats_code !== undefined) set.ats_code = p.ats_code;
+  if (p.owner !== undefined) set.owner = p.owner;
   if (p.max_failures !== undefined) set.max_failures = p.max_failures;
   if (p.timeout_seconds !== undefined) set.timeout_seconds = p.timeout_seconds;
   if (p.interval_seconds === undefined && p.state === undefined) return set;
@@ -202,9 +269,10 @@ export function planPatch(s: ScheduleRow, p: z.output<typeof patchScheduleInput>
   if (p.interval_seconds !== undefined) {
     set.interval_seconds = p.interval_seconds;
     if (p.interval_seconds === 0) {
-      const ran = s.last_run_at !== null;
-      set.next_run_at = ran ? null : now;
-      if (ran) set.state = 'inactive';
+      // Asked to be active with interval 0: it runs once more, now (a glyph's Run again).
+      const done = s.last_run_at !== null && p.state !== 'active';
+      set.next_run_at = done ? null : now;
+      if (done) set.state = 'inactive';
     } else {
       set.next_run_at = Math.max(now, (s.last_run_at ?? now) + p.interval_seconds * 1000);
     }

@@ -8,6 +8,7 @@ import { migration006b } from './006b_pulse_limits.js';
 import { migration006c } from './006c_pulse_claim.js';
 import { migration007 } from './007_claims.js';
 import { migration008 } from './008_ax_alias_edges.js';
+import { migration010 } from './010_schedule_owner.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -18,4 +19,5 @@ export const migrations: readonly QntxMigration[] = [
   migration006c,
   migration007,
   migration008,
+  migration010,
 ];

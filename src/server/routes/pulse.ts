@@ -21,6 +21,7 @@ const scheduleQuery = z.strictObject({
   state: z.enum(['active', 'paused', 'inactive']).optional(),
   handler_name: text(200, 1).optional(),
   created_from: text(200, 1).optional(),
+  owner: text(200, 1).optional(),
 });
 const jobQuery = z.strictObject({
   ...paging,
@@ -33,14 +34,18 @@ const pageQuery = z.strictObject(paging);
 const interval = z.number().int().min(0).max(MAX_INTERVAL_SECONDS).describe('0 = run once');
 const maxFailures = z.number().int().min(0).max(1000).describe('failures in a row after which the schedule pauses (0 = never; default 5)');
 const timeoutSeconds = z.number().int().min(1).max(24 * 3600).nullable().describe("the handler's timeout for these runs, s (null: the handler's default)");
+const owner = text(200, 1).describe('who keeps the schedule, e.g. "glyph:<id>": one schedule per owner');
 const createBody = z.strictObject({
   ats_code: text(10_000, 1).describe('e.g. "ix webhook --since last_run"'),
   interval_seconds: interval,
   created_from: text(200, 1).nullish(),
   max_failures: maxFailures.optional(),
   timeout_seconds: timeoutSeconds.optional(),
+  owner: owner.nullish(),
 });
 const patchBody = z.strictObject({
+  ats_code: text(10_000, 1).optional().describe('route the schedule to another ix command'),
+  owner: owner.nullable().optional(),
   interval_seconds: interval.optional(),
   state: z.enum(['active', 'paused']).optional(),
   max_failures: maxFailures.optional(),
@@ -81,8 +86,17 @@ export function pulseRoutes(root: FastifyInstance, pulse: Pulse, limits: ServerL
 
   app.post(
     '/api/pulse/schedules',
-    { schema: { summary: 'Create a schedule from an ats_code', body: createBody, response: { 201: scheduleDto, ...errorResponses } } },
-    async (req, reply) => reply.status(201).send(await pulse.createSchedule(req.body)),
+    {
+      schema: {
+        summary: 'Create a schedule from an ats_code (with an owner that keeps one already: update it, 200)',
+        body: createBody,
+        response: { 200: scheduleDto, 201: scheduleDto, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { schedule, created } = await pulse.upsertSchedule(req.body);
+      return reply.status(created ? 201 : 200).send(schedule);
+    },
   );
 
   app.get(

@@ -44,6 +44,7 @@ const registerBody = z.strictObject({
 });
 
 const typeParams = z.strictObject({ type: text(200, 1) });
+const restoreBody = z.strictObject({ version: z.number().int().min(1).max(1_000_000_000) });
 
 export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
   const app = root.withTypeProvider<ZodTypeProvider>();
@@ -108,8 +109,14 @@ export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
     if (!versions.length) {
       throw new NotFoundError(`no handler for type '${type}'`, { details: [`script_type=${type}`], hint: `Create a handler for '${type}'` });
     }
-    return { script_type: type, current: current ?? null, versions };
+    return { script_type: type, current: current ?? null, versions, removed: current ? null : await d.handlers.removal(type) };
   });
+
+  app.post(
+    '/api/handlers/:type/restore',
+    { schema: { summary: 'Register an earlier version again, as a new version', params: typeParams, body: restoreBody, response: { 201: handlerVersionDto, ...errorResponses } } },
+    async (req, reply) => reply.status(201).send(await d.handlers.restore(req.params.type, req.body.version, 'canvas_glyph')),
+  );
 
   app.delete('/api/handlers/:type', { schema: { summary: 'Remove (retract) a handler', params: typeParams, response: { 200: handlerRemoved, ...errorResponses } } }, async (req) => {
     const { type } = req.params;

