@@ -13,7 +13,7 @@ export function glyphOwner(glyphId: string): string {
 
 /** The owner a schedule names: its `owner`, else the glyph it was created from, else null (API/CLI). */
 export function scheduleOwner(s: ScheduleDto): string | null {
-  const owner = (s as ScheduleDto & { owner?: string | null }).owner;
+  const owner = s.owner;
   if (typeof owner === 'string' && owner) return owner;
   return s.created_from ? glyphOwner(s.created_from) : null;
 }
