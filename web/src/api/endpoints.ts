@@ -49,6 +49,9 @@ export function createApi(http: Http) {
           (r) => ({ version: handlerVersionOf(r) }),
         ),
       handler: async (scriptType: string) => toHandlerInfo(scriptType, await http.get<unknown>(`/api/handlers/${enc(scriptType)}`)),
+      /** Registers an earlier version's code again, as a new version. */
+      restoreHandler: (scriptType: string, version: number) =>
+        http.post<unknown>(`/api/handlers/${enc(scriptType)}/restore`, { version }).then((r) => ({ version: handlerVersionOf(r) })),
     },
     ats: {
       query: (q: AttestationQuery) => http.get<AttestationPage>(`/api/attestations?${attestationQueryString(q)}`),
@@ -107,8 +110,13 @@ export function toHandlerInfo(scriptType: string, r: unknown): HandlerInfo {
       version: num(e.version) ?? num(attrs.version) ?? raw.length - i,
       code: typeof e.code === 'string' ? e.code : typeof attrs.code === 'string' ? attrs.code : '',
       created_at: num(e.created_at) ?? num(e.timestamp),
+      actor: typeof e.actor === 'string' ? e.actor : null,
     };
   });
   versions.sort((a, b) => b.version - a.version);
-  return { script_type: scriptType, version: num(o.version) ?? versions[0]?.version ?? null, versions };
+  const rm = o.removed && typeof o.removed === 'object' ? (o.removed as Record<string, unknown>) : null;
+  const removed = rm && num(rm.version) !== null ? { at: num(rm.at) ?? (typeof rm.at === 'string' ? Date.parse(rm.at) : 0), actor: String(rm.actor ?? ''), version: num(rm.version)! } : null;
+  const current = 'current' in o ? (o.current && typeof o.current === 'object' ? num((o.current as Record<string, unknown>).version) : null) : undefined;
+  const version = removed ? null : current !== undefined ? current : (num(o.version) ?? versions[0]?.version ?? null);
+  return { script_type: scriptType, version, versions, removed };
 }

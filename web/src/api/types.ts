@@ -34,12 +34,17 @@ export interface HandlerVersion {
   version: number;
   code: string;
   created_at: number | null;
+  /** Who registered it (canvas_glyph, cli, …), when the server says. */
+  actor: string | null;
 }
 
 export interface HandlerInfo {
   script_type: string;
+  /** The current version; null while the handler is removed. */
   version: number | null;
   versions: HandlerVersion[];
+  /** Set while the handler is removed: when, by whom, which version was current. */
+  removed: { at: number; actor: string; version: number } | null;
 }
 
 export interface AttestationPage {

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ScheduleDto } from '../../../../src/protocol.js';
 import { ApiError } from '../../api/http.js';
+import type { HandlerInfo } from '../../api/types.js';
 import { useCanvasActions, useCanvasState } from '../../app/canvas.js';
 import { usePulse } from '../../app/pulse.js';
 import { useServices } from '../../app/services.js';
@@ -29,6 +30,31 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
   const ids = useId();
 
   useEffect(() => setTone(view.tone), [setTone, view.tone]);
+
+  // A missing handler may have been removed: say when, and offer its last version back.
+  const [removed, setRemoved] = useState<HandlerInfo['removed']>(null);
+  const missingType = view.scriptType;
+  useEffect(() => {
+    setRemoved(null);
+    if (!missingType) return;
+    let live = true;
+    api.python.handler(missingType).then(
+      (info) => live && setRemoved(info.removed),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, missingType]);
+  const restoreRemoved = async (type: string, version: number) => {
+    try {
+      const r = await api.python.restoreHandler(type, version);
+      setRemoved(null);
+      bus.emit('handlerSaved', { scriptType: type, version: r.version });
+    } catch (err) {
+      setFormError((err as Error).message);
+    }
+  };
 
   const run = useCallback(async () => {
     const data = readIxData(canvas.getGlyph(glyph.id)?.data ?? {});
@@ -142,6 +168,15 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
         </span>
         <p className="ix-status-message">{view.message}</p>
         {view.hint ? <p className="ix-status-hint">{view.hint}</p> : null}
+        {view.scriptType && removed ? (
+          <p className="removed-note small" data-removed-version={removed.version}>
+            No handler (removed {formatTimestamp(removed.at)}
+            {removed.actor ? ` by ${removed.actor}` : ''}, was v{removed.version}).{' '}
+            <button type="button" className="button small" onClick={() => void restoreRemoved(view.scriptType!, removed.version)}>
+              Restore last version
+            </button>
+          </p>
+        ) : null}
         {view.scriptType ? (
           <button type="button" className="button danger-outline" onClick={() => createHandler(view.scriptType!)}>
             Create handler for {view.scriptType}
@@ -183,6 +218,11 @@ function ScheduleSummary({ schedule, now }: { schedule: ScheduleDto; now: number
       ) : (
         <StatusPill status={schedule.state} />
       )}
+      {schedule.paused_reason ? (
+        <span className="form-error paused-reason" data-testid="paused-reason">
+          Paused: {schedule.paused_reason}
+        </span>
+      ) : null}
       {recurring ? (
         schedule.state === 'active' ? (
           <button type="button" className="link-button" onClick={() => void pulse.actions.setState(schedule.id, 'paused')}>

@@ -4,11 +4,10 @@
 import { useEffect, useRef } from 'react';
 import { basicSetup } from 'codemirror';
 import { indentWithTab } from '@codemirror/commands';
-import { python } from '@codemirror/lang-python';
-import { indentUnit } from '@codemirror/language';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
 import { EditorState, Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
 import { Decoration, EditorView, keymap, type DecorationSet } from '@codemirror/view';
+import { pythonCode } from './code-setup.js';
 
 export interface CodeEditorProps {
   value: string;
@@ -36,15 +35,6 @@ const errorLineField = StateField.define<DecorationSet>({
   provide: (f) => EditorView.decorations.from(f),
 });
 
-const theme = EditorView.theme({
-  '&': { height: '100%', fontSize: '13px', backgroundColor: '#fbfcfd' },
-  '.cm-scroller': { fontFamily: 'var(--font-mono)', lineHeight: '1.55' },
-  '.cm-gutters': { backgroundColor: '#f4f6f8', color: '#9aa4b2', borderRight: '1px solid #e6e9ee' },
-  '.cm-activeLine': { backgroundColor: 'rgba(59,91,219,0.045)' },
-  '.cm-activeLineGutter': { backgroundColor: 'rgba(59,91,219,0.08)' },
-  '&.cm-focused': { outline: 'none' },
-  '.cm-error-line': { backgroundColor: 'rgba(220,38,38,0.10)', boxShadow: 'inset 3px 0 0 #dc2626' },
-});
 
 export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }: CodeEditorProps) {
   const host = useRef<HTMLDivElement>(null);
@@ -67,12 +57,9 @@ export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }:
           keys,
           basicSetup,
           keymap.of([indentWithTab]),
-          python(),
-          indentUnit.of('    '),
+          pythonCode(),
           lintGutter(),
           errorLineField,
-          theme,
-          EditorView.lineWrapping,
           EditorView.contentAttributes.of({ 'aria-label': label }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());

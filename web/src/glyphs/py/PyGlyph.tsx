@@ -2,15 +2,16 @@
 // handler of an ix type (a new version each time), with the versions listed and restorable.
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../api/http.js';
-import type { ExecuteResult, HandlerVersion } from '../../api/types.js';
+import type { ExecuteResult, HandlerInfo } from '../../api/types.js';
 import { useCanvasActions } from '../../app/canvas.js';
 import { useServices } from '../../app/services.js';
 import { errorLine } from '../../lib/details.js';
-import { formatDuration, formatTimestamp } from '../../lib/format.js';
+import { formatDuration } from '../../lib/format.js';
 import { OutputBlock } from '../../ui/bits.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { CodeEditor } from './CodeEditor.js';
 import { DryRunResult } from './DryRunResult.js';
+import { VersionsPanel } from './VersionsPanel.js';
 import { handlerNameProblem, parseTryInputs, readPyData } from './py-model.js';
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; result: ExecuteResult } | { phase: 'error'; error: ApiError };
@@ -41,7 +42,8 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
   const [tryArgs, setTryArgs] = useState('');
   const [tryState, setTryState] = useState('{}');
   const [tryProblem, setTryProblem] = useState<string | null>(null);
-  const [versions, setVersions] = useState<{ open: boolean; list: HandlerVersion[] | null; error: string | null }>({ open: false, list: null, error: null });
+  const [versions, setVersions] = useState<{ open: boolean; info: HandlerInfo | null; error: string | null }>({ open: false, info: null, error: null });
+  const [restoring, setRestoring] = useState(false);
   const nameRef = useRef<HTMLInputElement>(null);
   const ids = useId();
 
@@ -51,9 +53,10 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
     async (type: string) => {
       try {
         const info = await api.python.handler(type);
-        setVersions((v) => ({ ...v, list: info.versions, error: null }));
+        setVersions((v) => ({ ...v, info, error: null }));
       } catch (err) {
-        setVersions((v) => ({ ...v, list: [], error: asApiError(err).status === 404 ? null : asApiError(err).message }));
+        const e = asApiError(err);
+        setVersions((v) => ({ ...v, info: { script_type: type, version: null, versions: [], removed: null }, error: e.status === 404 ? null : e.message }));
       }
     },
     [api],
@@ -130,8 +133,31 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
   };
 
   useEffect(() => {
-    if (versions.open && d.handlerFor && versions.list === null) void loadVersions(d.handlerFor);
-  }, [versions.open, versions.list, d.handlerFor, loadVersions]);
+    if (versions.open && d.handlerFor && versions.info === null) void loadVersions(d.handlerFor);
+  }, [versions.open, versions.info, d.handlerFor, loadVersions]);
+
+  /** Restore: the old version's code is registered again as a new version, and shown. */
+  const doRestore = useCallback(
+    async (version: number) => {
+      const type = readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).handlerFor;
+      if (!type) return;
+      setRestoring(true);
+      try {
+        const r = await api.python.restoreHandler(type, version);
+        const info = await api.python.handler(type);
+        const code = info.versions.find((v) => v.version === (r.version ?? info.version))?.code;
+        if (code !== undefined) canvas.updateData(glyph.id, { code, savedCode: code });
+        setVersions((v) => ({ ...v, info, error: null }));
+        setSave({ phase: 'saved', type, version: r.version });
+        bus.emit('handlerSaved', { scriptType: type, version: r.version });
+      } catch (err) {
+        setSave({ phase: 'error', error: asApiError(err) });
+      } finally {
+        setRestoring(false);
+      }
+    },
+    [api, bus, canvas, glyph.id],
+  );
 
   // New code makes old verdicts stale: error banners and the marked line go.
   const onChange = useCallback(
@@ -229,24 +255,14 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       <div className="py-main">
         <CodeEditor value={d.code} onChange={onChange} onRun={() => void doRun()} onSave={() => void doSave()} errorLine={mark} label={`Python code of ${d.handlerFor ? `handler ${d.handlerFor}` : 'this glyph'}`} />
         {versions.open && d.handlerFor ? (
-          <aside className="py-versions" aria-label="Handler versions">
-            <h3 className="section-title">Versions of {d.handlerFor}</h3>
-            {versions.error ? <p className="form-error">{versions.error}</p> : null}
-            {versions.list === null ? <p className="muted small">Loading…</p> : null}
-            {versions.list && versions.list.length === 0 && !versions.error ? <p className="muted small">Not saved yet.</p> : null}
-            <ol className="version-list">
-              {versions.list?.map((v, i) => (
-                <li key={v.id} data-version={v.version}>
-                  <span className="version-no">v{v.version}</span>
-                  <span className="muted small">{v.created_at ? formatTimestamp(v.created_at) : ''}</span>
-                  {i === 0 ? <span className="tag">current</span> : null}
-                  <button type="button" className="link-button" onClick={() => onChange(v.code)} aria-label={`Open version ${v.version} in the editor`}>
-                    Open
-                  </button>
-                </li>
-              ))}
-            </ol>
-          </aside>
+          <VersionsPanel
+            type={d.handlerFor}
+            info={versions.info}
+            error={versions.error}
+            busy={restoring}
+            onOpen={(v) => onChange(v.code)}
+            onRestore={(n) => void doRestore(n)}
+          />
         ) : null}
       </div>
 
