@@ -90,6 +90,44 @@ for (const { kind, skip } of DB_KINDS) {
       });
     });
 
+    describe('a dry run', () => {
+      it('runs the code and stores nothing: what it would attest comes back, with the state before and after', async () => {
+        // Other tests' schedules write meanwhile: count this test's context only.
+        const before = (await s.request('GET', '/api/attestations/count?contexts=dry')).body.count as number;
+        const code = 'print("hi", ix.args)\nfor i in range(250):\n    attest(["dry-%d" % i], "tried", "dry", attributes={"i": i})\nix.state["n"] = ix.state.get("n", 0) + 1\n';
+        const r = await s.request('POST', '/api/python/execute', { code, script_type: 'dry', args: ['x'], state: { n: 4 }, dry_run: true });
+        assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 500));
+        assert.equal(r.body.success, true);
+        assert.equal(r.body.dry_run, true);
+        assert.equal(r.body.attestations_created, 0);
+        assert.equal(r.body.would_create.count, 250);
+        assert.equal(r.body.would_create.attestations.length, 200);
+        assert.deepEqual(r.body.would_create.attestations[0].subjects, ['dry-0']);
+        assert.deepEqual(r.body.would_create.attestations[0].actors, ['ix:dry']);
+        assert.match(r.body.stdout, /hi \['x'\]/);
+        assert.deepEqual(r.body.state_before, { n: 4 });
+        assert.deepEqual(r.body.state, { n: 5 });
+        assert.equal((await s.request('GET', '/api/attestations/count?contexts=dry')).body.count, before);
+        assert.equal((await s.request('GET', '/api/attestations/count?subjects=dry-0')).body.count, 0);
+      });
+
+      it('a real run stores what the dry run showed', async () => {
+        const code = 'attest(["wet-1"], "tried", "dry")\n';
+        const r = await s.request('POST', '/api/python/execute', { code });
+        assert.equal(r.body.dry_run, false);
+        assert.equal(r.body.would_create, null);
+        assert.equal(r.body.attestations_created, 1);
+        assert.equal((await s.request('GET', '/api/attestations/count?subjects=wet-1')).body.count, 1);
+      });
+
+      it('an attestation a real run would refuse fails the dry run the same way', async () => {
+        const r = await s.request('POST', '/api/python/execute', { code: 'attest([""], "p", "c")\n', dry_run: true });
+        assert.equal(r.status, 200);
+        assert.equal(r.body.success, false, JSON.stringify(r.body));
+        assert.ok(r.body.error);
+      });
+    });
+
     describe('a removed handler', () => {
       it('says when it was removed and which version, and restores an old version as a new one', async () => {
         await s.request('POST', '/api/python/register-handler', { script_type: 'gone', code: 'print(1)\n' });

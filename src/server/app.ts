@@ -132,6 +132,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     runner: deps.qntx.runner,
     handlers: deps.qntx.handlers,
     pulse: deps.qntx.pulse,
+    responseBudgetBytes: deps.limits.responseBudgetBytes,
     ...(deps.publish ? { publish: deps.publish } : {}),
   });
 

@@ -7,6 +7,7 @@ import type { AttestationService } from '../../ats/service.js';
 import { NotFoundError } from '../../errors.js';
 import type { HandlerRegistry } from '../../ix/handler-registry.js';
 import { lastRunsByType } from '../../ix/handler-status.js';
+import { DryRunCollector } from '../../ix/dry-run.js';
 import { RunWriter } from '../../ix/run-writer.js';
 import type { ServerEvent } from '../../protocol.js';
 import type { Pulse } from '../../pulse/pulse.js';
@@ -21,7 +22,12 @@ export interface PythonRouteDeps {
   handlers: HandlerRegistry;
   pulse: Pulse;
   publish?: (e: ServerEvent) => void;
+  /** A dry run's answer keeps its attestations within half of it. */
+  responseBudgetBytes: number;
 }
+
+/** A dry run answers with the first this many attestations it would create (and their count). */
+const DRY_RUN_KEEP = 200;
 
 const MAX_CODE = 2 * 1024 * 1024;
 
@@ -35,6 +41,7 @@ const executeBody = z.strictObject({
     .optional(),
   state: jsonObject.refine((s) => JSON.stringify(s).length <= 1024 * 1024, 'must serialise to at most 1 MiB').optional(),
   timeout_ms: z.number().int().min(1).max(10 * 60_000).optional(),
+  dry_run: z.boolean().optional().describe('run the code but store nothing: what it would attest comes back in would_create'),
 });
 
 const registerBody = z.strictObject({
@@ -53,11 +60,12 @@ export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
     // The run may outlast the idle-connection timeout; the client leaving still stops it (below).
     req.raw.setTimeout(0);
     const source = `execute:${d.ats.ids.next()}`;
+    const dry = b.dry_run ? new DryRunCollector(DRY_RUN_KEEP, d.responseBudgetBytes / 2) : null;
     const writer = new RunWriter({
       ats: d.ats,
       source,
       actor: b.script_type ? `ix:${b.script_type}` : 'python',
-      onCommitted: (count) => d.publish?.({ type: 'attestations_created', count, source }),
+      ...(dry ? { commit: dry.commit } : { onCommitted: (count: number) => d.publish?.({ type: 'attestations_created', count, source }) }),
     });
     const abort = new AbortController();
     // A client that disconnects before the answer stops its run.
@@ -88,6 +96,9 @@ export function pythonRoutes(root: FastifyInstance, d: PythonRouteDeps): void {
       already_known: writer.alreadyKnown,
       duration_ms: res.durationMs,
       state: res.state,
+      dry_run: dry !== null,
+      would_create: dry ? { count: dry.count, attestations: dry.kept } : null,
+      state_before: b.state ?? {},
     };
   });
 

@@ -167,7 +167,13 @@ export const executeResult = z.object({
   attestations_created: z.number().int(),
   already_known: z.number().int().describe('claims the run attested that were already stored'),
   duration_ms: z.number(),
-  state: z.record(z.string(), z.unknown()).nullable(),
+  state: z.record(z.string(), z.unknown()).nullable().describe('the state after the run'),
+  dry_run: z.boolean(),
+  would_create: z
+    .object({ count: z.number().int(), attestations: z.array(attestationDto) })
+    .nullable()
+    .describe('a dry run: what the run would have attested (count, and the first 200), nothing stored'),
+  state_before: z.unknown().describe('the state the run started with'),
 });
 
 export const health = z.object({
