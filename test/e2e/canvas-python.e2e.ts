@@ -68,8 +68,10 @@ describe('the Python glyph', { skip }, () => {
     await ix.locator('input[aria-label="ix command"]').fill('marked');
     await ix.locator('button.ix-run').click();
     await page.getByRole('button', { name: 'Create handler for marked' }).click();
-    const py = page.locator('[data-glyph-kind=py]').first();
-    await py.waitFor();
+    const handlerGlyph = page.locator('[data-glyph-kind=py]').filter({ has: page.locator('.glyph-title', { hasText: 'handler: marked' }) });
+    await handlerGlyph.waitFor();
+    const pySel = `[data-glyph-id="${await handlerGlyph.getAttribute('data-glyph-id')}"]`;
+    const py = page.locator(pySel);
     // A new handler is not saved yet: the glyph and the save pill say so.
     await py.locator('[data-mark=unsaved]').waitFor();
     await until('the pill to count it', async () => (await page.locator('[data-unsaved-handlers]').getAttribute('data-unsaved-handlers')) === '1');
@@ -79,7 +81,7 @@ describe('the Python glyph', { skip }, () => {
     const lines = Array.from({ length: 80 }, (_, i) => `x${i} = ${i}`);
     lines[0] = `# ${'a long comment '.repeat(40)}`;
     lines[69] = 'def broken(:';
-    await replaceCode(page, '[data-glyph-kind=py]', `${lines.join('\n')}\n`);
+    await replaceCode(page, pySel, `${lines.join('\n')}\n`);
     await page.keyboard.press('ControlOrMeta+S');
     await py.locator('[data-save=error]').waitFor({ timeout: 20_000 });
     await until('line 70 marked', async () => (await py.locator('.code-editor').getAttribute('data-error-line')) === '70');
