@@ -1,6 +1,6 @@
 // Every endpoint the canvas calls, typed, over one Http client. Answers whose exact envelope the
 // server may still change (a list or {items}) are unwrapped defensively here and nowhere else.
-import type { AxCompletionDto, AxResponseDto, ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
+import type { AttestationDto, AxCompletionDto, AxResponseDto, ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
 import type { AxRequest } from '../glyphs/ax/ax-model.js';
 import type { Http } from './http.js';
 import type {
@@ -13,6 +13,7 @@ import type {
   GlyphPut,
   HandlerInfo,
   HandlerVersion,
+  Provenance,
 } from './types.js';
 
 const enc = encodeURIComponent;
@@ -55,6 +56,11 @@ export function createApi(http: Http) {
     },
     ats: {
       query: (q: AttestationQuery) => http.get<AttestationPage>(`/api/attestations?${attestationQueryString(q)}`),
+      count: async (f: ListFilter) => (await http.get<{ count: number }>(`/api/attestations/count?${listFilterString(f)}`)).count,
+      get: (id: string) => http.get<AttestationDto>(`/api/attestations/${enc(id)}`),
+      provenance: (id: string) => http.get<Provenance>(`/api/attestations/${enc(id)}/provenance`),
+      /** A link that downloads the filter's attestations, streamed by the server (the session cookie authorises it). */
+      exportUrl: (format: 'jsonl' | 'csv', f: ListFilter) => `/api/attestations/export?format=${format}${listFilterString(f) ? `&${listFilterString(f)}` : ''}`,
     },
     ax: {
       query: (req: AxRequest) => http.post<AxResponseDto>('/api/ax', req),
@@ -64,6 +70,23 @@ export function createApi(http: Http) {
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+export interface ListFilter {
+  subjects: readonly string[];
+  predicates: readonly string[];
+  contexts: readonly string[];
+  actors: readonly string[];
+  exclude_system?: boolean;
+}
+
+export function listFilterString(f: ListFilter): string {
+  const p = new URLSearchParams();
+  for (const key of ['subjects', 'predicates', 'contexts', 'actors'] as const) {
+    if (f[key].length) p.set(key, f[key].join(','));
+  }
+  if (f.exclude_system) p.set('exclude_system', 'true');
+  return p.toString();
+}
 
 export function attestationQueryString(q: AttestationQuery): string {
   const p = new URLSearchParams();

@@ -1,5 +1,5 @@
 // Shapes of the API answers the canvas reads that the shared protocol module does not name.
-import type { AttestationDto, GlyphDto } from '../../../src/protocol.js';
+import type { AttestationDto, ExecutionDto, GlyphDto, ScheduleDto } from '../../../src/protocol.js';
 
 export type CanvasGlyphDto = GlyphDto;
 
@@ -73,4 +73,12 @@ export interface ScheduleStats {
   attestations_created: number;
   /** Newest first, at most 50. */
   last: Array<{ execution_id: string; status: string; started_at: number | string; duration_ms: number | null; attestations_created: number }>;
+}
+
+/** GET /api/attestations/:id/provenance: the run that stored it, its schedule, the handler version and code. */
+export interface Provenance {
+  attestation: AttestationDto;
+  execution: ExecutionDto | null;
+  schedule: ScheduleDto | null;
+  handler: { type: string; version: number; code: string; attestation_id: string } | null;
 }
