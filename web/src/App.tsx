@@ -7,6 +7,7 @@ import { createServices, ServicesContext } from './app/services.js';
 import { Canvas } from './canvas/Canvas.js';
 import { CloseGlyphProvider } from './ui/CloseGlyph.js';
 import { CommandPalette } from './ui/CommandPalette.js';
+import { Shortcuts } from './ui/Shortcuts.js';
 import { Toolbar } from './ui/Toolbar.js';
 import { UndoToast } from './ui/UndoToast.js';
 
@@ -38,6 +39,7 @@ export function App() {
                 <Canvas />
                 <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} />
                 <UndoToast />
+                <Shortcuts />
               </main>
             </CloseGlyphProvider>
           </CanvasProvider>

@@ -87,6 +87,14 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
     [bus],
   );
 
+  useEffect(
+    () =>
+      bus.on('glyphCommand', ({ glyphId, command }) => {
+        if (glyphId === glyph.id && command === 'run') void runRef.current();
+      }),
+    [bus, glyph.id],
+  );
+
   const createHandler = (type: string) => {
     const existing = canvasState.glyphs.find((g) => g.kind === 'py' && readPyData(g.data).handlerFor === type);
     if (existing) canvas.focus(existing.id);

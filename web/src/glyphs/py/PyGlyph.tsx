@@ -119,6 +119,19 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
     [api, bus, canvas, codeNow, glyph.id, loadVersions, versions.open],
   );
 
+  // The command palette's Try and Save for this glyph.
+  const actionsRef = useRef({ doRun, doSave });
+  actionsRef.current = { doRun, doSave };
+  useEffect(
+    () =>
+      bus.on('glyphCommand', ({ glyphId, command }) => {
+        if (glyphId !== glyph.id) return;
+        if (command === 'try') void actionsRef.current.doRun();
+        if (command === 'save') void actionsRef.current.doSave();
+      }),
+    [bus, glyph.id],
+  );
+
   const onSaveAs = () => {
     const name = saveAsName.trim();
     const problem = handlerNameProblem(name);
