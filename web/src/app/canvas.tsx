@@ -121,9 +121,13 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
         // Bring it into view when it landed (partly) off screen; with its anchor, when it has one.
         const tl = flow.flowToScreenPosition(pos);
         const br = flow.flowToScreenPosition({ x: pos.x + size.width, y: pos.y + size.height });
-        if (tl.x < area.left || tl.y < area.top || br.x > area.right || br.y > area.bottom) {
-          const boxes = anchor ? [anchor, { ...pos, ...size }] : [{ ...pos, ...size }];
-          const v = fitViewport(boxes, area, Math.max(flow.getZoom(), COMPACT_ZOOM));
+        // Zoomed out to title cards, zoom in so the new glyph can be used.
+        const zoom = flow.getZoom();
+        if (zoom < COMPACT_ZOOM || tl.x < area.left || tl.y < area.top || br.x > area.right || br.y > area.bottom) {
+          const mine = [{ ...pos, ...size }];
+          const maxZoom = zoom < COMPACT_ZOOM ? 1 : zoom;
+          let v = fitViewport(anchor ? [anchor, ...mine] : mine, area, maxZoom);
+          if (!v || v.zoom < COMPACT_ZOOM) v = fitViewport(mine, area, maxZoom, Math.min(1, maxZoom));
           if (v) setTimeout(() => void flow.setViewport(v, { duration: 250 }), 0);
         }
         return id;

@@ -1,8 +1,10 @@
 // The pan/zoom surface: React Flow renders glyphs as nodes; every move, resize and selection it
 // reports becomes a canvas command (position and size live in canvas state, not in React Flow).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, BackgroundVariant, ControlButton, Controls, MiniMap, ReactFlow, type NodeChange, type Viewport } from '@xyflow/react';
+import { Background, BackgroundVariant, ControlButton, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type NodeChange, type Viewport } from '@xyflow/react';
 import { useCanvasActions, useCanvasMeta, useCanvasState } from '../app/canvas.js';
+import { usePulse } from '../app/pulse.js';
+import { glyphEdges } from './edges.js';
 import { GlyphNode, type GlyphNodeType } from './GlyphNode.js';
 import type { GlyphRecord } from './state.js';
 
@@ -45,6 +47,23 @@ export function Canvas() {
         };
       }),
     [state.glyphs, selected],
+  );
+
+  const schedules = usePulse().state.schedules;
+  const edges = useMemo<Edge[]>(
+    () =>
+      glyphEdges(state.glyphs, schedules).map((e) => ({
+        id: e.id,
+        source: e.source,
+        target: e.target,
+        className: `glyph-edge edge-${e.relation}`,
+        ariaLabel: e.label,
+        data: { relation: e.relation },
+        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+        focusable: false,
+        selectable: false,
+      })),
+    [state.glyphs, schedules],
   );
 
   // The first time glyphs arrive without a remembered viewport, show them all.
@@ -93,7 +112,7 @@ export function Canvas() {
     <div className="canvas" data-loaded={state.loaded ? 'true' : 'false'}>
       <ReactFlow<GlyphNodeType>
         nodes={nodes}
-        edges={[]}
+        edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onNodeDragStart={front}
@@ -101,7 +120,7 @@ export function Canvas() {
         onNodeClick={front}
         onMoveEnd={onMoveEnd}
         defaultViewport={savedViewport() ?? { x: 0, y: 0, zoom: 1 }}
-        minZoom={0.2}
+        minZoom={0.05}
         maxZoom={2}
         deleteKeyCode={null}
         nodesConnectable={false}

@@ -31,7 +31,7 @@ export function freeArea(width: number, height: number): Area {
 }
 
 /** The viewport (React Flow's x, y, zoom) that shows every box inside `area`, or null for none. */
-export function fitViewport(boxes: readonly Box[], area: Area, maxZoom = 1, minZoom = 0.2): { x: number; y: number; zoom: number } | null {
+export function fitViewport(boxes: readonly Box[], area: Area, maxZoom = 1, minZoom = 0.05): { x: number; y: number; zoom: number } | null {
   if (!boxes.length) return null;
   const x0 = Math.min(...boxes.map((b) => b.x));
   const y0 = Math.min(...boxes.map((b) => b.y));
