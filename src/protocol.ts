@@ -95,6 +95,20 @@ export interface ScheduleDto {
   owner: string | null;
 }
 
+/** A schedule's lifetime counts (pruned executions included) and its last runs. */
+export interface ScheduleStatsDto {
+  schedule_id: string;
+  total: number;
+  completed: number;
+  failed: number;
+  running: number;
+  /** Grid points passed without a run (the previous one still ran, or downtime). */
+  skipped: number;
+  attestations_created: number;
+  /** The newest runs first, at most 50. */
+  last: Array<{ execution_id: string; status: ExecutionStatus; started_at: number; duration_ms: number | null; attestations_created: number }>;
+}
+
 export interface ExecutionDto {
   id: string;
   schedule_id: string | null;

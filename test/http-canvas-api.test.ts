@@ -128,6 +128,100 @@ for (const { kind, skip } of DB_KINDS) {
       });
     });
 
+    describe('the attestation browser', () => {
+      it('exclude_system leaves out handler versions and retractions in lists, counts and AX', async () => {
+        await s.request('POST', '/api/as', { subjects: ['sys-test'], predicates: ['is'], contexts: ['data'] });
+        const all = (await s.request('GET', '/api/attestations/count?predicates=ix_handler')).body.count as number;
+        assert.ok(all >= 1);
+        assert.equal((await s.request('GET', '/api/attestations/count?predicates=ix_handler&exclude_system=true')).body.count, 0);
+        const list = await s.request('GET', '/api/attestations?limit=1000&exclude_system=true');
+        assert.equal(list.status, 200);
+        assert.ok(list.body.attestations.length >= 1);
+        assert.ok(list.body.attestations.every((a: { predicates: string[] }) => !a.predicates.includes('ix_handler')));
+        const body = await s.request('POST', '/api/attestations/query', { contexts: ['hook'], exclude_system: true });
+        assert.ok(body.body.attestations.every((a: { predicates: string[] }) => !a.predicates.includes('ix_handler')));
+        const withSystem = await s.request('POST', '/api/attestations/query', { contexts: ['hook'] });
+        assert.ok(withSystem.body.attestations.some((a: { predicates: string[] }) => a.predicates.includes('ix_handler')));
+        const ax = await s.request('POST', '/api/ax', { query: 'is ix_handler', exclude_system: true, actions: false });
+        assert.equal(ax.status, 200, JSON.stringify(ax.body));
+        assert.equal(ax.body.attestations.length, 0);
+        const bad = await s.request('GET', '/api/attestations?exclude_system=maybe');
+        assert.equal(bad.status, 400);
+      });
+
+      it('provenance links an attestation to its run, schedule and handler code', async () => {
+        const sch = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook prov', interval_seconds: 0, owner: 'glyph:prov' });
+        assert.equal(sch.status, 201, JSON.stringify(sch.body));
+        await waitUntil(async () => (await s.request('GET', `/api/pulse/schedules/${sch.body.id}`)).body.last_status === 'completed');
+        const ex = (await s.request('GET', `/api/pulse/schedules/${sch.body.id}`)).body.last_execution_id as string;
+        const mine = await s.request('GET', `/api/attestations?source=${ex}`);
+        const page = mine.status === 200 && mine.body.attestations?.length ? mine.body : (await s.request('GET', '/api/attestations?contexts=hook&exclude_system=true&limit=1000')).body;
+        const a = page.attestations.find((x: { source: string }) => x.source === ex);
+        assert.ok(a, 'an attestation of the run');
+        const p = await s.request('GET', `/api/attestations/${a.id}/provenance`);
+        assert.equal(p.status, 200, JSON.stringify(p.body));
+        assert.equal(p.body.attestation.id, a.id);
+        assert.equal(p.body.execution.id, ex);
+        assert.equal(p.body.schedule.id, sch.body.id);
+        assert.equal(p.body.handler.type, 'hook');
+        assert.equal(p.body.handler.version, 1);
+        assert.match(p.body.handler.code, /attest\(/);
+        const api = await s.request('POST', '/api/as', { subjects: ['from-api'], predicates: ['is'], contexts: ['data'] });
+        const none = await s.request('GET', `/api/attestations/${api.body.id}/provenance`);
+        assert.equal(none.status, 200);
+        assert.equal(none.body.execution, null);
+        assert.equal(none.body.handler, null);
+        const missing = await s.request('GET', '/api/attestations/nope/provenance');
+        assert.equal(missing.status, 404);
+        assert.deepEqual(missing.body.details, ['id=nope']);
+      });
+
+      it('exports the filter as JSONL and CSV, every page, as a download', async () => {
+        for (let i = 0; i < 30; i++) await s.request('POST', '/api/as', { subjects: [`exp-${i}`], predicates: ['exported'], contexts: ['=cmd|calc'] });
+        const res = await fetch(`${s.url}/api/attestations/export?predicates=exported&format=jsonl`, { headers: { authorization: `Bearer ${s.token}` } });
+        assert.equal(res.status, 200);
+        assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="attestations.jsonl"/);
+        const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { subjects: string[] });
+        assert.equal(lines.length, 30);
+        assert.deepEqual(new Set(lines.map((l) => l.subjects[0])).size, 30);
+        const csv = await fetch(`${s.url}/api/attestations/export?predicates=exported&format=csv`, { headers: { authorization: `Bearer ${s.token}` } });
+        assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+        const rows = (await csv.text()).trim().split('\n');
+        assert.equal(rows[0], 'id,subjects,predicates,contexts,actors,timestamp,source,attributes,created_at,handler_version');
+        assert.equal(rows.length, 31);
+        // A cell a spreadsheet would run as a formula is neutralised.
+        assert.ok(rows.slice(1).every((r) => r.includes("'=cmd|calc")), rows[1]);
+        const unauth = await fetch(`${s.url}/api/attestations/export?predicates=exported`);
+        assert.equal(unauth.status, 401);
+        const bad = await s.request('GET', '/api/attestations/export?format=xml');
+        assert.equal(bad.status, 400);
+        assert.ok(Array.isArray(bad.body.details));
+      });
+    });
+
+    describe('schedule stats', () => {
+      it('counts every run from the API, with the last runs', async () => {
+        const sch = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook stats', interval_seconds: 0, owner: 'glyph:stats' });
+        await waitUntil(async () => (await s.request('GET', `/api/pulse/schedules/${sch.body.id}`)).body.last_status === 'completed');
+        for (let i = 0; i < 3; i++) {
+          const t = await s.request('POST', `/api/pulse/schedules/${sch.body.id}/trigger`);
+          assert.equal(t.status, 201, JSON.stringify(t.body));
+          await waitUntil(async () => (await s.request('GET', `/api/pulse/executions/${t.body.id}`)).body.status !== 'running');
+        }
+        const st = await s.request('GET', `/api/pulse/schedules/${sch.body.id}/stats`);
+        assert.equal(st.status, 200, JSON.stringify(st.body));
+        assert.equal(st.body.total, 4);
+        assert.equal(st.body.completed, 4);
+        assert.equal(st.body.failed, 0);
+        assert.equal(st.body.running, 0);
+        assert.equal(st.body.attestations_created, 4);
+        assert.equal(st.body.last.length, 4);
+        assert.equal(st.body.last[0].status, 'completed');
+        assert.ok(st.body.last[0].execution_id > st.body.last[1].execution_id, 'newest first');
+        assert.equal((await s.request('GET', '/api/pulse/schedules/SCnope/stats')).status, 404);
+      });
+    });
+
     describe('a removed handler', () => {
       it('says when it was removed and which version, and restores an old version as a new one', async () => {
         await s.request('POST', '/api/python/register-handler', { script_type: 'gone', code: 'print(1)\n' });
@@ -162,4 +256,33 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 20_000): Pro
     if (Date.now() > end) throw new Error('condition not reached');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+for (const { kind, skip } of DB_KINDS) {
+  describe(`schedule stats after pruning (${kind})`, { skip }, () => {
+    let s: TestServer;
+    before(async () => {
+      s = await startTestServer(kind, { executionsKept: 2 });
+      await s.request('POST', '/api/python/register-handler', { script_type: 'hook', code: HANDLER });
+    });
+    after(async () => {
+      await s.stop();
+    });
+
+    it('keeps counting the runs whose executions were pruned', async () => {
+      const sch = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ix hook', interval_seconds: 0 });
+      await waitUntil(async () => (await s.request('GET', `/api/pulse/schedules/${sch.body.id}`)).body.last_status === 'completed');
+      for (let i = 0; i < 4; i++) {
+        const t = await s.request('POST', `/api/pulse/schedules/${sch.body.id}/trigger`);
+        await waitUntil(async () => (await s.request('GET', `/api/pulse/executions/${t.body.id}`)).body.status !== 'running');
+      }
+      const kept = await s.request('GET', `/api/pulse/schedules/${sch.body.id}/executions`);
+      assert.equal(kept.body.executions.length, 2);
+      const st = await s.request('GET', `/api/pulse/schedules/${sch.body.id}/stats`);
+      assert.equal(st.body.total, 5);
+      assert.equal(st.body.completed, 5);
+      assert.equal(st.body.attestations_created, 5);
+      assert.equal(st.body.last.length, 2);
+    });
+  });
 }

@@ -8,6 +8,7 @@ import type { Schema } from '../db/schema.js';
 import type { Dialect } from '../db/migrations.js';
 import { ValidationError } from '../errors.js';
 import { decodeCursor } from './cursor.js';
+import { RESERVED_PREDICATES } from './reserved.js';
 import { filterTerms, prefixEnd, type JsonAttr, type Term } from './filter-terms.js';
 import { DEFAULT_LIMIT, FIELD_CODE, FIELD_NAMES, MAX_LIMIT, type AttestationFilter } from './types.js';
 
@@ -123,9 +124,28 @@ function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, ro
     );
   }
   for (const j of json) q = q.where(jsonAttr(j, dialect));
+  if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'd'));
   // One exact driving value: its index range is already in (timestamp, seq) order, one row each.
   const ordered = !drive.from && drive.prefixes.length === 0 && drive.exact.length === 1;
   return { q, ordered, driven: true, json };
+}
+
+/**
+ * No reserved predicate on the row (alias.timestamp, alias.seq): a primary-key probe of the field
+ * index per row, as the other probes are.
+ */
+function notSystem(eb: Eb, alias: 'a' | 'd'): Expression<SqlBool> {
+  return eb.not(
+    eb.exists(
+      eb
+        .selectFrom('attestation_fields as x')
+        .select(sql.lit(1).as('one'))
+        .where('x.field', '=', FIELD_CODE.predicates)
+        .where('x.value', 'in', [...RESERVED_PREDICATES])
+        .whereRef('x.timestamp', '=', `${alias}.timestamp`)
+        .whereRef('x.seq', '=', `${alias}.seq`),
+    ),
+  );
 }
 
 function joined(db: Kysely<Schema>) {
@@ -177,6 +197,7 @@ function buildPaged(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, 
     if (f.time_start !== undefined) q = q.where('a.timestamp', '>=', f.time_start);
     if (f.time_end !== undefined) q = q.where('a.timestamp', '<=', f.time_end);
     if (cursor) q = q.where((eb) => eb(eb.refTuple('a.timestamp', 'a.seq'), cmp, eb.tuple(cursor.t, cursor.s)));
+    if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'a'));
     return { compiled: done(q.orderBy('a.timestamp', dir).orderBy('a.seq', dir).limit(lim)), limit };
   }
   let q = m.q.select(ROW_COLUMNS);
@@ -193,6 +214,7 @@ export function buildCountQuery(db: Kysely<Schema>, f: AttestationFilter, dialec
     let q = db.selectFrom('attestations as a').select((eb) => eb.fn.countAll().as('n'));
     if (f.time_start !== undefined) q = q.where('a.timestamp', '>=', f.time_start);
     if (f.time_end !== undefined) q = q.where('a.timestamp', '<=', f.time_end);
+    if (f.exclude_system) q = q.where((eb) => notSystem(eb, 'a'));
     return q.compile() as CompiledQuery<{ n: number | string }>;
   }
   const n = m.ordered ? sql<number>`count(*)` : sql<number>`count(distinct d.seq)`;

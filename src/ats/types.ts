@@ -29,6 +29,8 @@ export interface AttestationFilter {
   attributes?: Record<string, string[]> | undefined;
   /** The subjects of this filter's matches are the subject filter (a join: "authors of commits that modify X"). */
   subjects_from?: AttestationFilter | undefined;
+  /** Leave out system attestations (reserved predicates: handler versions and their retractions). */
+  exclude_system?: boolean | undefined;
   /** Inclusive bounds on timestamp, ms. */
   time_start?: number | undefined;
   time_end?: number | undefined;

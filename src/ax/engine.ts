@@ -40,6 +40,8 @@ export interface AxRunOptions {
   cursor?: string | undefined;
   /** Every match instead of the resolved view. */
   all?: boolean | undefined;
+  /** Leave out system attestations (reserved predicates). */
+  excludeSystem?: boolean | undefined;
   sameness?: SamenessConfig | undefined;
 }
 
@@ -114,6 +116,7 @@ export class AxEngine {
 
   async run(f: AxFilter, o: AxRunOptions = {}): Promise<AxResponseDto> {
     const p = await this.prepare(f);
+    if (o.excludeSystem) p.store.exclude_system = true;
     const { items, next_cursor } = await this.page(p, effectiveLimit(o.limit), o.cursor);
     const subjectsOf = p.aliasOf.get('subjects');
     const identity = subjectsOf ? (s: string) => subjectsOf.get(s) ?? s : undefined;

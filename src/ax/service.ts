@@ -36,6 +36,8 @@ export interface AxRequest {
   /** For `so`: run every N seconds (0 or absent: once). */
   every?: number | undefined;
   created_from?: string | undefined;
+  /** Leave out system attestations. */
+  exclude_system?: boolean | undefined;
   /** Overrides of the sameness windows for this request. */
   windows?: Partial<SamenessWindows> | undefined;
 }
@@ -54,7 +56,7 @@ export class AxService {
   async query(req: AxRequest): Promise<AxResponseDto> {
     const read = readAxQuery(req.query, { now: this.o.clock.now() });
     const sameness = req.windows ? { ...this.o.sameness, ...req.windows } : undefined;
-    const res = await this.engine.run(read.filter, { limit: req.limit, cursor: req.cursor, all: req.all, sameness });
+    const res = await this.engine.run(read.filter, { limit: req.limit, cursor: req.cursor, all: req.all, sameness, excludeSystem: req.exclude_system });
     if (read.filter.so?.length && !req.cursor && req.actions !== false) {
       // A later page of the same query does not start the actions again.
       const q = read.parsed ?? parseAx(read.text);

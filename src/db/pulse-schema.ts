@@ -69,6 +69,11 @@ export interface PulseSchedulesTable {
   timeout_seconds: number | null;
   /** Who made it and keeps it (e.g. "glyph:<id>"); at most one schedule per owner. Migration 010. */
   owner: string | null;
+  /** Executions pruned so far, by outcome, and the attestations they created. Migration 010b. */
+  pruned_runs: number;
+  pruned_completed: number;
+  pruned_failed: number;
+  pruned_attestations: number;
 }
 
 export interface PulseExecutionsTable {

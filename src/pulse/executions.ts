@@ -90,16 +90,30 @@ export function* finishExecutionOp(
 /**
  * Deletes all but the newest `keep` executions of each schedule (ids sort by creation; a running
  * one is never deleted). Run when executions are created, so a schedule holds at most `keep`.
+ * What it deletes is first added to the schedule's pruned_* totals (its lifetime counts).
  */
 export function* pruneExecutionsOp(db: Kysely<Schema>, dialect: Dialect, scheduleIds: readonly string[], keep: number): Op<number> {
   if (!scheduleIds.length) return 0;
   if (dialect === 'postgres') {
-    const q = sql`
-      delete from pulse_executions as e using unnest(${[...scheduleIds]}::text[]) as v(sid)
-      where e.schedule_id = v.sid and e.status <> 'running'
-        and e.id < (select e2.id from pulse_executions e2 where e2.schedule_id = v.sid
-                    order by e2.id desc offset ${Math.max(0, keep - 1)} limit 1)`.compile(db);
-    return (yield* query(q)).changes;
+    const q = sql<{ n: number }>`
+      with gone as (
+        delete from pulse_executions as e using unnest(${[...scheduleIds]}::text[]) as v(sid)
+        where e.schedule_id = v.sid and e.status <> 'running'
+          and e.id < (select e2.id from pulse_executions e2 where e2.schedule_id = v.sid
+                      order by e2.id desc offset ${Math.max(0, keep - 1)} limit 1)
+        returning e.schedule_id, e.status, e.attestations_created
+      ), t as (
+        select schedule_id, count(*) as n, count(*) filter (where status = 'completed') as c,
+               count(*) filter (where status = 'failed') as f, coalesce(sum(attestations_created), 0) as a
+        from gone group by schedule_id
+      ), u as (
+        update pulse_schedules as s set pruned_runs = s.pruned_runs + t.n, pruned_completed = s.pruned_completed + t.c,
+          pruned_failed = s.pruned_failed + t.f, pruned_attestations = s.pruned_attestations + t.a
+        from t where s.id = t.schedule_id
+        returning 1
+      )
+      select coalesce(sum(n), 0)::int as n from t`.compile(db);
+    return Number((yield* query(q)).rows[0]?.n ?? 0);
   }
   let n = 0;
   for (const id of scheduleIds) {
@@ -110,6 +124,33 @@ export function* pruneExecutionsOp(db: Kysely<Schema>, dialect: Dialect, schedul
       .orderBy('id', 'desc')
       .limit(1)
       .offset(Math.max(0, keep - 1));
+    const t = (yield* query(
+      db
+        .selectFrom('pulse_executions')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('n'),
+          sql<number>`count(*) filter (where status = 'completed')`.as('c'),
+          sql<number>`count(*) filter (where status = 'failed')`.as('f'),
+          sql<number>`coalesce(sum(attestations_created), 0)`.as('a'),
+        ])
+        .where('schedule_id', '=', id)
+        .where('id', '<', boundary)
+        .where('status', '<>', sql.lit('running' as const))
+        .compile(),
+    )).rows[0];
+    if (!t || !Number(t.n)) continue;
+    yield* query(
+      db
+        .updateTable('pulse_schedules')
+        .set((eb) => ({
+          pruned_runs: eb('pruned_runs', '+', Number(t.n)),
+          pruned_completed: eb('pruned_completed', '+', Number(t.c)),
+          pruned_failed: eb('pruned_failed', '+', Number(t.f)),
+          pruned_attestations: eb('pruned_attestations', '+', Number(t.a)),
+        }))
+        .where('id', '=', id)
+        .compile(),
+    );
     const q = db
       .deleteFrom('pulse_executions')
       .where('schedule_id', '=', id)

@@ -8,7 +8,7 @@ import type { Database } from '../db/database.js';
 import { createTxRunner, type TxRunner } from '../db/tx.js';
 import { NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
+import type { ExecutionDto, JobDto, ScheduleDto, ScheduleStatsDto } from '../protocol.js';
 import type { BackoffPolicy } from '../backoff.js';
 import type { Catalog } from './catalog.js';
 import { ClockCheck } from './clock-check.js';
@@ -315,6 +315,9 @@ export class Pulse {
 
   // ---- executions
 
+  scheduleStats(id: string): Promise<ScheduleStatsDto> {
+    return this.schedules.stats(id);
+  }
   getExecution(id: string): Promise<ExecutionDto> {
     return this.schedules.getExecution(id);
   }

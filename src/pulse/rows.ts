@@ -88,6 +88,10 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     paused_reason: null,
     timeout_seconds: s.timeout_seconds ?? null,
     owner: s.owner ?? null,
+    pruned_runs: 0,
+    pruned_completed: 0,
+    pruned_failed: 0,
+    pruned_attestations: 0,
   };
 }
 

@@ -24,6 +24,14 @@ export interface ScheduleFilter {
   owner?: string | undefined;
 }
 
+export interface ExecutionTotals {
+  runs: number;
+  completed: number;
+  failed: number;
+  running: number;
+  attestations: number;
+}
+
 export interface ScheduleStore {
   readonly kind: Dialect;
   insert(row: ScheduleRow): Promise<ScheduleRow>;
@@ -41,6 +49,8 @@ export interface ScheduleStore {
   nextDueAt(): Promise<number | null>;
   countActive(): Promise<number>;
   getExecution(id: string): Promise<ExecutionRow | undefined>;
+  /** Counts of the executions still kept, by status, and the attestations they created. */
+  executionTotals(scheduleId: string): Promise<ExecutionTotals>;
   listExecutions(scheduleId: string, paging: Paging): Promise<Page<ExecutionRow>>;
 }
 
@@ -130,6 +140,28 @@ export class SqlScheduleStore implements ScheduleStore {
 
   async getExecution(id: string): Promise<ExecutionRow | undefined> {
     return (await this.runner.run(this.db.selectFrom('pulse_executions').selectAll().where('id', '=', id).compile())).rows[0];
+  }
+
+  async executionTotals(scheduleId: string): Promise<ExecutionTotals> {
+    const q = this.db
+      .selectFrom('pulse_executions')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('runs'),
+        sql<number>`count(*) filter (where status = 'completed')`.as('completed'),
+        sql<number>`count(*) filter (where status = 'failed')`.as('failed'),
+        sql<number>`count(*) filter (where status = 'running')`.as('running'),
+        sql<number>`coalesce(sum(attestations_created), 0)`.as('attestations'),
+      ])
+      .where('schedule_id', '=', scheduleId)
+      .compile();
+    const r = (await this.runner.run(q)).rows[0];
+    return {
+      runs: Number(r?.runs ?? 0),
+      completed: Number(r?.completed ?? 0),
+      failed: Number(r?.failed ?? 0),
+      running: Number(r?.running ?? 0),
+      attestations: Number(r?.attestations ?? 0),
+    };
   }
 
   async listExecutions(scheduleId: string, paging: Paging): Promise<Page<ExecutionRow>> {

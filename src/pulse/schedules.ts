@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import { ConflictError, NotFoundError, ValidationError, issuesToDetails } from '../errors.js';
-import type { ExecutionDto, ScheduleDto } from '../protocol.js';
+import type { ExecutionDto, ScheduleDto, ScheduleStatsDto } from '../protocol.js';
 import type { Catalog } from './catalog.js';
 import { jobUpdate, scheduleUpdate, type PulseEvents } from './events.js';
 import { gridPointAtOrAfter } from './grid.js';
@@ -203,6 +203,28 @@ export class ScheduleService {
     for (const job of res.cancelRequested) this.o.abortJob(job.id);
     this.o.events.emit({ type: 'schedule_update', schedule: null, schedule_id: id, deleted: true });
     this.o.onChange();
+  }
+
+  /** Lifetime counts (what pruning deleted was added to the schedule's totals) and the last 50 runs. */
+  async stats(id: string): Promise<ScheduleStatsDto> {
+    const s = await this.row(id);
+    const [kept, last] = await Promise.all([this.o.schedules.executionTotals(id), this.o.schedules.listExecutions(id, { limit: 50 })]);
+    return {
+      schedule_id: id,
+      total: Number(s.pruned_runs) + kept.runs,
+      completed: Number(s.pruned_completed) + kept.completed,
+      failed: Number(s.pruned_failed) + kept.failed,
+      running: kept.running,
+      skipped: s.skipped_count,
+      attestations_created: Number(s.pruned_attestations) + kept.attestations,
+      last: last.items.map((e) => ({
+        execution_id: e.id,
+        status: e.status,
+        started_at: e.started_at,
+        duration_ms: e.duration_ms,
+        attestations_created: e.attestations_created,
+      })),
+    };
   }
 
   async getExecution(id: string): Promise<ExecutionDto> {

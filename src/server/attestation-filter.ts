@@ -32,6 +32,12 @@ const queryFields = {
   time_end: timestampSchema.optional(),
 };
 
+/** `exclude_system=true`: leave out system attestations (handler versions, their retractions). */
+export const excludeSystemParam = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((v) => v === 'true' || v === '1')
+  .describe('true: leave out system attestations (ix_handler versions and retractions)');
+
 /** Only `attr.<key>` may be added to the named fields. */
 function onlyAttributes(q: Record<string, unknown>, ctx: z.RefinementCtx, known: readonly string[]): void {
   let n = 0;
@@ -60,11 +66,21 @@ export const filterQuerySchema = querySchema({
   limit: z.coerce.number().int().min(1).max(1e9).optional().describe('at most 1000 (larger is capped)'),
   order: order.optional(),
   cursor: cursor.optional(),
+  exclude_system: excludeSystemParam.optional(),
   subjects_from: text(8192, 1).optional().describe('a query string (e.g. predicates=modifies&contexts=Makefile): its subjects become the subject filter'),
+});
+
+export const exportQuerySchema = querySchema({
+  ...queryFields,
+  format: z.enum(['jsonl', 'csv']).default('jsonl').describe('jsonl: one attestation per line; csv: a header row, lists joined with |'),
+  order: order.optional(),
+  exclude_system: excludeSystemParam.optional(),
+  subjects_from: text(8192, 1).optional(),
 });
 
 export const countQuerySchema = querySchema({
   ...queryFields,
+  exclude_system: excludeSystemParam.optional(),
   subjects_from: text(8192, 1).optional(),
 });
 
@@ -99,6 +115,7 @@ type ParsedQuery = z.output<typeof nestedQuerySchema> & {
   order?: 'asc' | 'desc';
   cursor?: string;
   subjects_from?: string;
+  exclude_system?: boolean;
 };
 
 /** A `subjects_from` query string (one level, no paging) as a filter. */
@@ -118,6 +135,7 @@ export function filterFromQuery(q: ParsedQuery): AttestationFilter {
     subjects_from: from,
     time_start: q.time_start,
     time_end: q.time_end,
+    exclude_system: q.exclude_system,
     limit: q.limit,
     order: q.order,
     cursor: q.cursor,
@@ -141,6 +159,7 @@ const innerBody = {
 export const bodyFilterSchema = z.strictObject({
   ...innerBody,
   subjects_from: z.strictObject(innerBody).optional(),
+  exclude_system: z.boolean().optional().describe('leave out system attestations (ix_handler versions and retractions)'),
   limit: z.number().int().min(1).max(1e9).optional(),
   order: order.optional(),
   cursor: cursor.optional(),

@@ -9,6 +9,7 @@ import { migration006c } from './006c_pulse_claim.js';
 import { migration007 } from './007_claims.js';
 import { migration008 } from './008_ax_alias_edges.js';
 import { migration010 } from './010_schedule_owner.js';
+import { migration010b } from './010b_schedule_totals.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -20,4 +21,5 @@ export const migrations: readonly QntxMigration[] = [
   migration007,
   migration008,
   migration010,
+  migration010b,
 ];

@@ -6,10 +6,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { attestationInputSchema } from '../../ats/input.js';
 import type { AttestationFilter } from '../../ats/types.js';
 import { NotFoundError } from '../../errors.js';
-import { bodyFilterSchema, countQuerySchema, filterFromQuery, filterQuerySchema } from '../attestation-filter.js';
+import { z } from 'zod';
+import { provenanceOf } from '../../ix/provenance.js';
+import { bodyFilterSchema, countQuerySchema, exportQuerySchema, filterFromQuery, filterQuerySchema } from '../attestation-filter.js';
+import { exportStream } from '../export-stream.js';
 import type { ServerDeps } from '../deps.js';
 import { errorResponses, idParams, text } from '../schemas/common.js';
-import { attestationCount, attestationDto, attestationPage } from '../schemas/responses.js';
+import { attestationCount, attestationDto, attestationPage, provenanceDto } from '../schemas/responses.js';
 
 /** Either the textual form alone, or the structured fields (subjects, predicates and contexts required). */
 const asBody = attestationInputSchema
@@ -62,6 +65,40 @@ export function attestationRoutes(root: FastifyInstance, deps: ServerDeps): void
     '/api/attestations/query',
     { schema: { summary: 'Query attestations (filter as JSON)', body: bodyFilterSchema.nullish(), response: { 200: attestationPage, ...errorResponses } } },
     async (req) => page(req.body ?? {}),
+  );
+
+  app.get(
+    '/api/attestations/export',
+    {
+      schema: {
+        summary: 'Every attestation the filter matches, streamed as JSONL or CSV (a file download)',
+        querystring: exportQuerySchema,
+        response: { 200: z.any().describe('a stream: application/x-ndjson or text/csv'), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { format, ...q } = req.query;
+      const filter = filterFromQuery(q);
+      // A bad filter answers 400 before the download starts (a stream cannot change its status).
+      await store.query({ ...filter, limit: 1 });
+      return reply
+        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="attestations.${format}"`)
+        .header('cache-control', 'no-store')
+        .send(exportStream(store, filter, format, maxBytes));
+    },
+  );
+
+  app.get(
+    '/api/attestations/:id/provenance',
+    {
+      schema: {
+        summary: 'Where an attestation comes from: its run, schedule and handler version (code)',
+        params: idParams,
+        response: { 200: provenanceDto, ...errorResponses },
+      },
+    },
+    async (req) => provenanceOf({ store, pulse: deps.qntx.pulse, handlers: deps.qntx.handlers }, req.params.id),
   );
 
   app.get(

@@ -20,6 +20,7 @@ const axBody = z.strictObject({
   /** For `so`: run every N seconds (0 or absent: once). */
   interval_seconds: z.number().int().min(0).max(366 * 24 * 3600).optional(),
   created_from: text(200, 1).optional(),
+  exclude_system: z.boolean().optional().describe('leave out system attestations (ix_handler versions and retractions)'),
   windows: z
     .strictObject({
       verificationMs: z.number().int().min(0).max(366 * DAY).optional(),

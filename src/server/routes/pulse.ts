@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { Pulse } from '../../pulse/pulse.js';
 import type { ServerLimits } from '../deps.js';
 import { cursor, emptyBody, errorResponses, idParams, jsonValue, text } from '../schemas/common.js';
-import { executionDto, jobDto, scheduleDto } from '../schemas/responses.js';
+import { executionDto, jobDto, scheduleDto, scheduleStatsDto } from '../schemas/responses.js';
 
 const MAX_INTERVAL_SECONDS = 366 * 24 * 3600;
 /** A job's payload, serialised: jobs are listed 500 a page. */
@@ -132,6 +132,12 @@ export function pulseRoutes(root: FastifyInstance, pulse: Pulse, limits: ServerL
     '/api/pulse/schedules/:id/trigger',
     { schema: { summary: 'Run a schedule now', ...withId, body: emptyBody, response: { 201: executionDto, ...errorResponses } } },
     async (req, reply) => reply.status(201).send(await pulse.triggerSchedule(req.params.id)),
+  );
+
+  app.get(
+    '/api/pulse/schedules/:id/stats',
+    { schema: { summary: "A schedule's lifetime counts and its last 50 runs", ...withId, response: { 200: scheduleStatsDto, ...errorResponses } } },
+    async (req) => pulse.scheduleStats(req.params.id),
   );
 
   app.get(

@@ -104,6 +104,41 @@ export const executionDto = z
   })
   .meta({ id: 'Execution' });
 
+export const scheduleStatsDto = z
+  .object({
+    schedule_id: z.string(),
+    total: z.number().int().describe('runs ever (pruned executions included)'),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    running: z.number().int(),
+    skipped: z.number().int().describe('grid points passed without a run'),
+    attestations_created: z.number().int(),
+    last: z
+      .array(
+        z.object({
+          execution_id: z.string(),
+          status: executionStatus,
+          started_at: ms,
+          duration_ms: z.number().nullable(),
+          attestations_created: z.number().int(),
+        }),
+      )
+      .describe('the newest runs first, at most 50'),
+  })
+  .meta({ id: 'ScheduleStats' });
+
+export const provenanceDto = z
+  .object({
+    attestation: attestationDto,
+    execution: executionDto.nullable().describe('the run that stored it (null: not from a scheduled run, or pruned)'),
+    schedule: scheduleDto.nullable(),
+    handler: z
+      .object({ type: z.string(), version: z.number().int(), code: z.string(), attestation_id: z.string() })
+      .nullable()
+      .describe('the handler version that ran, with its code'),
+  })
+  .meta({ id: 'Provenance' });
+
 export const glyphDto = z
   .object({
     id: z.string(),
