@@ -47,32 +47,17 @@ describe('the attestation browser', { skip }, () => {
     await ax.getByLabel('hide system').check();
     await until('hidden again', async () => (await ax.locator('.ax-total').getAttribute('data-total')) === String(dataCount));
 
-    // A row opens its drawer: the fields, attributes as JSON, provenance links.
+    // Short ids, copied whole.
     const row = ax.locator('tbody tr.ax-row', { hasText: 'browse-1' });
     const id = (await row.getAttribute('data-attestation-id'))!;
-    await row.click();
-    const drawer = ax.getByRole('dialog', { name: `Attestation ${id}` });
-    await drawer.waitFor();
-    await drawer.locator('[data-prov=handler] button').waitFor();
-    assert.match(await drawer.locator('.ax-attrs-json').innerText(), /"deep": \{\n\s+"k": \[/);
-    assert.match(await drawer.locator('[data-prov=run]').innerText(), /run EX|run \w+/);
-    assert.match(await drawer.locator('[data-prov=handler]').innerText(), /browse v1/);
-    await drawer.getByRole('button', { name: 'Show its code' }).click();
-    assert.match(await drawer.locator('[data-prov=code] pre').innerText(), /attest\(subjects=/);
-    await drawer.getByRole('button', { name: /Show run .* in the Pulse panel/ }).click();
-    await page.locator('[data-glyph-kind=pulse]').waitFor();
-    await drawer.getByRole('button', { name: 'Open handler browse in a Python glyph' }).click();
-    await page.locator('[data-glyph-kind=py] .glyph-title', { hasText: 'handler: browse' }).waitFor();
-    await drawer.getByRole('button', { name: 'Close' }).click();
-
-    // Short ids, copied whole.
     const shown = await row.locator('.ax-id span').innerText();
     assert.ok(shown.length < id.length, `${shown} is shorter than ${id}`);
     await row.getByRole('button', { name: `Copy id ${id}` }).click();
-    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), id);
+    await until('the whole id on the clipboard', async () => (await page.evaluate(() => navigator.clipboard.readText())) === id);
+    assert.equal(await row.locator('.copy-id').innerText(), 'copied');
 
     // Columns resize by their edge.
-    const th = ax.locator('th[data-col=Attributes]');
+    const th = ax.locator('th[data-col=Subject]');
     const before = (await th.boundingBox())!.width;
     const handle = (await th.locator('.col-resize').boundingBox())!;
     await page.mouse.move(handle.x + 3, handle.y + handle.height / 2);
@@ -88,6 +73,26 @@ describe('the attestation browser', { skip }, () => {
     assert.equal(body.trim().split('\n').length, dataCount);
     const csv = await page.evaluate(async (u) => (await fetch(u)).text(), (await ax.getByRole('link', { name: 'CSV' }).getAttribute('href'))!);
     assert.equal(csv.trim().split('\n').length, dataCount + 1, 'a header and a line each');
+    // A row opens its drawer: the fields, attributes as JSON, provenance links.
+    await row.click();
+    const drawer = ax.getByRole('dialog', { name: `Attestation ${id}` });
+    await drawer.waitFor();
+    await drawer.locator('[data-prov=handler] button').waitFor();
+    assert.match(await drawer.locator('.ax-attrs-json').innerText(), /"deep": \{\n\s+"k": \[/);
+    assert.match(await drawer.locator('[data-prov=run]').innerText(), /run EX|run \w+/);
+    assert.match(await drawer.locator('[data-prov=handler]').innerText(), /browse v1/);
+    await drawer.getByRole('button', { name: 'Show its code' }).click();
+    assert.match(await drawer.locator('[data-prov=code] pre').innerText(), /attest\(subjects=/);
+    await drawer.getByRole('button', { name: /Show run .* in the Pulse panel/ }).click();
+    await page.locator('[data-glyph-kind=pulse]').waitFor();
+    // The new Pulse panel moved the view: the keyboard reaches the drawer wherever it is.
+    await drawer.getByRole('button', { name: 'Open handler browse in a Python glyph' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('[data-glyph-kind=py] .glyph-title', { hasText: 'handler: browse' }).waitFor();
+    await drawer.getByRole('button', { name: 'Close' }).focus();
+    await page.keyboard.press('Enter');
+    await until('the drawer to close', async () => (await drawer.count()) === 0);
+
     assert.deepEqual(pageErrors, []);
   });
 });

@@ -8,7 +8,7 @@ import { attributesText, shortId } from './ax-model.js';
 
 const COLUMNS = ['Id', 'Subject', 'Predicate', 'Context', 'Actor', 'Time', 'Attributes'] as const;
 type Column = (typeof COLUMNS)[number];
-const START: Record<Column, number> = { Id: 118, Subject: 130, Predicate: 110, Context: 110, Actor: 90, Time: 140, Attributes: 220 };
+const START: Record<Column, number> = { Id: 160, Subject: 130, Predicate: 110, Context: 110, Actor: 90, Time: 140, Attributes: 220 };
 const MIN = 60;
 
 export function AxResults(props: {
