@@ -39,7 +39,7 @@ async function shot(name: string, what: () => Promise<Page | Locator>): Promise<
 /** Runs the first command-palette entry matching `query`. */
 async function command(page: Page, query: string): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.getByRole('button', { name: 'Open the command palette' }).click();
+  await page.getByRole('button', { name: /^Commands/ }).click();
   await page.getByRole('combobox', { name: 'Type a command' }).fill(query);
   await page.keyboard.press('Enter');
   await page.waitForTimeout(600);
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       return nodeOf(page, '[data-glyph-kind=ax]');
     });
     await shot('07-command-palette.png', async () => {
-      await page.getByRole('button', { name: 'Open the command palette' }).click();
+      await page.getByRole('button', { name: /^Commands/ }).click();
       await page.getByRole('combobox', { name: 'Type a command' }).fill('new');
       await page.waitForTimeout(200);
       return page;

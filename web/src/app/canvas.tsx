@@ -23,6 +23,8 @@ export interface CanvasActions {
   focus(id: string): void;
   getGlyph(id: string): GlyphRecord | undefined;
   reload(): Promise<void>;
+  /** True once for a glyph just spawned: it then takes the keyboard focus. */
+  takeFocus(id: string): boolean;
   /** Every glyph in view, clear of the toolbar, the status pills, the controls and the minimap. */
   fitAll(duration?: number): void;
 }
@@ -87,11 +89,13 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
     };
   }, [persister]);
 
+  const pendingFocus = useRef<string | null>(null);
   const actions = useMemo<CanvasActions>(() => {
     const focus = (id: string) => {
       const g = findGlyph(stateRef.current, id);
       if (!g) return;
       dispatch({ type: 'bringToFront', id });
+      focusGlyph(id);
       void flow.setCenter(g.x + g.width / 2, g.y + g.height / 2, { zoom: Math.max(flow.getZoom(), 0.8), duration: 300 });
     };
     const fitAll = (duration = 300) => {
@@ -102,6 +106,11 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
       dispatch,
       focus,
       fitAll,
+      takeFocus: (id) => {
+        if (pendingFocus.current !== id) return false;
+        pendingFocus.current = null;
+        return true;
+      },
       getGlyph: (id) => findGlyph(stateRef.current, id),
       updateData: (id, patch) => dispatch({ type: 'updateData', id, patch }),
       close: (id) => dispatch({ type: 'close', id }),
@@ -117,6 +126,7 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
         const view = { ...topLeft, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y };
         const pos = anchor ? besidePosition(anchor) : spawnPosition(stateRef.current, center, size, view);
         const id = newGlyphId(kind);
+        pendingFocus.current = id;
         dispatch({ type: 'spawn', glyph: { id, kind, ...pos, ...size, data: { ...info.defaultData(), ...opts.data } } });
         // Bring it into view when it landed (partly) off screen; with its anchor, when it has one.
         const tl = flow.flowToScreenPosition(pos);
@@ -156,4 +166,20 @@ export function useCanvasState(): CanvasState {
 
 export function useCanvasMeta(): CanvasMeta {
   return useContext(MetaContext);
+}
+
+/** Puts the keyboard in a glyph: its code or query editor, else its first field, else its first button. */
+export function focusGlyph(id: string, tries = 60): void {
+  setTimeout(() => {
+    const body = document.querySelector(`[data-glyph-id="${CSS.escape(id)}"] .glyph-body`);
+    const target =
+      body?.querySelector<HTMLElement>('.cm-content') ??
+      body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ??
+      body?.querySelector<HTMLElement>('button:not([disabled])');
+    target?.focus({ preventScroll: true });
+    // A body loaded lazily is not there yet, or React Flow keeps a node hidden until measured:
+    // try again a little later (3 s at most).
+    const took = !!target && (document.activeElement === target || target.contains(document.activeElement));
+    if (!took && tries > 0) focusGlyph(id, tries - 1);
+  }, 50);
 }

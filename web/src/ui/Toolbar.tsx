@@ -32,7 +32,7 @@ export function Toolbar({ onOpenPalette }: { onOpenPalette(): void }) {
           </button>
         ))}
         <span className="toolbar-sep" aria-hidden="true" />
-        <button type="button" className="tool-button" onClick={onOpenPalette} aria-label="Open the command palette" aria-keyshortcuts="Control+K Meta+K">
+        <button type="button" className="tool-button" onClick={onOpenPalette} title="Open the command palette" aria-keyshortcuts="Control+K Meta+K">
           Commands <kbd>Ctrl K</kbd>
         </button>
       </nav>

@@ -108,7 +108,7 @@ export function AxQueryEditor({ value, onChange, onRun, complete, errorAt }: AxQ
           errorField,
           placeholder('alice is engineer of acme since 2026-01'),
           theme,
-          EditorView.contentAttributes.of({ 'aria-label': 'AX query', spellcheck: 'false' }),
+          EditorView.contentAttributes.of({ 'aria-label': 'AX query', spellcheck: 'false', tabindex: '0' }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
           }),

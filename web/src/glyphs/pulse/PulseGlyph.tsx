@@ -147,7 +147,7 @@ function ScheduleCard(props: {
             Resume
           </button>
         ) : null}
-        <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.trigger(s.id))} aria-label={`Run ${name} now`}>
+        <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.trigger(s.id))} aria-label={`Run now: ${name}`}>
           Run now
         </button>
         <button

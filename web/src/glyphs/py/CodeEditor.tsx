@@ -60,7 +60,7 @@ export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }:
           pythonCode(),
           lintGutter(),
           errorLineField,
-          EditorView.contentAttributes.of({ 'aria-label': label }),
+          EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
           EditorView.updateListener.of((u) => {
             if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
           }),
