@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 // Issue 15, the attestation browser in a real browser: system attestations hidden by default,
 // totals equal the API's count, a row opens a drawer with provenance links (run → handler version
 // → code), ids are short and copy whole, columns resize, and export links download the filter.
