@@ -181,7 +181,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
             CSV
           </a>
         </span>
-        <label className="small ax-all">
+        <label className="small ax-system">
           <input
             type="checkbox"
             checked={!d.showSystem}

@@ -56,14 +56,15 @@ export function AxResults(props: {
       </colgroup>
       <thead>
         <tr>
-          {COLUMNS.map((c) => (
+          {COLUMNS.map((c, i) => (
             <th key={c} scope="col" data-col={c}>
               {c}
               <span
                 className="col-resize nodrag"
                 role="separator"
                 aria-orientation="vertical"
-                aria-label={`Resize the ${c} column`}
+                aria-label={`Resize column ${i + 1}`}
+                title={`Drag (or arrow keys) to resize the ${c} column`}
                 aria-valuenow={widths[c]}
                 aria-valuemin={MIN}
                 tabIndex={0}
