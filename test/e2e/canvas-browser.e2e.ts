@@ -85,11 +85,11 @@ describe('the attestation browser', { skip }, () => {
     await drawer.getByRole('button', { name: 'Show its code' }).click();
     assert.match(await drawer.locator('[data-prov=code] pre').innerText(), /attest\(subjects=/);
     await drawer.getByRole('button', { name: /Show run .* in the Pulse panel/ }).click();
-    await page.locator('[data-glyph-kind=pulse]').waitFor();
+    await page.locator('[data-glyph-kind=pulse]').waitFor({ state: 'attached' });
     // The new Pulse panel moved the view: the keyboard reaches the drawer wherever it is.
     await drawer.getByRole('button', { name: 'Open handler browse in a Python glyph' }).focus();
     await page.keyboard.press('Enter');
-    await page.locator('[data-glyph-kind=py] .glyph-title', { hasText: 'handler: browse' }).waitFor();
+    await until('the handler in a Python glyph', async () => (await page.locator('[data-glyph-kind=py] .glyph-title', { hasText: 'handler: browse' }).count()) === 1);
     await drawer.getByRole('button', { name: 'Close' }).focus();
     await page.keyboard.press('Enter');
     await until('the drawer to close', async () => (await drawer.count()) === 0);
