@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, BackgroundVariant, ControlButton, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type NodeChange, type Viewport } from '@xyflow/react';
 import { useCanvasActions, useCanvasMeta, useCanvasState } from '../app/canvas.js';
 import { usePulse } from '../app/pulse.js';
-import { glyphEdges } from './edges.js';
+import { edgeSides, glyphEdges } from './edges.js';
 import { GlyphNode, type GlyphNodeType } from './GlyphNode.js';
 import type { GlyphRecord } from './state.js';
 
@@ -52,17 +52,22 @@ export function Canvas() {
   const schedules = usePulse().state.schedules;
   const edges = useMemo<Edge[]>(
     () =>
-      glyphEdges(state.glyphs, schedules).map((e) => ({
-        id: e.id,
-        source: e.source,
-        target: e.target,
-        className: `glyph-edge edge-${e.relation}`,
-        ariaLabel: e.label,
-        data: { relation: e.relation },
-        markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
-        focusable: false,
-        selectable: false,
-      })),
+      glyphEdges(state.glyphs, schedules).map((e) => {
+        const sides = edgeSides(state.glyphs.find((g) => g.id === e.source)!, state.glyphs.find((g) => g.id === e.target)!);
+        return {
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          sourceHandle: `s-${sides.source}`,
+          targetHandle: `t-${sides.target}`,
+          className: `glyph-edge edge-${e.relation}`,
+          ariaLabel: e.label,
+          data: { relation: e.relation },
+          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+          focusable: false,
+          selectable: false,
+        };
+      }),
     [state.glyphs, schedules],
   );
 

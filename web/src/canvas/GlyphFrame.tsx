@@ -18,6 +18,8 @@ export interface GlyphFrameProps {
   children: ReactNode;
 }
 
+const SIDES = [Position.Left, Position.Right, Position.Top, Position.Bottom];
+
 const TONE_TEXT: Record<string, string> = { idle: 'idle', running: 'running', success: 'ok', error: 'error' };
 
 export function GlyphFrame({ id, info, title, mark, selected, tone, onClose, compact = false, children }: GlyphFrameProps) {
@@ -37,8 +39,12 @@ export function GlyphFrame({ id, info, title, mark, selected, tone, onClose, com
         handleClassName="glyph-resize-handle"
       />
       {/* Edges between glyphs attach here; users do not draw them. */}
-      <Handle type="target" position={Position.Left} isConnectable={false} className="glyph-handle" />
-      <Handle type="source" position={Position.Right} isConnectable={false} className="glyph-handle" />
+      {SIDES.map((side) => (
+        <Handle key={`t-${side}`} id={`t-${side}`} type="target" position={side} isConnectable={false} className="glyph-handle" />
+      ))}
+      {SIDES.map((side) => (
+        <Handle key={`s-${side}`} id={`s-${side}`} type="source" position={side} isConnectable={false} className="glyph-handle" />
+      ))}
       {compact ? <TitleCard info={info} title={title} mark={mark} tone={tone} /> : null}
       <header className="glyph-titlebar glyph-drag" hidden={compact}>
         <span className={`glyph-badge badge-${info.kind}`}>{info.badge}</span>
@@ -71,7 +77,7 @@ function TitleCard({ info, title, mark, tone }: { info: GlyphKindInfo; title: st
     <div className="glyph-card glyph-drag" style={{ fontSize: `${13 / zoom}px` }} data-title-card="true">
       <span className={`glyph-card-kind badge-${info.kind}`}>{info.label}</span>
       <span className="glyph-card-title">{title}</span>
-      {status ? <span className={`glyph-card-status tone-${tone ?? 'idle'}`}>{status}</span> : null}
+      {status ? <span className={`glyph-card-status card-${tone ?? 'idle'}`}>{status}</span> : null}
     </div>
   );
 }

@@ -62,3 +62,12 @@ export function glyphEdges(glyphs: readonly GlyphRecord[], schedules: Readonly<R
   }
   return edges;
 }
+
+type Side = 'left' | 'right' | 'top' | 'bottom';
+
+/** The sides an edge leaves and enters by, so it takes the short way between the two glyphs. */
+export function edgeSides(a: GlyphRecord, b: GlyphRecord): { source: Side; target: Side } {
+  if (b.x >= a.x + a.width) return { source: 'right', target: 'left' };
+  if (b.x + b.width <= a.x) return { source: 'left', target: 'right' };
+  return b.y >= a.y ? { source: 'bottom', target: 'top' } : { source: 'top', target: 'bottom' };
+}
