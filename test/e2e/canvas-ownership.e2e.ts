@@ -95,6 +95,11 @@ describe('a glyph owns its schedule', { skip }, () => {
     assert.ok(stats.total >= 1, 'the stats route counts the runs');
     {
       await until('the counts of the API', async () => (await card.locator('.run-counts').getAttribute('data-total')) === String(stats.total));
+      // The sparkline has an axis and one dot per run, each with its tooltip.
+      await until('a dot per run', async () => (await card.locator('.spark-dot').count()) === Math.min(20, stats.completed + stats.failed));
+      assert.ok(stats.completed + stats.failed >= 2, 'Run twice means two runs');
+      assert.match(await card.locator('.spark-dot title').first().textContent() ?? '', /\d{4}-\d\d-\d\d .* · (completed|failed) · .* · \d+ attestations?/);
+      assert.equal(await card.locator('.spark-axis').count(), 2);
       const show = card.getByRole('button', { name: /Show runs/ });
       if (await show.count()) await show.click();
       assert.equal(await card.locator('.exec-table th').nth(3).innerText(), 'Attestations');

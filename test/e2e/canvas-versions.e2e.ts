@@ -74,4 +74,23 @@ describe('handler versions', { skip }, () => {
     await until('the IX glyph to run again and turn green', async () => (await ix.locator('.ix-status').getAttribute('data-state')) === 'success', 30_000);
     assert.deepEqual(pageErrors, []);
   });
+
+  it('shows a schedule paused for failing, with its reason, in the IX glyph and Pulse, and resumes it', T, async () => {
+    await api(server, 'POST', '/api/python/register-handler', { script_type: 'failing', code: 'raise RuntimeError("always fails")\n' });
+    const s = await api(server, 'POST', '/api/pulse/schedules', { ats_code: 'ix failing', interval_seconds: 3600, max_failures: 1, owner: 'glyph:ix-failing', created_from: 'ix-failing' });
+    await until('paused for failing', async () => (await api(server, 'GET', `/api/pulse/schedules/${s.id}`)).state === 'paused');
+    await api(server, 'PUT', '/api/canvas/glyphs/ix-failing', { kind: 'ix', x: 40, y: 1200, width: 420, height: 380, data: { command: 'failing', repeat: true, every: 1, unit: 'h', scheduleId: s.id }, version: 0 });
+    const { page, pageErrors } = await openCanvas(browser, server);
+    const ix = page.locator('[data-glyph-id="ix-failing"]');
+    await ix.locator('[data-testid=paused-reason]').waitFor({ state: 'attached' });
+    assert.match(await ix.locator('[data-testid=paused-reason]').textContent() ?? '', /Paused: failing: .*always fails/);
+    await page.click('[data-spawn=pulse]');
+    const card = page.locator(`.schedule[data-schedule-id="${s.id}"]`);
+    await card.waitFor({ state: 'attached' });
+    assert.match(await card.locator('[data-testid=paused-reason]').textContent() ?? '', /always fails/);
+    await ix.getByRole('button', { name: 'Resume' }).focus();
+    await page.keyboard.press('Enter');
+    await until('active again', async () => (await api(server, 'GET', `/api/pulse/schedules/${s.id}`)).state !== 'paused' || (await api(server, 'GET', `/api/pulse/schedules/${s.id}`)).consecutive_failures > 1);
+    assert.deepEqual(pageErrors, []);
+  });
 });
