@@ -5,8 +5,9 @@ import { useEffect, useRef } from 'react';
 import { basicSetup } from 'codemirror';
 import { indentWithTab } from '@codemirror/commands';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
-import { EditorState, Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Prec, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, EditorView, keymap, type DecorationSet } from '@codemirror/view';
+import { useCodeMirror } from '../../ui/useCodeMirror.js';
 import { pythonCode } from './code-setup.js';
 
 export interface CodeEditorProps {
@@ -37,49 +38,26 @@ const errorLineField = StateField.define<DecorationSet>({
 
 
 export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }: CodeEditorProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  const callbacks = useRef({ onChange, onRun, onSave });
-  callbacks.current = { onChange, onRun, onSave };
-
-  useEffect(() => {
-    const keys: Extension = Prec.highest(
-      keymap.of([
-        { key: 'Mod-Enter', run: () => (callbacks.current.onRun(), true) },
-        { key: 'Mod-s', run: () => (callbacks.current.onSave(), true), preventDefault: true },
-      ]),
-    );
-    const v = new EditorView({
-      parent: host.current!,
-      state: EditorState.create({
-        doc: value,
-        extensions: [
-          keys,
-          basicSetup,
-          keymap.of([indentWithTab]),
-          pythonCode(),
-          lintGutter(),
-          errorLineField,
-          EditorView.contentAttributes.of({ 'aria-label': label, tabindex: '0' }),
-          EditorView.updateListener.of((u) => {
-            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
-          }),
-        ],
-      }),
-    });
-    view.current = v;
-    return () => {
-      v.destroy();
-      view.current = null;
-    };
-    // The editor is made once; later `value`s arrive through the effect below.
-  }, []);
-
-  // A value from outside (a restored version, another tab) replaces the text; our own edits match.
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
+  const callbacks = useRef({ onRun, onSave });
+  callbacks.current = { onRun, onSave };
+  const { host, view } = useCodeMirror({
+    value,
+    onChange,
+    label,
+    extensions: () => [
+      Prec.highest(
+        keymap.of([
+          { key: 'Mod-Enter', run: () => (callbacks.current.onRun(), true) },
+          { key: 'Mod-s', run: () => (callbacks.current.onSave(), true), preventDefault: true },
+        ]),
+      ),
+      basicSetup,
+      keymap.of([indentWithTab]),
+      pythonCode(),
+      lintGutter(),
+      errorLineField,
+    ],
+  });
 
   useEffect(() => {
     const v = view.current;
@@ -94,7 +72,7 @@ export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }:
       v.dispatch({ selection: { anchor: line.from }, effects: EditorView.scrollIntoView(line.from, { y: 'center' }) });
       v.focus();
     }
-  }, [errorLine]);
+  }, [errorLine, view]);
 
   return <div className="code-editor" ref={host} data-error-line={errorLine?.line ?? undefined} />;
 }
