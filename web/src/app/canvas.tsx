@@ -168,18 +168,27 @@ export function useCanvasMeta(): CanvasMeta {
   return useContext(MetaContext);
 }
 
+/** The last focus request: a newer one (or the user moving focus) ends an older one's retries. */
+let focusRequest = 0;
+
 /** Puts the keyboard in a glyph: its code or query editor, else its first field, else its first button. */
-export function focusGlyph(id: string, tries = 60): void {
-  setTimeout(() => {
-    const body = document.querySelector(`[data-glyph-id="${CSS.escape(id)}"] .glyph-body`);
-    const target =
-      body?.querySelector<HTMLElement>('.cm-content') ??
-      body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ??
-      body?.querySelector<HTMLElement>('button:not([disabled])');
-    target?.focus({ preventScroll: true });
-    // A body loaded lazily is not there yet, or React Flow keeps a node hidden until measured:
-    // try again a little later (3 s at most).
-    const took = !!target && (document.activeElement === target || target.contains(document.activeElement));
-    if (!took && tries > 0) focusGlyph(id, tries - 1);
-  }, 50);
+export function focusGlyph(id: string): void {
+  const mine = ++focusRequest;
+  const from = document.activeElement;
+  const attempt = (tries: number) =>
+    setTimeout(() => {
+      // Focus moved on meanwhile (a palette, a click, another glyph): leave it there.
+      if (mine !== focusRequest || (document.activeElement !== from && document.activeElement !== document.body)) return;
+      const body = document.querySelector(`[data-glyph-id="${CSS.escape(id)}"] .glyph-body`);
+      const target =
+        body?.querySelector<HTMLElement>('.cm-content') ??
+        body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ??
+        body?.querySelector<HTMLElement>('button:not([disabled])');
+      target?.focus({ preventScroll: true });
+      // A body loaded lazily is not there yet, or React Flow keeps a node hidden until measured:
+      // try again a little later (3 s at most).
+      const took = !!target && (document.activeElement === target || target.contains(document.activeElement));
+      if (!took && tries > 0) attempt(tries - 1);
+    }, 50);
+  attempt(60);
 }
