@@ -23,6 +23,7 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
   const { bus } = useServices();
   const flow = useReactFlow();
   const [target, setTarget] = useState<string | null>(null);
+  const [targetSchedule, setTargetSchedule] = useState<string | null>(null);
   const glyphsRef = useRef(state.glyphs);
   glyphsRef.current = state.glyphs;
   const [query, setQuery] = useState('');
@@ -43,16 +44,17 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
     }
     if (focused?.kind === 'ix') {
       onGlyph.push({ id: 'ix-run', label: `Run ${title}`, description: 'Schedule or update its schedule', shortcut: RUN_SHORTCUT, run: () => bus.emit('glyphCommand', { glyphId: focused.id, command: 'run' }) });
-      const sid = readIxData(focused.data).scheduleId;
-      const s = sid ? pulse.state.schedules[sid] : undefined;
-      if (s) {
-        if (s.state === 'active' && s.interval_seconds > 0) onGlyph.push({ id: 'sched-pause', label: `Pause schedule ${s.ats_code}`, run: () => void pulse.actions.setState(s.id, 'paused') });
-        if (s.state === 'paused') onGlyph.push({ id: 'sched-resume', label: `Resume schedule ${s.ats_code}`, run: () => void pulse.actions.setState(s.id, 'active') });
-        onGlyph.push(
-          { id: 'sched-trigger', label: `Run schedule ${s.ats_code} now`, run: () => void pulse.actions.trigger(s.id).catch(() => undefined) },
-          { id: 'sched-delete', label: `Delete schedule ${s.ats_code}`, description: 'Stops it and removes its history', run: () => void pulse.actions.remove(s.id) },
-        );
-      }
+    }
+    // The schedule of the focused card or IX glyph: pause, resume, run now, delete.
+    const sid = targetSchedule ?? (focused?.kind === 'ix' ? readIxData(focused.data).scheduleId : null);
+    const s = sid ? pulse.state.schedules[sid] : undefined;
+    if (s) {
+      if (s.state === 'active' && s.interval_seconds > 0) onGlyph.push({ id: 'sched-pause', label: `Pause schedule ${s.ats_code}`, run: () => void pulse.actions.setState(s.id, 'paused') });
+      if (s.state === 'paused') onGlyph.push({ id: 'sched-resume', label: `Resume schedule ${s.ats_code}`, run: () => void pulse.actions.setState(s.id, 'active') });
+      onGlyph.push(
+        { id: 'sched-trigger', label: `Run schedule ${s.ats_code} now`, run: () => void pulse.actions.trigger(s.id).catch(() => undefined) },
+        { id: 'sched-delete', label: `Delete schedule ${s.ats_code}`, description: 'Stops it and removes its history', run: () => void pulse.actions.remove(s.id) },
+      );
     }
     return uniqueLabels([
       ...onGlyph,
@@ -77,7 +79,7 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
           : [],
       ),
     ]);
-  }, [bus, dispatch, fitAll, flow, focus, pulse.actions, pulse.state.schedules, spawn, state.closed.length, state.glyphs, target]);
+  }, [bus, dispatch, fitAll, flow, focus, pulse.actions, pulse.state.schedules, spawn, state.closed.length, state.glyphs, target, targetSchedule]);
   const shown = useMemo(() => filterPalette(commands, query), [commands, query]);
 
   useEffect(() => {
@@ -86,6 +88,8 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
     // The glyph the actions act on: the one focus was in, else the one in front.
     const inGlyph = document.activeElement?.closest('[data-glyph-id]')?.getAttribute('data-glyph-id');
     setTarget(inGlyph ?? glyphsRef.current[glyphsRef.current.length - 1]?.id ?? null);
+    // Focus on a schedule card of a Pulse panel: the schedule actions act on that schedule.
+    setTargetSchedule(document.activeElement?.closest('[data-schedule-id]')?.getAttribute('data-schedule-id') ?? null);
     setQuery('');
     setIndex(0);
     setTimeout(() => inputRef.current?.focus(), 0);

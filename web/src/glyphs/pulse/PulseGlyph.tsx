@@ -72,7 +72,7 @@ function ScheduleCard(props: {
   const owner = scheduleOwner(s);
   const ownerId = ownerGlyphId(owner);
   const ownerGlyph = ownerId ? glyphs.find((g) => g.id === ownerId) : undefined;
-  const ownerName = ownerGlyph ? `IX glyph "${ixTitle(ownerGlyph.data)}"` : ownerId ? 'a closed IX glyph' : owner === 'cli' ? 'CLI' : 'API/CLI';
+  const ownerName = ownerGlyph ? `IX glyph "${ixTitle(ownerGlyph.data)}"` : ownerId ? 'a closed IX glyph' : owner === 'cli' ? 'CLI' : owner === 'api' ? 'API' : (owner ?? 'API/CLI');
   const name = `${s.ats_code} (${ownerName})`;
   const sparkRuns: SparkRun[] = stats
     ? stats.last
