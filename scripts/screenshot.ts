@@ -39,7 +39,7 @@ async function shot(name: string, what: () => Promise<Page | Locator>): Promise<
 /** Runs the first command-palette entry matching `query`. */
 async function command(page: Page, query: string): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.getByRole('button', { name: 'Open the command palette' }).click();
+  await page.getByRole('button', { name: /^Commands/ }).click();
   await page.getByRole('combobox', { name: 'Type a command' }).fill(query);
   await page.keyboard.press('Enter');
   await page.waitForTimeout(600);
@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     }
     await page.click('[data-spawn=ax]');
     const ax = page.locator('[data-glyph-kind=ax]');
-    await ax.getByLabel('Predicate').fill(scheduled ? 'received' : 'engineer');
+    await ax.locator('.cm-content').click();
+    await page.keyboard.type(scheduled ? 'is received' : 'is engineer');
     await ax.getByRole('button', { name: 'Search' }).click();
     await page.waitForTimeout(600);
 
@@ -123,14 +124,43 @@ async function main(): Promise<void> {
       return nodeOf(page, '[data-glyph-kind=pulse]');
     });
     await shot('06-ax-glyph.png', async () => {
-      await command(page, 'go to attestations');
+      await command(page, 'go to ax');
       return nodeOf(page, '[data-glyph-kind=ax]');
     });
     await shot('07-command-palette.png', async () => {
-      await page.getByRole('button', { name: 'Open the command palette' }).click();
+      await page.getByRole('button', { name: /^Commands/ }).click();
       await page.getByRole('combobox', { name: 'Type a command' }).fill('new');
       await page.waitForTimeout(200);
       return page;
+    });
+    await page.keyboard.press('Escape');
+
+    await shot('09-dry-run.png', async () => {
+      await command(page, 'go to handler');
+      await py.locator('.cm-content').click();
+      await page.keyboard.press('ControlOrMeta+Enter');
+      await py.locator('[data-dry-run=true]').waitFor({ timeout: 15_000 });
+      return nodeOf(page, '[data-glyph-kind=py]');
+    });
+    await shot('10-version-diff.png', async () => {
+      await py.locator('.cm-content').click();
+      await page.keyboard.press('ControlOrMeta+End');
+      await page.keyboard.insertText('# counted per source\n');
+      await page.keyboard.press('ControlOrMeta+S');
+      await py.locator('[data-save=ok]').waitFor({ timeout: 15_000 });
+      await py.getByRole('button', { name: 'Versions' }).click();
+      await py.getByLabel('Compare version 1').check();
+      await py.getByLabel('Compare version 2').check();
+      await py.getByRole('button', { name: 'Compare v1 ↔ v2' }).click();
+      await page.locator('.cm-mergeView').waitFor();
+      return page;
+    });
+    await page.keyboard.press('Escape');
+    await shot('11-attestation-drawer.png', async () => {
+      await command(page, 'go to ax');
+      await ax.locator('tbody tr.ax-row').first().click();
+      await ax.locator('[data-prov=handler] button').waitFor({ timeout: 10_000 });
+      return nodeOf(page, '[data-glyph-kind=ax]');
     });
     await page.keyboard.press('Escape');
 

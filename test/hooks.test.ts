@@ -35,7 +35,7 @@ for (const { kind, skip } of DB_KINDS) {
 
     /** A delivery as an outside system sends it: no token, no Origin. */
     async function deliver(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
-      const res = await fetch(s.url + path, { method: 'POST', body, headers });
+      const res = await fetch(s.url + path, { method: 'POST', body: typeof body === 'string' ? body : new Uint8Array(body), headers });
       const text = await res.text();
       let parsed: any = text;
       try {

@@ -52,9 +52,9 @@ describe('AX glyph syntax', () => {
 
   it('keeps the saved query and its options; asks for actions only when told', () => {
     const d = readAxData({ query: 'alice so notify', pageSize: 999, advanced: true, showAll: true });
-    assert.deepEqual(d, { query: 'alice so notify', pageSize: 200, advanced: true, showAll: true });
-    assert.deepEqual(toRequest(d, null, true), { query: 'alice so notify', limit: 200, all: true, actions: true });
-    assert.deepEqual(toRequest(d, 'C', false, 'ax-1'), { query: 'alice so notify', limit: 200, cursor: 'C', all: true, actions: false });
+    assert.deepEqual(d, { query: 'alice so notify', pageSize: 200, advanced: true, showAll: true, showSystem: false });
+    assert.deepEqual(toRequest(d, null, true), { query: 'alice so notify', limit: 200, all: true, actions: true, exclude_system: true });
+    assert.deepEqual(toRequest(d, 'C', false, 'ax-1'), { query: 'alice so notify', limit: 200, cursor: 'C', all: true, actions: false, exclude_system: true });
     assert.equal(toRequest(d, null, true, 'ax-1').created_from, 'ax-1');
     assert.equal(readAxData({}).query, '');
   });

@@ -189,7 +189,10 @@ describe('AX glyph', () => {
       cursor: 'C',
       all: false,
       actions: false,
+      exclude_system: true,
     });
+    // System attestations are hidden unless the glyph shows them.
+    assert.equal(toRequest(readAxData({ showSystem: true }), null, false).exclude_system, undefined);
   });
 
   it('shows attributes as short key: value text', () => {

@@ -5,7 +5,9 @@ import { CanvasProvider } from './app/canvas.js';
 import { PulseProvider } from './app/pulse.js';
 import { createServices, ServicesContext } from './app/services.js';
 import { Canvas } from './canvas/Canvas.js';
+import { CloseGlyphProvider } from './ui/CloseGlyph.js';
 import { CommandPalette } from './ui/CommandPalette.js';
+import { Shortcuts } from './ui/Shortcuts.js';
 import { Toolbar } from './ui/Toolbar.js';
 import { UndoToast } from './ui/UndoToast.js';
 
@@ -31,12 +33,15 @@ export function App() {
       <ReactFlowProvider>
         <PulseProvider>
           <CanvasProvider>
-            <main className="app">
-              <Toolbar onOpenPalette={() => setPaletteOpen(true)} />
-              <Canvas />
-              <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} />
-              <UndoToast />
-            </main>
+            <CloseGlyphProvider>
+              <main className="app">
+                <Toolbar onOpenPalette={() => setPaletteOpen(true)} />
+                <Canvas />
+                <CommandPalette open={paletteOpen} onClose={() => setPaletteOpen(false)} />
+                <UndoToast />
+                <Shortcuts />
+              </main>
+            </CloseGlyphProvider>
           </CanvasProvider>
         </PulseProvider>
       </ReactFlowProvider>

@@ -1,16 +1,19 @@
 // Every endpoint the canvas calls, typed, over one Http client. Answers whose exact envelope the
 // server may still change (a list or {items}) are unwrapped defensively here and nowhere else.
-import type { AxCompletionDto, AxResponseDto, ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
+import type { AttestationDto, AxCompletionDto, AxResponseDto, ExecutionDto, ScheduleDto, ScheduleState } from '../../../src/protocol.js';
 import type { AxRequest } from '../glyphs/ax/ax-model.js';
 import type { Http } from './http.js';
 import type {
   AttestationPage,
   AttestationQuery,
   CanvasGlyphDto,
+  ExecuteRequest,
   ExecuteResult,
+  ScheduleStats,
   GlyphPut,
   HandlerInfo,
   HandlerVersion,
+  Provenance,
 } from './types.js';
 
 const enc = encodeURIComponent;
@@ -25,8 +28,12 @@ export function createApi(http: Http) {
       remove: (id: string, keepalive = false) => http.del(`/api/canvas/glyphs/${enc(id)}`, { keepalive }),
     },
     pulse: {
-      create: (body: { ats_code: string; interval_seconds?: number; cron?: string; timezone?: string; created_from?: string; timeout_seconds?: number }) =>
+      /** With an `owner` that already owns a schedule, the server updates that one (200) instead of adding one. */
+      create: (body: { ats_code: string; interval_seconds?: number; cron?: string; timezone?: string; created_from?: string; timeout_seconds?: number; owner?: string }) =>
         http.post<ScheduleDto>('/api/pulse/schedules', body).then(unwrapSchedule),
+      patch: (id: string, body: { interval_seconds?: number; cron?: string; timezone?: string | null; state?: ScheduleState; timeout_seconds?: number | null; ats_code?: string; owner?: string }) =>
+        http.patch<unknown>(`/api/pulse/schedules/${enc(id)}`, body).then(unwrapSchedule),
+      stats: (id: string) => http.get<ScheduleStats>(`/api/pulse/schedules/${enc(id)}/stats`),
       list: async () => unwrapList<ScheduleDto>(await http.get<unknown>('/api/pulse/schedules'), 'schedules'),
       get: (id: string) => http.get<unknown>(`/api/pulse/schedules/${enc(id)}`).then(unwrapSchedule),
       setState: (id: string, state: ScheduleState) =>
@@ -37,15 +44,23 @@ export function createApi(http: Http) {
         unwrapList<ExecutionDto>(await http.get<unknown>(`/api/pulse/schedules/${enc(id)}/executions?limit=${limit}`), 'executions'),
     },
     python: {
-      execute: (code: string) => http.post<ExecuteResult>('/api/python/execute', { code }),
+      execute: (req: ExecuteRequest) => http.post<ExecuteResult>('/api/python/execute', req),
       registerHandler: (scriptType: string, code: string) =>
         http.post<unknown>('/api/python/register-handler', { script_type: scriptType, code, language: 'python' }).then(
           (r) => ({ version: handlerVersionOf(r) }),
         ),
       handler: async (scriptType: string) => toHandlerInfo(scriptType, await http.get<unknown>(`/api/handlers/${enc(scriptType)}`)),
+      /** Registers an earlier version's code again, as a new version. */
+      restoreHandler: (scriptType: string, version: number) =>
+        http.post<unknown>(`/api/handlers/${enc(scriptType)}/restore`, { version }).then((r) => ({ version: handlerVersionOf(r) })),
     },
     ats: {
       query: (q: AttestationQuery) => http.get<AttestationPage>(`/api/attestations?${attestationQueryString(q)}`),
+      count: async (f: ListFilter) => (await http.get<{ count: number }>(`/api/attestations/count?${listFilterString(f)}`)).count,
+      get: (id: string) => http.get<AttestationDto>(`/api/attestations/${enc(id)}`),
+      provenance: (id: string) => http.get<Provenance>(`/api/attestations/${enc(id)}/provenance`),
+      /** A link that downloads the filter's attestations, streamed by the server (the session cookie authorises it). */
+      exportUrl: (format: 'jsonl' | 'csv', f: ListFilter) => `/api/attestations/export?format=${format}${listFilterString(f) ? `&${listFilterString(f)}` : ''}`,
     },
     ax: {
       query: (req: AxRequest) => http.post<AxResponseDto>('/api/ax', req),
@@ -55,6 +70,23 @@ export function createApi(http: Http) {
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+export interface ListFilter {
+  subjects: readonly string[];
+  predicates: readonly string[];
+  contexts: readonly string[];
+  actors: readonly string[];
+  exclude_system?: boolean;
+}
+
+export function listFilterString(f: ListFilter): string {
+  const p = new URLSearchParams();
+  for (const key of ['subjects', 'predicates', 'contexts', 'actors'] as const) {
+    if (f[key].length) p.set(key, f[key].join(','));
+  }
+  if (f.exclude_system) p.set('exclude_system', 'true');
+  return p.toString();
+}
 
 export function attestationQueryString(q: AttestationQuery): string {
   const p = new URLSearchParams();
@@ -101,8 +133,13 @@ export function toHandlerInfo(scriptType: string, r: unknown): HandlerInfo {
       version: num(e.version) ?? num(attrs.version) ?? raw.length - i,
       code: typeof e.code === 'string' ? e.code : typeof attrs.code === 'string' ? attrs.code : '',
       created_at: num(e.created_at) ?? num(e.timestamp),
+      actor: typeof e.actor === 'string' ? e.actor : null,
     };
   });
   versions.sort((a, b) => b.version - a.version);
-  return { script_type: scriptType, version: num(o.version) ?? versions[0]?.version ?? null, versions };
+  const rm = o.removed && typeof o.removed === 'object' ? (o.removed as Record<string, unknown>) : null;
+  const removed = rm && num(rm.version) !== null ? { at: num(rm.at) ?? (typeof rm.at === 'string' ? Date.parse(rm.at) : 0), actor: String(rm.actor ?? ''), version: num(rm.version)! } : null;
+  const current = 'current' in o ? (o.current && typeof o.current === 'object' ? num((o.current as Record<string, unknown>).version) : null) : undefined;
+  const version = removed ? null : current !== undefined ? current : (num(o.version) ?? versions[0]?.version ?? null);
+  return { script_type: scriptType, version, versions, removed };
 }

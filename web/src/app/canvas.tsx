@@ -3,6 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
 import { useReactFlow } from '@xyflow/react';
 import { CanvasPersister, type SaveStatus } from '../canvas/persister.js';
+import { COMPACT_ZOOM, fitViewport, freeArea } from '../canvas/layout.js';
 import { applyCommand, besidePosition, emptyCanvas, findGlyph, spawnPosition, type CanvasCommand, type CanvasState, type GlyphRecord } from '../canvas/state.js';
 import { GLYPH_KINDS, isGlyphKind, type GlyphKind } from '../glyphs/kinds.js';
 import { newGlyphId } from '../lib/ids.js';
@@ -22,6 +23,10 @@ export interface CanvasActions {
   focus(id: string): void;
   getGlyph(id: string): GlyphRecord | undefined;
   reload(): Promise<void>;
+  /** True once for a glyph just spawned: it then takes the keyboard focus. */
+  takeFocus(id: string): boolean;
+  /** Every glyph in view, clear of the toolbar, the status pills, the controls and the minimap. */
+  fitAll(duration?: number): void;
 }
 
 export interface CanvasMeta {
@@ -84,16 +89,28 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
     };
   }, [persister]);
 
+  const pendingFocus = useRef<string | null>(null);
   const actions = useMemo<CanvasActions>(() => {
     const focus = (id: string) => {
       const g = findGlyph(stateRef.current, id);
       if (!g) return;
       dispatch({ type: 'bringToFront', id });
+      focusGlyph(id);
       void flow.setCenter(g.x + g.width / 2, g.y + g.height / 2, { zoom: Math.max(flow.getZoom(), 0.8), duration: 300 });
+    };
+    const fitAll = (duration = 300) => {
+      const v = fitViewport(stateRef.current.glyphs, freeArea(window.innerWidth, window.innerHeight));
+      if (v) void flow.setViewport(v, { duration });
     };
     return {
       dispatch,
       focus,
+      fitAll,
+      takeFocus: (id) => {
+        if (pendingFocus.current !== id) return false;
+        pendingFocus.current = null;
+        return true;
+      },
       getGlyph: (id) => findGlyph(stateRef.current, id),
       updateData: (id, patch) => dispatch({ type: 'updateData', id, patch }),
       close: (id) => dispatch({ type: 'close', id }),
@@ -103,22 +120,25 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
         const size = info.defaultSize;
         const anchor = opts.besideId ? findGlyph(stateRef.current, opts.besideId) : undefined;
         const center = flow.screenToFlowPosition({ x: window.innerWidth / 2, y: window.innerHeight / 2 + 20 });
-        const topLeft = flow.screenToFlowPosition({ x: 16, y: 64 });
-        const bottomRight = flow.screenToFlowPosition({ x: window.innerWidth - 16, y: window.innerHeight - 16 });
+        const area = freeArea(window.innerWidth, window.innerHeight);
+        const topLeft = flow.screenToFlowPosition({ x: area.left, y: area.top });
+        const bottomRight = flow.screenToFlowPosition({ x: area.right, y: area.bottom });
         const view = { ...topLeft, width: bottomRight.x - topLeft.x, height: bottomRight.y - topLeft.y };
         const pos = anchor ? besidePosition(anchor) : spawnPosition(stateRef.current, center, size, view);
         const id = newGlyphId(kind);
+        pendingFocus.current = id;
         dispatch({ type: 'spawn', glyph: { id, kind, ...pos, ...size, data: { ...info.defaultData(), ...opts.data } } });
         // Bring it into view when it landed (partly) off screen; with its anchor, when it has one.
         const tl = flow.flowToScreenPosition(pos);
         const br = flow.flowToScreenPosition({ x: pos.x + size.width, y: pos.y + size.height });
-        if (tl.x < 0 || tl.y < 60 || br.x > window.innerWidth || br.y > window.innerHeight) {
-          const box = anchor
-            ? { x0: Math.min(anchor.x, pos.x), y0: Math.min(anchor.y, pos.y), x1: Math.max(anchor.x + anchor.width, pos.x + size.width), y1: Math.max(anchor.y + anchor.height, pos.y + size.height) }
-            : { x0: pos.x, y0: pos.y, x1: pos.x + size.width, y1: pos.y + size.height };
-          const fit = Math.min((window.innerWidth - 80) / (box.x1 - box.x0), (window.innerHeight - 140) / (box.y1 - box.y0));
-          const zoom = Math.max(0.3, Math.min(flow.getZoom(), fit));
-          setTimeout(() => void flow.setCenter((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2 + 20 / zoom, { zoom, duration: 250 }), 0);
+        // Zoomed out to title cards, zoom in so the new glyph can be used.
+        const zoom = flow.getZoom();
+        if (zoom < COMPACT_ZOOM || tl.x < area.left || tl.y < area.top || br.x > area.right || br.y > area.bottom) {
+          const mine = [{ ...pos, ...size }];
+          const maxZoom = zoom < COMPACT_ZOOM ? 1 : zoom;
+          let v = fitViewport(anchor ? [anchor, ...mine] : mine, area, maxZoom);
+          if (!v || v.zoom < COMPACT_ZOOM) v = fitViewport(mine, area, maxZoom, Math.min(1, maxZoom));
+          if (v) setTimeout(() => void flow.setViewport(v, { duration: 250 }), 0);
         }
         return id;
       },
@@ -146,4 +166,29 @@ export function useCanvasState(): CanvasState {
 
 export function useCanvasMeta(): CanvasMeta {
   return useContext(MetaContext);
+}
+
+/** The last focus request: a newer one (or the user moving focus) ends an older one's retries. */
+let focusRequest = 0;
+
+/** Puts the keyboard in a glyph: its code or query editor, else its first field, else its first button. */
+export function focusGlyph(id: string): void {
+  const mine = ++focusRequest;
+  const from = document.activeElement;
+  const attempt = (tries: number) =>
+    setTimeout(() => {
+      // Focus moved on meanwhile (a palette, a click, another glyph): leave it there.
+      if (mine !== focusRequest || (document.activeElement !== from && document.activeElement !== document.body)) return;
+      const body = document.querySelector(`[data-glyph-id="${CSS.escape(id)}"] .glyph-body`);
+      const target =
+        body?.querySelector<HTMLElement>('.cm-content') ??
+        body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ??
+        body?.querySelector<HTMLElement>('button:not([disabled])');
+      target?.focus({ preventScroll: true });
+      // A body loaded lazily is not there yet, or React Flow keeps a node hidden until measured:
+      // try again a little later (3 s at most).
+      const took = !!target && (document.activeElement === target || target.contains(document.activeElement));
+      if (!took && tries > 0) attempt(tries - 1);
+    }, 50);
+  attempt(60);
 }

@@ -1,8 +1,10 @@
 // The pan/zoom surface: React Flow renders glyphs as nodes; every move, resize and selection it
 // reports becomes a canvas command (position and size live in canvas state, not in React Flow).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, BackgroundVariant, Controls, MiniMap, ReactFlow, useReactFlow, type NodeChange, type Viewport } from '@xyflow/react';
+import { Background, BackgroundVariant, ControlButton, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type NodeChange, type Viewport } from '@xyflow/react';
 import { useCanvasActions, useCanvasMeta, useCanvasState } from '../app/canvas.js';
+import { usePulse } from '../app/pulse.js';
+import { edgeSides, glyphEdges } from './edges.js';
 import { GlyphNode, type GlyphNodeType } from './GlyphNode.js';
 import type { GlyphRecord } from './state.js';
 
@@ -21,8 +23,7 @@ function savedViewport(): Viewport | undefined {
 export function Canvas() {
   const state = useCanvasState();
   const meta = useCanvasMeta();
-  const { dispatch, reload } = useCanvasActions();
-  const flow = useReactFlow();
+  const { dispatch, reload, fitAll } = useCanvasActions();
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const dataCache = useRef(new WeakMap<GlyphRecord, { glyph: GlyphRecord }>());
   const fitted = useRef(false);
@@ -48,12 +49,34 @@ export function Canvas() {
     [state.glyphs, selected],
   );
 
+  const schedules = usePulse().state.schedules;
+  const edges = useMemo<Edge[]>(
+    () =>
+      glyphEdges(state.glyphs, schedules).map((e) => {
+        const sides = edgeSides(state.glyphs.find((g) => g.id === e.source)!, state.glyphs.find((g) => g.id === e.target)!);
+        return {
+          id: e.id,
+          source: e.source,
+          target: e.target,
+          sourceHandle: `s-${sides.source}`,
+          targetHandle: `t-${sides.target}`,
+          className: `glyph-edge edge-${e.relation}`,
+          ariaLabel: e.label,
+          data: { relation: e.relation },
+          markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16 },
+          focusable: false,
+          selectable: false,
+        };
+      }),
+    [state.glyphs, schedules],
+  );
+
   // The first time glyphs arrive without a remembered viewport, show them all.
   useEffect(() => {
     if (!state.loaded || fitted.current) return;
     fitted.current = true;
-    if (!savedViewport() && state.glyphs.length) setTimeout(() => void flow.fitView({ padding: 0.15, maxZoom: 1 }), 0);
-  }, [state.loaded, state.glyphs.length, flow]);
+    if (!savedViewport() && state.glyphs.length) setTimeout(() => fitAll(0), 0);
+  }, [state.loaded, state.glyphs.length, fitAll]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<GlyphNodeType>[]) => {
@@ -87,19 +110,22 @@ export function Canvas() {
   }, []);
 
   const front = useCallback((_e: unknown, node: { id: string }) => dispatch({ type: 'bringToFront', id: node.id }), [dispatch]);
+  // A glyph dropped on others keeps its place; they move aside.
+  const dropped = useCallback((_e: unknown, node: { id: string }) => dispatch({ type: 'makeRoom', id: node.id }), [dispatch]);
 
   return (
     <div className="canvas" data-loaded={state.loaded ? 'true' : 'false'}>
       <ReactFlow<GlyphNodeType>
         nodes={nodes}
-        edges={[]}
+        edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onNodeDragStart={front}
+        onNodeDragStop={dropped}
         onNodeClick={front}
         onMoveEnd={onMoveEnd}
         defaultViewport={savedViewport() ?? { x: 0, y: 0, zoom: 1 }}
-        minZoom={0.2}
+        minZoom={0.05}
         maxZoom={2}
         deleteKeyCode={null}
         nodesConnectable={false}
@@ -109,7 +135,13 @@ export function Canvas() {
         aria-label="Canvas"
       >
         <Background variant={BackgroundVariant.Dots} gap={22} size={1.4} color="#c9d0da" />
-        <Controls position="bottom-left" showInteractive={false} />
+        <Controls position="bottom-left" showInteractive={false} showFitView={false}>
+          <ControlButton onClick={() => fitAll()} title="Fit all glyphs in view (Alt+Shift+F)" aria-label="Fit all glyphs in view">
+            <svg viewBox="0 0 32 30" aria-hidden="true">
+              <path d="M3.692 4.63c0-.53.4-.938.939-.938h5.215V0H4.708C2.13 0 0 2.054 0 4.63v5.216h3.692V4.631zM27.354 0h-5.2v3.692h5.17c.53 0 .984.4.984.939v5.215H32V4.631A4.624 4.624 0 0027.354 0zm.954 24.83c0 .532-.4.94-.939.94h-5.215v3.768h5.215c2.577 0 4.631-2.13 4.631-4.707v-5.139h-3.692v5.139zm-23.677.94c-.531 0-.939-.4-.939-.94v-5.138H0v5.139c0 2.577 2.13 4.707 4.708 4.707h5.138V25.77H4.631z" />
+            </svg>
+          </ControlButton>
+        </Controls>
         {state.glyphs.length ? <MiniMap position="bottom-right" style={{ width: 168, height: 112 }} pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,243,246,0.7)" /> : null}
       </ReactFlow>
       {meta.loadError ? (

@@ -1,5 +1,6 @@
 // Canvas state: plain readonly data with a version, changed only through named commands, so every
 // change can be persisted (see persister.ts), replayed in tests and undone.
+import { pushApart } from './layout.js';
 
 export interface GlyphRecord {
   readonly id: string;
@@ -28,6 +29,8 @@ export type CanvasCommand =
   | { type: 'resize'; id: string; x: number; y: number; width: number; height: number }
   | { type: 'updateData'; id: string; patch: Readonly<Record<string, unknown>> }
   | { type: 'bringToFront'; id: string }
+  /** Moves the glyphs `id` overlaps out of its way (after a drag ends on top of others). */
+  | { type: 'makeRoom'; id: string }
   | { type: 'close'; id: string }
   | { type: 'reopenLastClosed' };
 
@@ -43,17 +46,21 @@ export function applyCommand(state: CanvasState, cmd: CanvasCommand): CanvasStat
       return { version: state.version + 1, glyphs: cmd.glyphs.map(sanitize), loaded: true, closed: [] };
     case 'spawn':
       if (state.glyphs.some((g) => g.id === cmd.glyph.id)) return state;
-      return bump(state, [...state.glyphs, sanitize(cmd.glyph)]);
+      return makeRoom(bump(state, [...state.glyphs, sanitize(cmd.glyph)]), cmd.glyph.id);
     case 'move':
       return updateGlyph(state, cmd.id, (g) => {
         const x = Math.round(cmd.x);
         const y = Math.round(cmd.y);
         return g.x === x && g.y === y ? g : { ...g, x, y };
       });
-    case 'resize':
-      return updateGlyph(state, cmd.id, (g) =>
-        sanitize({ ...g, x: cmd.x, y: cmd.y, width: cmd.width, height: cmd.height }),
-      );
+    case 'resize': {
+      const next = updateGlyph(state, cmd.id, (g) => sanitize({ ...g, x: cmd.x, y: cmd.y, width: cmd.width, height: cmd.height }));
+      return next === state ? state : makeRoom(next, cmd.id);
+    }
+    case 'makeRoom': {
+      const next = makeRoom(state, cmd.id);
+      return next === state ? state : { ...next, version: state.version + 1 };
+    }
     case 'updateData':
       return updateGlyph(state, cmd.id, (g) =>
         Object.entries(cmd.patch).every(([k, v]) => Object.is(g.data[k], v)) ? g : { ...g, data: { ...g.data, ...cmd.patch } },
@@ -133,6 +140,13 @@ export function spawnPosition(
 /** A spot right of `anchor` (e.g. the Python glyph that Create handler opens beside its IX glyph). */
 export function besidePosition(anchor: GlyphRecord, gap = 40): { x: number; y: number } {
   return { x: anchor.x + anchor.width + gap, y: anchor.y };
+}
+
+/** A glyph that grew or arrived pushes the neighbours it overlaps aside (they move, it stays). */
+function makeRoom(state: CanvasState, id: string): CanvasState {
+  const moved = pushApart(state.glyphs, id);
+  if (!moved.size) return state;
+  return { ...state, glyphs: state.glyphs.map((g) => (moved.has(g.id) ? { ...g, ...moved.get(g.id)! } : g)) };
 }
 
 function bump(state: CanvasState, glyphs: readonly GlyphRecord[]): CanvasState {

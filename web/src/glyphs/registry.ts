@@ -16,6 +16,8 @@ export interface GlyphBodyProps {
 export interface GlyphDefinition {
   info: GlyphKindInfo;
   title(data: Readonly<Record<string, unknown>>): string;
+  /** A mark beside the title ("unsaved"), or undefined. */
+  mark?(data: Readonly<Record<string, unknown>>): string | undefined;
   Component: ComponentType<GlyphBodyProps>;
 }
 

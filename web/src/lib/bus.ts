@@ -4,6 +4,8 @@ import type { ServerEvent } from '../../../src/protocol.js';
 export interface BusEvents {
   handlerSaved: { scriptType: string; version: number | null };
   serverEvent: ServerEvent;
+  /** The command palette asks a glyph to act: save or try (Python), run (IX). */
+  glyphCommand: { glyphId: string; command: 'save' | 'try' | 'run' };
 }
 
 type Listener<K extends keyof BusEvents> = (payload: BusEvents[K]) => void;

@@ -1,9 +1,10 @@
 // The floating toolbar: spawn buttons, the command palette, save state and the live connection.
 import { useEffect, useState } from 'react';
-import { useCanvasActions, useCanvasMeta } from '../app/canvas.js';
+import { useCanvasActions, useCanvasMeta, useCanvasState } from '../app/canvas.js';
 import { usePulse } from '../app/pulse.js';
 import { GLYPH_KINDS, KIND_ORDER } from '../glyphs/kinds.js';
 import { SecretsButton } from './SecretsPanel.js';
+import { isUnsaved, readPyData } from '../glyphs/py/py-model.js';
 
 const SHORT: Record<string, string> = { ix: 'IX', py: 'Python', pulse: 'Pulse', ax: 'AX' };
 
@@ -33,7 +34,7 @@ export function Toolbar({ onOpenPalette }: { onOpenPalette(): void }) {
         ))}
         <span className="toolbar-sep" aria-hidden="true" />
         <SecretsButton />
-        <button type="button" className="tool-button" onClick={onOpenPalette} aria-label="Open the command palette" aria-keyshortcuts="Control+K Meta+K">
+        <button type="button" className="tool-button" onClick={onOpenPalette} title="Open the command palette" aria-keyshortcuts="Control+K Meta+K">
           Commands <kbd>Ctrl K</kbd>
         </button>
       </nav>
@@ -47,9 +48,13 @@ export function Toolbar({ onOpenPalette }: { onOpenPalette(): void }) {
 
 function SaveIndicator() {
   const { saveStatus, saveError } = useCanvasMeta();
-  const text = { saved: 'All changes saved', pending: 'Unsaved changes', saving: 'Saving…', error: 'Save failed' }[saveStatus];
+  const { glyphs } = useCanvasState();
+  // The canvas may be saved while a handler's code is not: say so, it is not what runs.
+  const unsaved = glyphs.filter((g) => g.kind === 'py' && isUnsaved(readPyData(g.data))).length;
+  const canvasText = { saved: 'All changes saved', pending: 'Unsaved changes', saving: 'Saving…', error: 'Save failed' }[saveStatus];
+  const text = unsaved ? `${saveStatus === 'saved' ? 'Canvas saved' : canvasText} · ● ${unsaved} handler${unsaved === 1 ? '' : 's'} unsaved` : canvasText;
   return (
-    <span className={`pill save-${saveStatus}`} data-save-status={saveStatus} title={saveError ?? text}>
+    <span className={`pill save-${saveStatus}${unsaved ? ' has-unsaved' : ''}`} data-save-status={saveStatus} data-unsaved-handlers={unsaved} title={saveError ?? text}>
       {text}
     </span>
   );

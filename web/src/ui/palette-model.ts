@@ -22,3 +22,13 @@ export function moveHighlight(index: number, delta: number, count: number): numb
   if (count === 0) return 0;
   return (((index + delta) % count) + count) % count;
 }
+
+/** Labels made unique: a repeated one gets " (2)", " (3)"… so no two entries read the same. */
+export function uniqueLabels<T extends PaletteItem>(items: readonly T[]): T[] {
+  const seen = new Map<string, number>();
+  return items.map((it) => {
+    const n = (seen.get(it.label) ?? 0) + 1;
+    seen.set(it.label, n);
+    return n === 1 ? it : { ...it, label: `${it.label} (${n})` };
+  });
+}

@@ -7,6 +7,7 @@ import { ApiError } from '../../api/http.js';
 import { useCanvasActions } from '../../app/canvas.js';
 import { useServices } from '../../app/services.js';
 import type { GlyphBodyProps } from '../registry.js';
+import { AttestationDrawer } from './AttestationDrawer.js';
 import { AxConflicts } from './AxConflicts.js';
 import { AxResults } from './AxResults.js';
 import { AxQueryEditor } from './AxQueryEditor.js';
@@ -16,6 +17,7 @@ import {
   errorColumn,
   fieldsOf,
   firstPage,
+  listFilterOf,
   nextPage,
   offsetOfColumn,
   pageLoaded,
@@ -37,6 +39,8 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
   const [res, setRes] = useState<AxResponseDto | null>(null);
   const [error, setError] = useState<{ message: string; at: number | null; hint?: string | undefined } | null>(null);
   const [loading, setLoading] = useState(false);
+  const [total, setTotal] = useState<number | null>(null);
+  const [openId, setOpenId] = useState<string | null>(null);
   const ids = useId();
   const seq = useRef(0);
 
@@ -47,9 +51,14 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
       // `changed`: what the user just set, which the canvas state may not hold yet.
       const data = { ...readAxData(canvas.getGlyph(glyph.id)?.data ?? {}), ...changed };
       try {
-        const page = await api.ax.query(toRequest(data, cursorOf(p), runActions, glyph.id));
+        const filter = listFilterOf(data);
+        const [page, count] = await Promise.all([
+          api.ax.query(toRequest(data, cursorOf(p), runActions, glyph.id)),
+          api.ats.count(filter).catch(() => null),
+        ]);
         if (mine !== seq.current) return;
         setRes(page);
+        setTotal(count);
         setPaging(pageLoaded(p, page.next_cursor));
         setError(null);
       } catch (err) {
@@ -96,6 +105,8 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
   const fields = fieldsOf(d.query);
   const conflicts: AxConflictDto[] = res?.conflicts ?? [];
   const inConflict = new Set(conflicts.flatMap((c) => c.claims.map((x) => x.id)));
+  const filter = listFilterOf(d);
+  const totalOnlyFields = !!fields.rest;
 
   return (
     <div className="ax">
@@ -141,11 +152,12 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
           {error.hint ? <span className="muted"> — {error.hint}</span> : null}
         </p>
       ) : null}
-      <div className="ax-table-wrap" tabIndex={0} aria-label="Results">
-        <AxResults rows={res?.attestations} inConflict={inConflict} />
+      <div className="ax-table-wrap" role="region" tabIndex={0} aria-label="Results">
+        <AxResults rows={res?.attestations} inConflict={inConflict} selected={openId} onOpen={setOpenId} />
         {res && res.attestations.length === 0 ? <p className="empty-note">No attestations match.</p> : null}
         <AxConflicts conflicts={conflicts} />
       </div>
+      {openId ? <AttestationDrawer id={openId} onClose={() => setOpenId(null)} /> : null}
       <div className="ax-pager">
         <span className="muted small" aria-live="polite">
           {res
@@ -154,7 +166,32 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
               (res.actions?.length ? ` · started ${res.actions.map((a) => a.type).join(', ')}` : '')
             : ''}
         </span>
+        {total !== null ? (
+          <span className="small ax-total" data-total={total} title={totalOnlyFields ? 'Counted on the subject, predicate, context and actor clauses' : 'Every attestation the query matches'}>
+            {total} total{totalOnlyFields ? ' (fields only)' : ''}
+          </span>
+        ) : null}
         <span className="spacer" />
+        <span className="small ax-export">
+          export{' '}
+          <a href={api.ats.exportUrl('jsonl', filter)} download="attestations.jsonl">
+            JSONL
+          </a>{' '}
+          <a href={api.ats.exportUrl('csv', filter)} download="attestations.csv">
+            CSV
+          </a>
+        </span>
+        <label className="small ax-system">
+          <input
+            type="checkbox"
+            checked={!d.showSystem}
+            onChange={(e) => {
+              canvas.updateData(glyph.id, { showSystem: !e.target.checked });
+              void load(firstPage, false, { showSystem: !e.target.checked });
+            }}
+          />{' '}
+          hide system
+        </label>
         <label className="small ax-all">
           <input
             type="checkbox"

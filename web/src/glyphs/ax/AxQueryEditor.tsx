@@ -2,6 +2,7 @@
 // values, completes keywords and stored values (from POST /api/ax/complete), runs on Enter and
 // underlines the word a server error points at.
 import { useEffect, useRef } from 'react';
+import { useCodeMirror } from '../../ui/useCodeMirror.js';
 import { autocompletion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { EditorState, Prec, RangeSetBuilder, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, EditorView, keymap, placeholder, ViewPlugin, type DecorationSet, type ViewUpdate } from '@codemirror/view';
@@ -71,66 +72,48 @@ const theme = EditorView.theme({
 });
 
 export function AxQueryEditor({ value, onChange, onRun, complete, errorAt }: AxQueryEditorProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  const callbacks = useRef({ onChange, onRun, complete });
-  callbacks.current = { onChange, onRun, complete };
-
-  useEffect(() => {
-    const source = async (ctx: CompletionContext): Promise<CompletionResult | null> => {
-      const text = ctx.state.doc.toString();
-      // Offer while typing a word, or when asked (Ctrl-Space) anywhere.
-      if (!ctx.explicit && !ctx.matchBefore(/[^\s]+$/)) return null;
-      let c: AxCompletionDto;
-      try {
-        c = await callbacks.current.complete(text, ctx.pos);
-      } catch {
-        return null;
-      }
-      if (ctx.aborted || !c.options.length) return null;
-      const options = c.options.map((o) => ({ label: o.label, apply: o.apply, type: o.kind === 'value' ? 'variable' : o.kind === 'type' ? 'function' : 'keyword', detail: o.detail ?? o.kind }));
-      // The server's options for a prefix hold those of any longer prefix: while an unquoted word
-      // grows, the editor narrows the list itself instead of asking again (no stale list on Enter).
-      const typed = text.slice(c.from, ctx.pos);
-      const plain = c.field !== 'time' && !/["'\\\s]/.test(typed);
-      return plain ? { from: c.from, to: c.to, options, validFor: /^[^\s"'\\]*$/ } : { from: c.from, to: c.to, options, filter: false };
-    };
-    const v = new EditorView({
-      parent: host.current!,
-      state: EditorState.create({
-        doc: value,
-        extensions: [
-          keymap.of([{ key: 'Enter', run: (v) => (callbacks.current.onRun(v.state.doc.toString()), true) }]),
-          // Enter accepts an option as soon as the list shows (no grace delay): what is shown is what Enter does.
-          Prec.highest(autocompletion({ override: [source], activateOnTyping: true, icons: false, interactionDelay: 0 })),
-          oneLine,
-          highlighter,
-          errorField,
-          placeholder('alice is engineer of acme since 2026-01'),
-          theme,
-          EditorView.contentAttributes.of({ 'aria-label': 'AX query', spellcheck: 'false' }),
-          EditorView.updateListener.of((u) => {
-            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
-          }),
-        ],
-      }),
-    });
-    view.current = v;
-    return () => {
-      v.destroy();
-      view.current = null;
-    };
-    // Made once; later values arrive through the effect below.
-  }, []);
-
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
+  const callbacks = useRef({ onRun, complete });
+  callbacks.current = { onRun, complete };
+  const { host, view } = useCodeMirror({
+    value,
+    onChange,
+    label: 'AX query',
+    contentAttributes: { spellcheck: 'false' },
+    extensions: () => {
+      const source = async (ctx: CompletionContext): Promise<CompletionResult | null> => {
+        const text = ctx.state.doc.toString();
+        // Offer while typing a word, or when asked (Ctrl-Space) anywhere.
+        if (!ctx.explicit && !ctx.matchBefore(/[^\s]+$/)) return null;
+        let c: AxCompletionDto;
+        try {
+          c = await callbacks.current.complete(text, ctx.pos);
+        } catch {
+          return null;
+        }
+        if (ctx.aborted || !c.options.length) return null;
+        const options = c.options.map((o) => ({ label: o.label, apply: o.apply, type: o.kind === 'value' ? 'variable' : o.kind === 'type' ? 'function' : 'keyword', detail: o.detail ?? o.kind }));
+        // The server's options for a prefix hold those of any longer prefix: while an unquoted word
+        // grows, the editor narrows the list itself instead of asking again (no stale list on Enter).
+        const typed = text.slice(c.from, ctx.pos);
+        const plain = c.field !== 'time' && !/["'\\\s]/.test(typed);
+        return plain ? { from: c.from, to: c.to, options, validFor: /^[^\s"'\\]*$/ } : { from: c.from, to: c.to, options, filter: false };
+      };
+      return [
+        keymap.of([{ key: 'Enter', run: (v) => (callbacks.current.onRun(v.state.doc.toString()), true) }]),
+        // Enter accepts an option as soon as the list shows (no grace delay): what is shown is what Enter does.
+        Prec.highest(autocompletion({ override: [source], activateOnTyping: true, icons: false, interactionDelay: 0 })),
+        oneLine,
+        highlighter,
+        errorField,
+        placeholder('alice is engineer of acme since 2026-01'),
+        theme,
+      ];
+    },
+  });
 
   useEffect(() => {
     view.current?.dispatch({ effects: setError.of(errorAt) });
-  }, [errorAt]);
+  }, [errorAt, view]);
 
   return <div className="ax-query" ref={host} />;
 }

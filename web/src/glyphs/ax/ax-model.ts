@@ -10,9 +10,11 @@ export interface AxData {
   advanced: boolean;
   /** Every match, not only the resolved view. */
   showAll: boolean;
+  /** System attestations (handler code, retractions…) are listed too; off by default. */
+  showSystem: boolean;
 }
 
-export const axDefaults: AxData = { query: '', pageSize: 25, advanced: false, showAll: false };
+export const axDefaults: AxData = { query: '', pageSize: 25, advanced: false, showAll: false, showSystem: false };
 
 export type AxField = 'subjects' | 'predicates' | 'contexts' | 'actors';
 export const AX_FIELDS: readonly AxField[] = ['subjects', 'predicates', 'contexts', 'actors'];
@@ -33,7 +35,7 @@ export function readAxData(data: Readonly<Record<string, unknown>>): AxData {
     const field = (k: AxField) => (typeof data[k] === 'string' ? splitValues(data[k] as string) : []);
     query = withClauses({ subjects: field('subjects'), predicates: field('predicates'), contexts: field('contexts'), actors: field('actors'), rest: '' });
   }
-  return { query, pageSize: size, advanced: data.advanced === true, showAll: data.showAll === true };
+  return { query, pageSize: size, advanced: data.advanced === true, showAll: data.showAll === true, showSystem: data.showSystem === true };
 }
 
 /** The advanced fields' text: each clause's values, comma-separated. */
@@ -57,6 +59,19 @@ export interface AxRequest {
   actions: boolean;
   /** The glyph a `so` schedule was made from. */
   created_from?: string;
+  /** Hide the system's own attestations (handler versions, retractions…). */
+  exclude_system?: boolean;
+}
+
+/** The list filter the query's fields make (for totals and export): subjects, predicates, … */
+export function listFilterOf(d: AxData): { subjects: string[]; predicates: string[]; contexts: string[]; actors: string[]; exclude_system: boolean } {
+  const c = axClauses(d.query);
+  return { subjects: c.subjects, predicates: c.predicates, contexts: c.contexts, actors: c.actors, exclude_system: !d.showSystem };
+}
+
+/** "AS01HZX…9KQ2": enough of an id to tell rows apart; the whole one is copied. */
+export function shortId(id: string): string {
+  return id.length <= 12 ? id : `${id.slice(0, 6)}…${id.slice(-4)}`;
 }
 
 /** A refresh never starts `so` actions again; only a run the user asks for does. */
@@ -68,6 +83,7 @@ export function toRequest(d: AxData, cursor: string | null, runActions: boolean,
     all: d.showAll,
     actions: runActions,
     ...(runActions && glyphId ? { created_from: glyphId } : {}),
+    ...(d.showSystem ? {} : { exclude_system: true }),
   };
 }
 

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { ScheduleDto } from '../../../../src/protocol.js';
 import { ApiError } from '../../api/http.js';
+import type { HandlerInfo } from '../../api/types.js';
 import { useCanvasActions, useCanvasState } from '../../app/canvas.js';
 import { usePulse } from '../../app/pulse.js';
 import { useServices } from '../../app/services.js';
@@ -12,7 +13,8 @@ import { useNow } from '../../ui/useNow.js';
 import { handlerTemplate, readPyData } from '../py/py-model.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { CronField } from './CronField.js';
-import { ixView, readIxData, recurring, scheduleTiming, timingText, toAtsCode, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
+import { ixView, readIxData, recurring, timingText, validateIx, type IntervalUnit, type IxRequest } from './ix-model.js';
+import { ownSchedule } from './own-schedule.js';
 
 export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
   const { api, bus } = useServices();
@@ -30,6 +32,31 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
 
   useEffect(() => setTone(view.tone), [setTone, view.tone]);
 
+  // A missing handler may have been removed: say when, and offer its last version back.
+  const [removed, setRemoved] = useState<HandlerInfo['removed']>(null);
+  const missingType = view.scriptType;
+  useEffect(() => {
+    setRemoved(null);
+    if (!missingType) return;
+    let live = true;
+    api.python.handler(missingType).then(
+      (info) => live && setRemoved(info.removed),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, missingType]);
+  const restoreRemoved = async (type: string, version: number) => {
+    try {
+      const r = await api.python.restoreHandler(type, version);
+      setRemoved(null);
+      bus.emit('handlerSaved', { scriptType: type, version: r.version });
+    } catch (err) {
+      setFormError((err as Error).message);
+    }
+  };
+
   const run = useCallback(async () => {
     const data = readIxData(canvas.getGlyph(glyph.id)?.data ?? {});
     const problem = validateIx(data);
@@ -37,21 +64,11 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
     if (problem) return;
     setReq({ phase: 'submitting' });
     try {
-      const created = await api.pulse.create({
-        ats_code: toAtsCode(data.command),
-        ...scheduleTiming(data),
-        created_from: glyph.id,
-        ...(data.timeoutSeconds === null ? {} : { timeout_seconds: data.timeoutSeconds }),
-      });
-      const previous = data.scheduleId ? pulse.state.schedules[data.scheduleId] : undefined;
-      canvas.updateData(glyph.id, { scheduleId: created.id });
-      await pulse.actions.loadSchedule(created.id);
+      const schedule = await ownSchedule(api, glyph.id, data, pulse.state.schedules);
+      canvas.updateData(glyph.id, { scheduleId: schedule.id });
+      await pulse.actions.loadSchedule(schedule.id);
       setReq({ phase: 'scheduled' });
-      void pulse.actions.loadExecutions(created.id);
-      // A glyph drives one schedule: a recurring one it replaces is paused, not left running unseen.
-      if (previous && previous.id !== created.id && recurring(previous) && previous.state === 'active') {
-        void pulse.actions.setState(previous.id, 'paused').catch(() => undefined);
-      }
+      void pulse.actions.loadExecutions(schedule.id);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError((err as Error).message, 0);
       setReq({ phase: 'failed', error: { message: e.message, details: e.details, hint: e.hint } });
@@ -69,6 +86,14 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
         if (waitingFor.current === scriptType) void runRef.current();
       }),
     [bus],
+  );
+
+  useEffect(
+    () =>
+      bus.on('glyphCommand', ({ glyphId, command }) => {
+        if (glyphId === glyph.id && command === 'run') void runRef.current();
+      }),
+    [bus, glyph.id],
   );
 
   const createHandler = (type: string) => {
@@ -153,6 +178,15 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
         </span>
         <p className="ix-status-message">{view.message}</p>
         {view.hint ? <p className="ix-status-hint">{view.hint}</p> : null}
+        {view.scriptType && removed ? (
+          <p className="removed-note small" data-removed-version={removed.version}>
+            No handler (removed {formatTimestamp(removed.at)}
+            {removed.actor ? ` by ${removed.actor}` : ''}, was v{removed.version}).{' '}
+            <button type="button" className="button small" onClick={() => void restoreRemoved(view.scriptType!, removed.version)}>
+              Restore last version
+            </button>
+          </p>
+        ) : null}
         {view.scriptType ? (
           <button type="button" className="button danger-outline" onClick={() => createHandler(view.scriptType!)}>
             Create handler for {view.scriptType}
@@ -194,6 +228,11 @@ function ScheduleSummary({ schedule, now }: { schedule: ScheduleDto; now: number
       ) : (
         <StatusPill status={schedule.state} />
       )}
+      {schedule.paused_reason ? (
+        <span className="form-error paused-reason" data-testid="paused-reason">
+          Paused: {schedule.paused_reason}
+        </span>
+      ) : null}
       {repeats ? (
         schedule.state === 'active' ? (
           <button type="button" className="link-button" onClick={() => void pulse.actions.setState(schedule.id, 'paused')}>

@@ -57,6 +57,12 @@ export function recurring(s: Pick<ScheduleDto, 'interval_seconds' | 'cron'>): bo
   return s.interval_seconds > 0 || !!s.cron;
 }
 
+/** The glyph's title: its command, `ix webhook`, or IX. */
+export function ixTitle(data: Readonly<Record<string, unknown>>): string {
+  const c = readIxData(data).command.trim();
+  return c ? `ix ${c.replace(/^ix\s+/, '')}` : 'IX';
+}
+
 const UNIT_SECONDS: Record<IntervalUnit, number> = { s: 1, m: 60, h: 3600 };
 
 export function intervalSeconds(d: Pick<IxData, 'repeat' | 'every' | 'unit'>): number {

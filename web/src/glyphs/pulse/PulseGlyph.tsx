@@ -3,13 +3,18 @@
 // trigger and delete. Live through the shared Pulse store (WebSocket + refetch).
 import { useState } from 'react';
 import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
+import { useCanvasActions, useCanvasState } from '../../app/canvas.js';
 import { usePulse } from '../../app/pulse.js';
-import { countByStatus, recentDurations, scheduleList } from '../../live/pulse-store.js';
+import { scheduleList } from '../../live/pulse-store.js';
 import { formatAgo, formatCountdown, formatDuration, formatInterval, formatTimestamp } from '../../lib/format.js';
-import { OutputBlock, Sparkline, StatusPill } from '../../ui/bits.js';
+import { OutputBlock, StatusPill } from '../../ui/bits.js';
 import { useNow } from '../../ui/useNow.js';
+import { ixTitle } from '../ix/ix-model.js';
+import { ownerGlyphId, scheduleOwner } from '../ix/own-schedule.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { HooksList } from './HooksList.js';
+import { RunSparkline, type SparkRun } from './RunSparkline.js';
+import { useScheduleStats } from './useScheduleStats.js';
 
 export function PulseGlyph(_props: GlyphBodyProps) {
   const { state, loadError, actions, connection } = usePulse();
@@ -43,7 +48,6 @@ export function PulseGlyph(_props: GlyphBodyProps) {
             key={s.id}
             schedule={s}
             executions={state.executions[s.id] ?? []}
-            durations={recentDurations(state, s.id)}
             now={now}
             open={expanded === s.id}
             onToggle={() => setOpenId(expanded === s.id ? '' : s.id)}
@@ -58,13 +62,31 @@ export function PulseGlyph(_props: GlyphBodyProps) {
 function ScheduleCard(props: {
   schedule: ScheduleDto;
   executions: readonly ExecutionDto[];
-  durations: number[];
   now: number;
   open: boolean;
   onToggle(): void;
 }) {
-  const { schedule: s, executions, durations, now, open, onToggle } = props;
+  const { schedule: s, executions, now, open, onToggle } = props;
   const { actions } = usePulse();
+  const canvas = useCanvasActions();
+  const glyphs = useCanvasState().glyphs;
+  const stats = useScheduleStats(s.id, executions);
+  const owner = scheduleOwner(s);
+  const ownerId = ownerGlyphId(owner);
+  const ownerGlyph = ownerId ? glyphs.find((g) => g.id === ownerId) : undefined;
+  const ownerName = ownerGlyph ? `IX glyph "${ixTitle(ownerGlyph.data)}"` : ownerId ? 'a closed IX glyph' : owner === 'cli' ? 'CLI' : owner === 'api' ? 'API' : (owner ?? 'API/CLI');
+  const name = `${s.ats_code} (${ownerName})`;
+  const sparkRuns: SparkRun[] = stats
+    ? stats.last
+        .filter((x) => typeof x.duration_ms === 'number')
+        .map((x) => ({ id: x.execution_id, status: x.status, startedAt: typeof x.started_at === 'number' ? x.started_at : Date.parse(x.started_at), durationMs: x.duration_ms as number, attestations: x.attestations_created }))
+        .slice(0, 20)
+        .reverse()
+    : executions
+        .filter((x) => x.status !== 'running' && typeof x.duration_ms === 'number')
+        .slice(0, 20)
+        .map((x) => ({ id: x.id, status: x.status, startedAt: x.started_at, durationMs: x.duration_ms as number, attestations: x.attestations_created }))
+        .reverse();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const act = async (fn: () => Promise<void>) => {
@@ -79,17 +101,23 @@ function ScheduleCard(props: {
     }
   };
   const last = executions[0];
-  const completed = countByStatus(executions, 'completed');
-  const failed = countByStatus(executions, 'failed');
   const recurring = s.interval_seconds > 0;
   const listId = `exec-${s.id}`;
   return (
-    <li className="schedule" data-schedule-id={s.id} data-state={s.state}>
+    <li className="schedule" data-schedule-id={s.id} data-state={s.state} aria-label={`Schedule ${name}`}>
       <div className="schedule-top">
         <code className="schedule-code">{s.ats_code}</code>
         <StatusPill status={s.state} />
         <span className="spacer" />
-        <Sparkline values={durations} label={`Durations of the last ${durations.length} runs`} />
+        <RunSparkline runs={sparkRuns} />
+      </div>
+      <div className="schedule-owner small" data-owner={owner ?? ''}>
+        <span className="muted">owned by</span> <span className="owner-name">{ownerName}</span>
+        {ownerGlyph ? (
+          <button type="button" className="link-button" onClick={() => canvas.focus(ownerGlyph.id)} aria-label={`Reveal the glyph that owns ${s.ats_code}`}>
+            reveal
+          </button>
+        ) : null}
       </div>
       <div className="schedule-meta">
         <span>{s.cron ? `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}` : formatInterval(s.interval_seconds)}</span>
@@ -97,8 +125,8 @@ function ScheduleCard(props: {
         <span>
           last: <StatusPill status={last?.status ?? s.last_status} /> {last ? formatAgo(last.started_at, now) : ''}
         </span>
-        <span className="muted">
-          {completed} ok · {failed} failed
+        <span className="muted run-counts" data-total={stats?.total ?? ''} title={stats ? 'Every run of this schedule' : 'Counting…'}>
+          {stats ? `${stats.total} runs · ${stats.completed} ok · ${stats.failed} failed · ${stats.attestations_created} attestations` : 'counting runs…'}
         </span>
       </div>
       {s.paused_reason ? (
@@ -121,7 +149,7 @@ function ScheduleCard(props: {
             Resume
           </button>
         ) : null}
-        <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.trigger(s.id))} aria-label={`Run ${s.ats_code} now`}>
+        <button type="button" className="button small" disabled={busy} onClick={() => void act(() => actions.trigger(s.id))} aria-label={`Run now: ${name}`}>
           Run now
         </button>
         <button
@@ -129,15 +157,15 @@ function ScheduleCard(props: {
           className="button small danger-outline"
           disabled={busy}
           onClick={() => {
-            if (window.confirm(`Delete the schedule "${s.ats_code}"?`)) void act(() => actions.remove(s.id));
+            if (window.confirm(`Delete the schedule "${name}"?`)) void act(() => actions.remove(s.id));
           }}
-          aria-label={`Delete schedule ${s.ats_code}`}
+          aria-label={`Delete schedule ${name}`}
         >
           Delete
         </button>
         <span className="spacer" />
         <button type="button" className="link-button" aria-expanded={open} aria-controls={listId} onClick={onToggle}>
-          {open ? 'Hide runs' : `Show runs (${executions.length})`}
+          {open ? 'Hide runs' : `Show runs (${stats?.total ?? executions.length})`}
         </button>
       </div>
       {error ? (
@@ -163,7 +191,7 @@ function ExecutionList({ id, executions, now }: { id: string; executions: readon
             <th scope="col">Status</th>
             <th scope="col">Started</th>
             <th scope="col">Duration</th>
-            <th scope="col">Made</th>
+            <th scope="col" title="Attestations the run created">Attestations</th>
             <th scope="col">
               <span className="sr-only">Output</span>
             </th>

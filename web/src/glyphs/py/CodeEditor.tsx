@@ -1,13 +1,14 @@
 // CodeMirror 6 as a React component: Python highlighting, indentation, bracket matching, line
-// numbers; Mod-Enter runs, Mod-S saves; an error line from the server is marked in place.
+// numbers, wrapped lines; Mod-Enter tries, Mod-S saves; an error line from the server is marked,
+// scrolled into view and focused.
 import { useEffect, useRef } from 'react';
 import { basicSetup } from 'codemirror';
 import { indentWithTab } from '@codemirror/commands';
-import { python } from '@codemirror/lang-python';
-import { indentUnit } from '@codemirror/language';
 import { lintGutter, setDiagnostics } from '@codemirror/lint';
-import { EditorState, Prec, StateEffect, StateField, type Extension } from '@codemirror/state';
+import { Prec, StateEffect, StateField } from '@codemirror/state';
 import { Decoration, EditorView, keymap, type DecorationSet } from '@codemirror/view';
+import { useCodeMirror } from '../../ui/useCodeMirror.js';
+import { pythonCode } from './code-setup.js';
 
 export interface CodeEditorProps {
   value: string;
@@ -35,62 +36,28 @@ const errorLineField = StateField.define<DecorationSet>({
   provide: (f) => EditorView.decorations.from(f),
 });
 
-const theme = EditorView.theme({
-  '&': { height: '100%', fontSize: '13px', backgroundColor: '#fbfcfd' },
-  '.cm-scroller': { fontFamily: 'var(--font-mono)', lineHeight: '1.55' },
-  '.cm-gutters': { backgroundColor: '#f4f6f8', color: '#9aa4b2', borderRight: '1px solid #e6e9ee' },
-  '.cm-activeLine': { backgroundColor: 'rgba(59,91,219,0.045)' },
-  '.cm-activeLineGutter': { backgroundColor: 'rgba(59,91,219,0.08)' },
-  '&.cm-focused': { outline: 'none' },
-  '.cm-error-line': { backgroundColor: 'rgba(220,38,38,0.10)', boxShadow: 'inset 3px 0 0 #dc2626' },
-});
 
 export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }: CodeEditorProps) {
-  const host = useRef<HTMLDivElement>(null);
-  const view = useRef<EditorView | null>(null);
-  const callbacks = useRef({ onChange, onRun, onSave });
-  callbacks.current = { onChange, onRun, onSave };
-
-  useEffect(() => {
-    const keys: Extension = Prec.highest(
-      keymap.of([
-        { key: 'Mod-Enter', run: () => (callbacks.current.onRun(), true) },
-        { key: 'Mod-s', run: () => (callbacks.current.onSave(), true), preventDefault: true },
-      ]),
-    );
-    const v = new EditorView({
-      parent: host.current!,
-      state: EditorState.create({
-        doc: value,
-        extensions: [
-          keys,
-          basicSetup,
-          keymap.of([indentWithTab]),
-          python(),
-          indentUnit.of('    '),
-          lintGutter(),
-          errorLineField,
-          theme,
-          EditorView.contentAttributes.of({ 'aria-label': label }),
-          EditorView.updateListener.of((u) => {
-            if (u.docChanged) callbacks.current.onChange(u.state.doc.toString());
-          }),
-        ],
-      }),
-    });
-    view.current = v;
-    return () => {
-      v.destroy();
-      view.current = null;
-    };
-    // The editor is made once; later `value`s arrive through the effect below.
-  }, []);
-
-  // A value from outside (a restored version, another tab) replaces the text; our own edits match.
-  useEffect(() => {
-    const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
+  const callbacks = useRef({ onRun, onSave });
+  callbacks.current = { onRun, onSave };
+  const { host, view } = useCodeMirror({
+    value,
+    onChange,
+    label,
+    extensions: () => [
+      Prec.highest(
+        keymap.of([
+          { key: 'Mod-Enter', run: () => (callbacks.current.onRun(), true) },
+          { key: 'Mod-s', run: () => (callbacks.current.onSave(), true), preventDefault: true },
+        ]),
+      ),
+      basicSetup,
+      keymap.of([indentWithTab]),
+      pythonCode(),
+      lintGutter(),
+      errorLineField,
+    ],
+  });
 
   useEffect(() => {
     const v = view.current;
@@ -100,7 +67,12 @@ export function CodeEditor({ value, onChange, onRun, onSave, errorLine, label }:
       setDiagnostics(v.state, line ? [{ from: line.from, to: Math.max(line.from, line.to), severity: 'error', message: errorLine!.message }] : []),
     );
     v.dispatch({ effects: setErrorLine.of(line ? errorLine!.line : null) });
-  }, [errorLine]);
+    // The marked line is brought into view, with the cursor on it, so the error is where one looks.
+    if (line) {
+      v.dispatch({ selection: { anchor: line.from }, effects: EditorView.scrollIntoView(line.from, { y: 'center' }) });
+      v.focus();
+    }
+  }, [errorLine, view]);
 
   return <div className="code-editor" ref={host} data-error-line={errorLine?.line ?? undefined} />;
 }

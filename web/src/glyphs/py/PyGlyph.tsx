@@ -2,16 +2,18 @@
 // handler of an ix type (a new version each time), with the versions listed and restorable.
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { ApiError } from '../../api/http.js';
-import type { ExecuteResult, HandlerVersion } from '../../api/types.js';
+import type { ExecuteResult, HandlerInfo } from '../../api/types.js';
 import { useCanvasActions } from '../../app/canvas.js';
 import { useServices } from '../../app/services.js';
 import { errorLine } from '../../lib/details.js';
-import { formatDuration, formatTimestamp } from '../../lib/format.js';
+import { formatDuration } from '../../lib/format.js';
 import { OutputBlock } from '../../ui/bits.js';
 import { HookButton } from '../../ui/HookButton.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { CodeEditor } from './CodeEditor.js';
-import { handlerNameProblem, readPyData } from './py-model.js';
+import { DryRunResult } from './DryRunResult.js';
+import { VersionsPanel } from './VersionsPanel.js';
+import { handlerNameProblem, parseTryInputs, readPyData } from './py-model.js';
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; result: ExecuteResult } | { phase: 'error'; error: ApiError };
 type SaveState = { phase: 'idle' } | { phase: 'saving' } | { phase: 'saved'; type: string; version: number | null } | { phase: 'error'; error: ApiError };
@@ -38,7 +40,11 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
   const [saveAsOpen, setSaveAsOpen] = useState(false);
   const [saveAsName, setSaveAsName] = useState('');
   const [saveAsProblem, setSaveAsProblem] = useState<string | null>(null);
-  const [versions, setVersions] = useState<{ open: boolean; list: HandlerVersion[] | null; error: string | null }>({ open: false, list: null, error: null });
+  const [tryArgs, setTryArgs] = useState('');
+  const [tryState, setTryState] = useState('{}');
+  const [tryProblem, setTryProblem] = useState<string | null>(null);
+  const [versions, setVersions] = useState<{ open: boolean; info: HandlerInfo | null; error: string | null }>({ open: false, info: null, error: null });
+  const [restoring, setRestoring] = useState(false);
   const nameRef = useRef<HTMLInputElement>(null);
   const ids = useId();
 
@@ -48,18 +54,33 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
     async (type: string) => {
       try {
         const info = await api.python.handler(type);
-        setVersions((v) => ({ ...v, list: info.versions, error: null }));
+        setVersions((v) => ({ ...v, info, error: null }));
       } catch (err) {
-        setVersions((v) => ({ ...v, list: [], error: asApiError(err).status === 404 ? null : asApiError(err).message }));
+        const e = asApiError(err);
+        setVersions((v) => ({ ...v, info: { script_type: type, version: null, versions: [], removed: null }, error: e.status === 404 ? null : e.message }));
       }
     },
     [api],
   );
 
+  const tryInputs = useRef({ args: tryArgs, state: tryState });
+  tryInputs.current = { args: tryArgs, state: tryState };
+
+  /** Try (Ctrl/Cmd-Enter): runs the code with the args and state given, and stores nothing. */
   const doRun = useCallback(async () => {
+    const inputs = parseTryInputs(tryInputs.current.args, tryInputs.current.state);
+    setTryProblem(inputs.problem ?? null);
+    if (inputs.problem) return;
+    const type = readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).handlerFor;
     setRun({ phase: 'running' });
     try {
-      const result = await api.python.execute(codeNow());
+      const result = await api.python.execute({
+        code: codeNow(),
+        dry_run: true,
+        args: inputs.args,
+        state: inputs.state,
+        ...(type ? { script_type: type } : {}),
+      });
       setRun({ phase: 'done', result });
       const line = result.success ? undefined : lineOf(result.details, result.error);
       setMark(line ? { line, message: result.error ?? 'error' } : null);
@@ -69,7 +90,7 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       const line = lineOf(e.details, e.message);
       setMark(line ? { line, message: e.message } : null);
     }
-  }, [api, codeNow]);
+  }, [api, canvas, codeNow, glyph.id]);
 
   const doSave = useCallback(
     async (typeOverride?: string) => {
@@ -81,11 +102,10 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       }
       setSave({ phase: 'saving' });
       try {
-        const { version } = await api.python.registerHandler(type, codeNow());
-        if (typeOverride) {
-          canvas.updateData(glyph.id, { handlerFor: type });
-          setSaveAsOpen(false);
-        }
+        const code = codeNow();
+        const { version } = await api.python.registerHandler(type, code);
+        canvas.updateData(glyph.id, { savedCode: code, ...(typeOverride ? { handlerFor: type } : {}) });
+        if (typeOverride) setSaveAsOpen(false);
         setSave({ phase: 'saved', type, version });
         setMark(null);
         bus.emit('handlerSaved', { scriptType: type, version });
@@ -98,6 +118,19 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       }
     },
     [api, bus, canvas, codeNow, glyph.id, loadVersions, versions.open],
+  );
+
+  // The command palette's Try and Save for this glyph.
+  const actionsRef = useRef({ doRun, doSave });
+  actionsRef.current = { doRun, doSave };
+  useEffect(
+    () =>
+      bus.on('glyphCommand', ({ glyphId, command }) => {
+        if (glyphId !== glyph.id) return;
+        if (command === 'try') void actionsRef.current.doRun();
+        if (command === 'save') void actionsRef.current.doSave();
+      }),
+    [bus, glyph.id],
   );
 
   const onSaveAs = () => {
@@ -114,16 +147,55 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
   };
 
   useEffect(() => {
-    if (versions.open && d.handlerFor && versions.list === null) void loadVersions(d.handlerFor);
-  }, [versions.open, versions.list, d.handlerFor, loadVersions]);
+    if (versions.open && d.handlerFor && versions.info === null) void loadVersions(d.handlerFor);
+  }, [versions.open, versions.info, d.handlerFor, loadVersions]);
 
-  const onChange = useCallback((code: string) => canvas.updateData(glyph.id, { code }), [canvas, glyph.id]);
+  /** Restore: the old version's code is registered again as a new version, and shown. */
+  const doRestore = useCallback(
+    async (version: number) => {
+      const type = readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).handlerFor;
+      if (!type) return;
+      setRestoring(true);
+      try {
+        const r = await api.python.restoreHandler(type, version);
+        const info = await api.python.handler(type);
+        const code = info.versions.find((v) => v.version === (r.version ?? info.version))?.code;
+        if (code !== undefined) canvas.updateData(glyph.id, { code, savedCode: code });
+        setVersions((v) => ({ ...v, info, error: null }));
+        setSave({ phase: 'saved', type, version: r.version });
+        bus.emit('handlerSaved', { scriptType: type, version: r.version });
+      } catch (err) {
+        setSave({ phase: 'error', error: asApiError(err) });
+      } finally {
+        setRestoring(false);
+      }
+    },
+    [api, bus, canvas, glyph.id],
+  );
+
+  // New code makes old verdicts stale: error banners and the marked line go.
+  const onChange = useCallback(
+    (code: string) => {
+      canvas.updateData(glyph.id, { code });
+      setMark(null);
+      setSave((s) => (s.phase === 'error' || s.phase === 'saved' ? { phase: 'idle' } : s));
+      setRun((r) => (r.phase === 'error' || (r.phase === 'done' && !r.result.success) ? { phase: 'idle' } : r));
+    },
+    [canvas, glyph.id],
+  );
 
   return (
     <div className="py">
       <div className="py-actions" role="toolbar" aria-label="Python actions">
-        <button type="button" className="button primary" onClick={() => void doRun()} disabled={run.phase === 'running'} aria-keyshortcuts="Control+Enter Meta+Enter">
-          {run.phase === 'running' ? 'Running…' : 'Run'} <kbd>Ctrl ↵</kbd>
+        <button
+          type="button"
+          className="button primary py-try"
+          onClick={() => void doRun()}
+          disabled={run.phase === 'running'}
+          aria-keyshortcuts="Control+Enter Meta+Enter"
+          title="Run the code with the args and state below; nothing is stored"
+        >
+          {run.phase === 'running' ? 'Trying…' : 'Try'} <kbd>Ctrl ↵</kbd>
         </button>
         {d.handlerFor ? (
           <button type="button" className="button" onClick={() => void doSave()} disabled={save.phase === 'saving'} aria-keyshortcuts="Control+S Meta+S">
@@ -142,6 +214,22 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
         <span className="spacer" />
         {d.handlerFor ? <span className="muted small">runs for <code>ix {d.handlerFor}</code></span> : null}
       </div>
+      <details className="py-try-inputs">
+        <summary>Try with args and state</summary>
+        <label>
+          <span>ix.args</span>
+          <input className="input mono" value={tryArgs} placeholder="./repo --since 2026-01" spellCheck={false} onChange={(e) => setTryArgs(e.target.value)} aria-label="Arguments for Try (words, as after ix type)" />
+        </label>
+        <label>
+          <span>ix.state</span>
+          <input className="input mono" value={tryState} spellCheck={false} onChange={(e) => setTryState(e.target.value)} aria-label="State for Try (a JSON object)" />
+        </label>
+        {tryProblem ? (
+          <p className="form-error" role="alert">
+            {tryProblem}
+          </p>
+        ) : null}
+      </details>
 
       {saveAsOpen && !d.handlerFor ? (
         <form
@@ -181,24 +269,14 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       <div className="py-main">
         <CodeEditor value={d.code} onChange={onChange} onRun={() => void doRun()} onSave={() => void doSave()} errorLine={mark} label={`Python code of ${d.handlerFor ? `handler ${d.handlerFor}` : 'this glyph'}`} />
         {versions.open && d.handlerFor ? (
-          <aside className="py-versions" aria-label="Handler versions">
-            <h3 className="section-title">Versions of {d.handlerFor}</h3>
-            {versions.error ? <p className="form-error">{versions.error}</p> : null}
-            {versions.list === null ? <p className="muted small">Loading…</p> : null}
-            {versions.list && versions.list.length === 0 && !versions.error ? <p className="muted small">Not saved yet.</p> : null}
-            <ol className="version-list">
-              {versions.list?.map((v, i) => (
-                <li key={v.id} data-version={v.version}>
-                  <span className="version-no">v{v.version}</span>
-                  <span className="muted small">{v.created_at ? formatTimestamp(v.created_at) : ''}</span>
-                  {i === 0 ? <span className="tag">current</span> : null}
-                  <button type="button" className="link-button" onClick={() => onChange(v.code)} aria-label={`Open version ${v.version} in the editor`}>
-                    Open
-                  </button>
-                </li>
-              ))}
-            </ol>
-          </aside>
+          <VersionsPanel
+            type={d.handlerFor}
+            info={versions.info}
+            error={versions.error}
+            busy={restoring}
+            onOpen={(v) => onChange(v.code)}
+            onRestore={(n) => void doRestore(n)}
+          />
         ) : null}
       </div>
 
@@ -236,13 +314,15 @@ function RunResult({ run }: { run: RunState }) {
   if (run.phase === 'error') {
     return (
       <div className="result result-error" role="alert" data-run="error">
-        <p>Run failed: {run.error.message}</p>
+        <p>Try failed: {run.error.message}</p>
+        {run.error.hint ? <p className="muted small">{run.error.hint}</p> : null}
         {run.error.details.length ? <p className="details mono small">{run.error.details.join(' · ')}</p> : null}
       </div>
     );
   }
   if (run.phase !== 'done') return null;
   const r = run.result;
+  if (r.dry_run) return <DryRunResult result={r} />;
   const n = r.attestations_created ?? 0;
   return (
     <div className={`result ${r.success ? 'result-ok' : 'result-error'}`} data-run={r.success ? 'ok' : 'error'}>

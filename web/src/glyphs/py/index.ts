@@ -3,10 +3,11 @@
 import { lazy } from 'react';
 import type { GlyphDefinition } from '../registry.js';
 import { GLYPH_KINDS } from '../kinds.js';
-import { pyTitle, readPyData } from './py-model.js';
+import { isUnsaved, pyTitle, readPyData } from './py-model.js';
 
 export const pyGlyph: GlyphDefinition = {
   info: GLYPH_KINDS.py,
   title: (data) => pyTitle(readPyData(data)),
+  mark: (data) => (isUnsaved(readPyData(data)) ? 'unsaved' : undefined),
   Component: lazy(() => import('./PyGlyph.js').then((m) => ({ default: m.PyGlyph }))),
 };

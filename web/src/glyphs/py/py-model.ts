@@ -5,18 +5,40 @@ export interface PyData {
   code: string;
   /** Set when this glyph edits the handler of an ix type. */
   handlerFor: string | null;
+  /** The code as last saved as the handler (unset: never saved from this glyph). */
+  savedCode: string | null;
 }
 
 export const pyDefaults: PyData = {
   code: '# Python runs on the qntx server. Ctrl/Cmd-Enter runs, output shows below.\nprint("hello from qntx")\n',
   handlerFor: null,
+  savedCode: null,
 };
 
 export function readPyData(data: Readonly<Record<string, unknown>>): PyData {
   return {
     code: typeof data.code === 'string' ? data.code : pyDefaults.code,
     handlerFor: typeof data.handlerFor === 'string' && data.handlerFor ? data.handlerFor : null,
+    savedCode: typeof data.savedCode === 'string' ? data.savedCode : null,
   };
+}
+
+/** A handler glyph whose code is not what was last saved: what runs is not what is shown. */
+export function isUnsaved(d: PyData): boolean {
+  return d.handlerFor !== null && d.code !== d.savedCode;
+}
+
+/** Try's inputs: args are words (quotes keep spaces), state a JSON object. */
+export function parseTryInputs(args: string, state: string): { args: string[]; state: Record<string, unknown>; problem?: string } {
+  const words = [...args.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
+  let parsed: unknown;
+  try {
+    parsed = state.trim() ? JSON.parse(state) : {};
+  } catch (err) {
+    return { args: words, state: {}, problem: `ix.state is not JSON: ${(err as Error).message}` };
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return { args: words, state: {}, problem: 'ix.state must be a JSON object, e.g. {"runs": 3}' };
+  return { args: words, state: parsed as Record<string, unknown> };
 }
 
 export function pyTitle(d: Pick<PyData, 'handlerFor'>): string {

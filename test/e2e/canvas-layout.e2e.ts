@@ -1,0 +1,166 @@
+/// <reference lib="dom" />
+// Issue 15, the canvas as a whole in a real browser: edges appear as the flow creates glyphs
+// (IX → handler → Pulse → AX); 20 glyphs added and resized never overlap; Fit View keeps them clear
+// of the toolbar, pills, controls and minimap; text is never under 10 px at any zoom (title cards
+// below that); the palette has actions with shortcuts and no duplicate entries.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { api, browserSkipReason, launchBrowser, openCanvas, replaceCode, resizeGlyph, startQntx, until, type RunningQntx } from './harness.js';
+
+const skip = browserSkipReason();
+const T = { timeout: 180_000 };
+
+type Rect = { x: number; y: number; width: number; height: number };
+const intersects = (a: Rect, b: Rect) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+async function nodeBoxes(page: Page): Promise<Array<Rect & { id: string }>> {
+  return page.locator('.react-flow__node').evaluateAll((els) =>
+    els.map((e) => {
+      const r = e.getBoundingClientRect();
+      return { id: e.getAttribute('data-id') ?? '', x: r.x, y: r.y, width: r.width, height: r.height };
+    }),
+  );
+}
+
+async function edgeIds(page: Page): Promise<string[]> {
+  return page.locator('.react-flow__edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? ''));
+}
+
+/** Every visible text in a glyph, as rendered: its font size times the zoom. */
+async function smallestText(page: Page): Promise<{ px: number; text: string; zoom: number }> {
+  return page.evaluate(() => {
+    const vp = document.querySelector('.react-flow__viewport') as HTMLElement;
+    const zoom = new DOMMatrix(getComputedStyle(vp).transform).a;
+    let min = { px: Infinity, text: '', zoom };
+    const walker = document.createTreeWalker(document.querySelector('.react-flow__nodes')!, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (!n.textContent?.trim()) continue;
+      const el = n.parentElement!;
+      if (!el.getClientRects().length || el.closest('[hidden]')) continue;
+      const px = parseFloat(getComputedStyle(el).fontSize) * zoom;
+      if (px < min.px) min = { px, text: n.textContent.trim().slice(0, 40), zoom };
+    }
+    return min;
+  });
+}
+
+describe('the canvas layout', { skip }, () => {
+  let browser: Browser;
+  let server: RunningQntx;
+
+  before(async () => {
+    browser = await launchBrowser();
+    server = await startQntx();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop({ removeData: true });
+  });
+
+  it('draws edges as the flow creates the glyphs', T, async () => {
+    const { page, pageErrors } = await openCanvas(browser, server);
+    await page.click('[data-spawn=ix]');
+    const ix = page.locator('[data-glyph-kind=ix]').first();
+    const ixId = (await ix.getAttribute('data-glyph-id'))!;
+    await ix.locator('input[aria-label="ix command"]').fill('edgy');
+    await ix.locator('button.ix-run').click();
+    await page.getByRole('button', { name: 'Create handler for edgy' }).click();
+    const py = page.locator('[data-glyph-kind=py]').first();
+    await py.waitFor();
+    const pyId = (await py.getAttribute('data-glyph-id'))!;
+    await until('the IX → handler edge', async () => (await edgeIds(page)).includes(`e-${ixId}-${pyId}`));
+    await replaceCode(page, `[data-glyph-id="${pyId}"]`, 'attest(subjects=["edge-1"], predicates=["linked"], contexts=["edge-ctx"])\n');
+    await page.keyboard.press('ControlOrMeta+S');
+    await until('the IX glyph to run', async () => (await ix.locator('.ix-status').getAttribute('data-state')) === 'success', 30_000);
+    await page.click('[data-spawn=pulse]');
+    const pulseId = (await page.locator('[data-glyph-kind=pulse]').first().getAttribute('data-glyph-id'))!;
+    await until('the handler → Pulse edge', async () => (await edgeIds(page)).includes(`e-${pyId}-${pulseId}`));
+    await page.click('[data-spawn=ax]');
+    const ax = page.locator('[data-glyph-kind=ax]').first();
+    const axId = (await ax.getAttribute('data-glyph-id'))!;
+    await ax.locator('.cm-content').click();
+    await page.keyboard.type('of edge-ctx');
+    await until('the Pulse → AX edge', async () => (await edgeIds(page)).includes(`e-${pulseId}-${axId}`));
+    assert.match((await page.locator(`.react-flow__edge[data-id="e-${ixId}-${pyId}"]`).getAttribute('aria-label')) ?? '', /runs this handler/);
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('never overlaps 20 glyphs added and resized, fits them clear of the chrome, and keeps text readable', T, async () => {
+    const { page, pageErrors } = await openCanvas(browser, server);
+    const kinds = ['1', '2', '3', '4'];
+    for (let i = 0; i < 20; i++) {
+      const before = await page.locator('.react-flow__node').count();
+      await page.keyboard.press(`Alt+Shift+Digit${kinds[i % 4]}`);
+      await until('the new glyph', async () => (await page.locator('.react-flow__node').count()) === before + 1);
+    }
+    // Grow a few into their neighbours (at a zoom where the handles are there to drag).
+    await page.evaluate(() => window.localStorage.removeItem('qntx.viewport'));
+    for (const n of [0, 5, 11]) {
+      const id = await page.locator('.react-flow__node').nth(n).getAttribute('data-id');
+      await page.keyboard.press('Alt+Shift+KeyF');
+      const sel = `[data-glyph-id="${id}"]`;
+      await page.evaluate((s) => (document.querySelector(s) as HTMLElement).scrollIntoView(), sel);
+      if (await page.locator(`.react-flow__node:has(${sel}) .react-flow__resize-control.handle.bottom.right`).isVisible()) await resizeGlyph(page, sel, 160, 120);
+    }
+    await until('no two glyphs overlap', async () => {
+      const boxes = await nodeBoxes(page);
+      for (const a of boxes) for (const b of boxes) if (a.id < b.id && intersects(a, b)) return false;
+      return boxes.length >= 20;
+    });
+
+    // Fit View: every glyph clear of the toolbar, the pills, the controls and the minimap.
+    await page.keyboard.press('Alt+Shift+KeyF');
+    const chrome = await Promise.all(['.toolbar', '.statusbar', '.react-flow__controls', '.react-flow__minimap'].map(async (s) => ({ s, r: (await page.locator(s).boundingBox())! })));
+    let last = '';
+    await until(`the fitted view clear of the chrome`, async () => {
+      const boxes = await nodeBoxes(page);
+      const bad = boxes.flatMap((b) => chrome.filter((c) => intersects(b, c.r)).map((c) => `${b.id} ${JSON.stringify(b)} under ${c.s} ${JSON.stringify(c.r)}`));
+      last = bad.join('\n');
+      return bad.length === 0;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${last}`);
+    });
+    // Zoomed out that far, glyphs are title cards; at every zoom no text is under 10 px.
+    for (const wheel of [0, -300, -600, 400, 800, 1200]) {
+      if (wheel) {
+        await page.mouse.move(720, 450);
+        await page.mouse.wheel(0, wheel);
+      }
+      await page.waitForTimeout(0);
+      const small = await until('a settled zoom', async () => smallestText(page));
+      assert.ok(small.px >= 9.99, `text "${small.text}" is ${small.px.toFixed(1)} px at zoom ${small.zoom.toFixed(2)}`);
+    }
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('offers actions on the focused glyph with their shortcuts, and no duplicate entries', T, async () => {
+    await api(server, 'POST', '/api/python/register-handler', { script_type: 'palette', code: 'pass\n' });
+    const { page, pageErrors } = await openCanvas(browser, server);
+    await page.keyboard.press('Alt+Shift+Digit1');
+    const ix = page.locator('[data-glyph-kind=ix]').last();
+    await ix.locator('input[aria-label="ix command"]').fill('palette');
+    await ix.getByLabel('Every').check();
+    await ix.locator('button.ix-run').click();
+    const id = (await ix.getAttribute('data-glyph-id'))!;
+    const sched = await until('its schedule', async () => (await api(server, 'GET', `/api/pulse/schedules?owner=glyph:${id}`)).schedules[0]);
+    await ix.locator('input[aria-label="ix command"]').focus();
+    await page.keyboard.press('ControlOrMeta+K');
+    const options = page.locator('.palette [role=option]');
+    await options.first().waitFor();
+    const labels = await options.locator('.palette-label').allInnerTexts();
+    assert.equal(new Set(labels).size, labels.length, `duplicate entries: ${labels.join(' | ')}`);
+    assert.ok(labels.filter((l) => l.startsWith('Go to Pulse')).length >= 2, 'several Pulse panels, told apart');
+    const newIx = options.filter({ hasText: 'New IX glyph' });
+    assert.equal(await newIx.locator('kbd').innerText(), 'Alt+Shift+1');
+    assert.equal(await options.filter({ hasText: 'Fit all glyphs in view' }).locator('kbd').innerText(), 'Alt+Shift+F');
+    await page.keyboard.type('pause schedule');
+    await options.filter({ hasText: 'Pause schedule ix palette' }).click();
+    await until('the schedule paused', async () => (await api(server, 'GET', `/api/pulse/schedules/${sched.id}`)).state === 'paused');
+    await page.keyboard.press('ControlOrMeta+K');
+    await page.keyboard.type('resume');
+    await options.filter({ hasText: 'Resume schedule ix palette' }).click();
+    await until('the schedule active', async () => (await api(server, 'GET', `/api/pulse/schedules/${sched.id}`)).state === 'active');
+    assert.deepEqual(pageErrors, []);
+  });
+});
