@@ -15,7 +15,7 @@ import { runCli } from './cli-helpers.js';
 import { createQntx } from '../src/app.js';
 import { loadSettings } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
-import { DB_KINDS, dropSchema, openTestQntx, PG_SKIP, PG_URL, tempDir, uniqueSchema, type TestQntx } from './helpers.js';
+import { DB_KINDS, dropSchema, openTestQntx, PG_SKIP, PG_URL, tempDir, UNDO_AFTER_009, uniqueSchema, type TestQntx } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 
 const origin = { source: 'test', actor: 'tester' };
@@ -176,6 +176,7 @@ describe('migration 007 on PostgreSQL rows stored before it', { skip: PG_SKIP },
       'alter table pulse_executions drop column attestations_already_known',
       'drop table ix_source_state',
       'drop table ix_handler_current',
+      ...UNDO_AFTER_009,
       'alter table attestation_fields alter column value type text collate "default"',
     ]) await sql.raw(stmt).execute(db);
     for (const [seq, source, attrs] of [[1, 'EX1', { repo: 'r', handler_version: 2 }], [2, 'EX2', { repo: 'r', handler_version: 3 }]] as const) {

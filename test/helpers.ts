@@ -72,3 +72,19 @@ export const DB_KINDS: Array<{ kind: DbKind; skip: string | false }> = [
   { kind: 'sqlite', skip: false },
   { kind: 'postgres', skip: PG_SKIP },
 ];
+
+/**
+ * Statements that undo migrations 010 and later, for tests that take a store back to an earlier
+ * migration and upgrade it again (migrations have no down step). Both databases.
+ */
+export const UNDO_AFTER_009: readonly string[] = [
+  'drop index pulse_schedules_owner',
+  'alter table pulse_schedules drop column owner',
+  ...['pruned_runs', 'pruned_completed', 'pruned_failed', 'pruned_attestations'].map((c) => `alter table pulse_schedules drop column ${c}`),
+  'alter table pulse_schedules drop column cron',
+  'alter table pulse_schedules drop column timezone',
+  'drop table secret_grants',
+  'drop table secrets',
+  'drop table hook_deliveries',
+  'drop table hooks',
+];
