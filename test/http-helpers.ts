@@ -14,6 +14,21 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * fetch, and for a GET once more when the pooled keep-alive socket was closed by the server just
+ * as it was reused (undici's "fetch failed" with a socket error: a test that waited ~72 s, the
+ * server's keep-alive timeout, on a WebSocket event meets it). Never retries a write.
+ */
+async function fetchOnce(url: string, init: RequestInit, method: string): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code ?? '';
+    if (method !== 'GET' || !/^(ECONNRESET|EPIPE|UND_ERR_SOCKET)$/.test(code)) throw err;
+    return fetch(url, init);
+  }
+}
+
 export async function startTestServer(kind: DbKind = 'sqlite', flags: SettingsInput = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const pgSchema = kind === 'postgres' ? uniqueSchema() : undefined;
@@ -35,7 +50,7 @@ export async function startTestServer(kind: DbKind = 'sqlite', flags: SettingsIn
         // Every POST is JSON, body-less ones too (the server refuses others: cross-site simple requests).
         all['content-type'] ??= 'application/json';
       }
-      const res = await fetch(server.url + path, init);
+      const res = await fetchOnce(server.url + path, init, method);
       const text = await res.text();
       let parsed: unknown = text;
       try {
