@@ -111,7 +111,7 @@ describe('a glyph owns its schedule', { skip }, () => {
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Stop its schedule' }).click();
     await until('the schedule to stop', async () => (await api(server, 'GET', `/api/pulse/schedules/${after[0]!.id}`)).state === 'paused');
-    assert.equal(await page.locator(`[data-glyph-id="${glyphId}"]`).count(), 0);
+    await until('the glyph to close', async () => (await page.locator(`[data-glyph-id="${glyphId}"]`).count()) === 0);
     assert.deepEqual(pageErrors, []);
   });
 });
