@@ -85,11 +85,10 @@ describe('the attestation browser', { skip }, () => {
     await drawer.getByRole('button', { name: /Show run .* in the Pulse panel/ }).click();
     await page.locator('[data-glyph-kind=pulse]').waitFor({ state: 'attached' });
     // The new Pulse panel moved the view: the keyboard reaches the drawer wherever it is.
-    await drawer.getByRole('button', { name: 'Open handler browse in a Python glyph' }).focus();
-    await page.keyboard.press('Enter');
+    // locator.press focuses and presses in one step (a glyph that opens meanwhile cannot take the key).
+    await drawer.getByRole('button', { name: 'Open handler browse in a Python glyph' }).press('Enter');
     await until('the handler in a Python glyph', async () => (await page.locator('[data-glyph-kind=py] .glyph-title', { hasText: 'handler: browse' }).count()) === 1);
-    await drawer.getByRole('button', { name: 'Close' }).focus();
-    await page.keyboard.press('Enter');
+    await drawer.getByRole('button', { name: 'Close' }).press('Enter');
     await until('the drawer to close', async () => (await drawer.count()) === 0);
 
     assert.deepEqual(pageErrors, []);
