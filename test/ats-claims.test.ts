@@ -29,6 +29,42 @@ describe('claim key', () => {
     assert.notDeepEqual(claimKey(a), claimKey({ ...a, attributes: { k: 2 } }));
     assert.notDeepEqual(claimKey(a), claimKey({ ...a, subjects: ['a'], contexts: ['b', 'c'] }), 'a value in another field is another claim');
   });
+
+  it('gives the same key from the stored texts as from the claim alone, for any shape of attributes', () => {
+    const shapes: Array<Record<string, unknown>> = [
+      {},
+      { i: 1 },
+      { b: 1, a: 2 },
+      { a: { d: 1, c: [{ z: 1, y: 2 }, null, 'x'] }, b: true },
+      { '10': 1, '9': 2 },
+      { a: undefined, b: 1 },
+      { a: 1.5, b: -0, c: 'é\u0000', d: [] },
+      Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: 2 }),
+    ];
+    const multi = { subjects: ['b', 'a', 'b'], predicates: ['p'], contexts: ['c', 'a'], actors: ['x'] };
+    for (const attributes of shapes) {
+      for (const fields of [{ subjects: ['s'], predicates: ['p'], contexts: ['c'], actors: ['x'] }, multi]) {
+        const c = { ...fields, timestamp: 1_700_000_000_123, attributes };
+        const stored = {
+          subjects: JSON.stringify(c.subjects),
+          predicates: JSON.stringify(c.predicates),
+          contexts: JSON.stringify(c.contexts),
+          actors: JSON.stringify(c.actors),
+          attributes: JSON.stringify(c.attributes),
+        };
+        assert.deepEqual(claimKey(c, stored), claimKey(c), JSON.stringify(attributes));
+      }
+    }
+  });
+
+  it('starts with the timestamp as a big-endian 64-bit integer, negative ones included', () => {
+    for (const ts of [0, 1, -1, 1_700_000_000_000, -62_135_596_800_000, 8.64e15, -8.64e15, 2 ** 32, -(2 ** 32) - 1]) {
+      const expected = Buffer.alloc(8);
+      expected.writeBigInt64BE(BigInt(ts));
+      const base = { subjects: ['s'], predicates: ['p'], contexts: ['c'], actors: ['x'], attributes: {} };
+      assert.deepEqual(claimKey({ ...base, timestamp: ts }).subarray(0, 8), expected, String(ts));
+    }
+  });
 });
 
 for (const { kind, skip } of DB_KINDS) {

@@ -13,8 +13,6 @@ export interface Claim {
   attributes: Record<string, unknown>;
 }
 
-const FIELDS: readonly FieldName[] = ['subjects', 'predicates', 'contexts', 'actors'];
-
 function asSet(values: readonly string[]): string[] {
   // The default sort is UTF-16 code-unit order: the same on every machine, whatever the locale.
   return values.length === 1 ? (values as string[]) : [...new Set(values)].sort();
@@ -34,23 +32,64 @@ export function canonicalJson(v: unknown): string {
   return `{${out}}`;
 }
 
+/**
+ * True when `JSON.stringify(v)` already is `canonicalJson(v)`: plain JSON values whose object keys
+ * are in sorted order at every level (what most attributes are). Anything else (unsorted keys, an
+ * undefined member, an object with toJSON) answers false and takes the canonical path.
+ */
+function isCanonical(v: unknown): boolean {
+  if (v === null) return true;
+  const t = typeof v;
+  if (t === 'string' || t === 'boolean') return true;
+  if (t === 'number') return Number.isFinite(v);
+  if (t !== 'object') return false;
+  if (Array.isArray(v)) return v.every(isCanonical);
+  if (Object.getPrototypeOf(v) !== Object.prototype) return false;
+  let prev: string | undefined;
+  for (const k in v as Record<string, unknown>) {
+    if (prev !== undefined && !(prev < k)) return false;
+    if (!isCanonical((v as Record<string, unknown>)[k])) return false;
+    prev = k;
+  }
+  return true;
+}
+
+/**
+ * The stored JSON text of a claim's parts (`JSON.stringify` of each), when the caller has it: the
+ * key reuses a part's text where it already is the canonical form (one value; sorted attributes)
+ * instead of serialising it again.
+ */
+export interface ClaimTexts {
+  subjects: string;
+  predicates: string;
+  contexts: string;
+  actors: string;
+  attributes: string;
+}
+
 /** Node ≥ 20.12 hashes a string in one call, without a Hash object. */
 const oneShot = (crypto as { hash?: (alg: string, data: string, enc: 'buffer') => Buffer }).hash;
 
+const TWO_32 = 2 ** 32;
+
 /**
- * The timestamp (8 bytes, big-endian) then the first 16 bytes of the SHA-256 of the canonical
- * claim. The timestamp first keeps a batch's keys together in the unique index (claims mostly
- * arrive in time order, like the time index), where random keys would touch a random page each;
- * the timestamp is part of the claim anyway. 128 bits of hash: two claims of the same millisecond
- * share a key with a chance near n²/2¹²⁹.
+ * The timestamp (8 bytes, big-endian two's complement) then the first 16 bytes of the SHA-256 of
+ * the canonical claim. The timestamp first keeps a batch's keys together in the unique index
+ * (claims mostly arrive in time order, like the time index), where random keys would touch a
+ * random page each; the timestamp is part of the claim anyway. 128 bits of hash: two claims of the
+ * same millisecond share a key with a chance near n²/2¹²⁹.
  */
-export function claimKey(c: Claim): Buffer {
-  const parts = FIELDS.map((f) => JSON.stringify(asSet(c[f])));
+export function claimKey(c: Claim, stored?: ClaimTexts): Buffer {
+  const part = (f: FieldName): string => (stored && c[f].length === 1 ? stored[f] : JSON.stringify(asSet(c[f])));
   const ts = Math.trunc(c.timestamp);
-  const text = `[${parts.join(',')},${ts},${canonicalJson(c.attributes)}]`;
+  const attrs = stored && isCanonical(c.attributes) ? stored.attributes : canonicalJson(c.attributes);
+  const text = `[${part('subjects')},${part('predicates')},${part('contexts')},${part('actors')},${ts},${attrs}]`;
   const digest = oneShot ? oneShot('sha256', text, 'buffer') : crypto.createHash('sha256').update(text).digest();
   const key = Buffer.allocUnsafe(24);
-  key.writeBigInt64BE(BigInt(ts), 0);
+  // The 64-bit timestamp as two 32-bit halves (|ts| < 2⁵³): the same bytes as writeBigInt64BE.
+  const hi = Math.floor(ts / TWO_32);
+  key.writeInt32BE(hi, 0);
+  key.writeUInt32BE(ts - hi * TWO_32, 4);
   digest.copy(key, 8, 0, 16);
   return key;
 }
