@@ -9,7 +9,12 @@
 //    bare primary-key get; the handler query form over HTTP; a by-subject lookup; a two-field
 //    filter of 50 rows; a time-range page; with no VACUUM (autovacuum off on this machine);
 // 4. table and index sizes on disk.
-// PostgreSQL runs when QNTX_TEST_DATABASE_URL (or BENCH_DATABASE_URL) is set.
+// PostgreSQL runs when QNTX_TEST_DATABASE_URL (or BENCH_DATABASE_URL) is set; SCALE_KINDS picks
+// the databases (default `sqlite,postgres`).
+// SCALE_STATE_DIR=D keeps each loaded store (its data directory or schema) and its import figures
+// in D/<kind>-<n>.json; a later run with the same D skips the load and probes that store again
+// (load under whatever else runs, probe on a quiet machine; autovacuum is off here, so the store
+// stays as the import left it). Without it, each store is dropped after its probe.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,6 +33,8 @@ import { openTestQntx, tempDir, uniqueSchema } from '../test/helpers.js';
 import { fmt, machine, percentile } from './util.js';
 
 const SIZES = (process.env.SCALE_SIZES ?? '1000000').split(',').map(Number);
+const KINDS = (process.env.SCALE_KINDS ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>;
+const STATE_DIR = process.env.SCALE_STATE_DIR;
 const PG_URL = process.env.BENCH_DATABASE_URL ?? process.env.QNTX_TEST_DATABASE_URL;
 const BIN = path.resolve(import.meta.dirname, '..', 'bin', 'qntx.js');
 const T0 = 1_700_000_000_000;
@@ -169,26 +176,33 @@ async function time(fn: (i: number) => Promise<unknown>): Promise<Timing> {
   return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
 }
 
-async function measure(kind: 'sqlite' | 'postgres', n: number) {
+/** A loaded store: where it lives and what its import measured. */
+interface Loaded {
+  kind: 'sqlite' | 'postgres';
+  n: number;
+  dir: string;
+  schema: string;
+  import_rate: number;
+  baseline_rate: number;
+}
+
+const statePath = (kind: string, n: number) => path.join(STATE_DIR!, `${kind}-${n}.json`);
+
+/** Imports n attestations with the real CLI (and the baseline beside it), then crowds the handler types. */
+async function load(kind: 'sqlite' | 'postgres', n: number): Promise<Loaded> {
   const dir = tempDir('qntx-scale-');
   const file = path.join(dir, 'a.jsonl');
   writeFile(file, n);
   const schema = uniqueSchema();
-  let admin: pg.Client | undefined;
-  let server: RunningServer | undefined;
+  const loaded: Loaded = { kind, n, dir, schema, import_rate: 0, baseline_rate: 0 };
+  if (kind === 'postgres') await withAdmin((admin) => admin.query(`create schema ${quoteIdent(schema)}`));
+  const dbArgs = kind === 'postgres' ? ['--database-url', withSchema(PG_URL!, schema)] : ['--data-dir', dir];
+  const imp = cli(['import', file, ...dbArgs, '--json']);
+  fs.rmSync(file);
+  loaded.import_rate = n / imp.secs;
+  loaded.baseline_rate = kind === 'postgres' ? await bareCopy(n) : await plainSqlite(n);
+  const server = await open(loaded);
   try {
-    const dbArgs = kind === 'postgres' ? ['--database-url', withSchema(PG_URL!, schema)] : ['--data-dir', dir];
-    if (kind === 'postgres') {
-      admin = new pg.Client({ connectionString: PG_URL });
-      await admin.connect();
-      await admin.query(`create schema ${quoteIdent(schema)}`);
-    }
-    const imp = cli(['import', file, ...dbArgs, '--json']);
-    const importRate = n / imp.secs;
-    const baseline = kind === 'postgres' ? await bareCopy(n) : await plainSqlite(n);
-
-    const settings = loadSettings({ dataDir: dir, port: 0, logLevel: 'silent', ...(kind === 'postgres' ? { databaseUrl: PG_URL } : {}) }, {});
-    server = await startServer(settings, { logger: silentLogger(), ...(kind === 'postgres' ? { pgSchema: schema } : {}) });
     const q = server.qntx;
     // Handler attestations crowding the types' contexts, then 50 handlers through the registry.
     const ids = new AsidFactory();
@@ -209,10 +223,41 @@ async function measure(kind: 'sqlite' | 'postgres', n: number) {
       );
     }
     for (let t = 0; t < 50; t++) await q.handlers.register({ script_type: `type-${t}`, code: `print(${t})` }, 'bench');
+  } finally {
+    await server.close();
+  }
+  return loaded;
+}
 
+async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+function open(l: Loaded): Promise<RunningServer> {
+  const settings = loadSettings({ dataDir: l.dir, port: 0, logLevel: 'silent', ...(l.kind === 'postgres' ? { databaseUrl: PG_URL } : {}) }, {});
+  return startServer(settings, { logger: silentLogger(), ...(l.kind === 'postgres' ? { pgSchema: l.schema } : {}) });
+}
+
+async function drop(l: Loaded): Promise<void> {
+  if (l.kind === 'postgres') await withAdmin((admin) => admin.query(`drop schema if exists ${quoteIdent(l.schema)} cascade`));
+  fs.rmSync(l.dir, { recursive: true, force: true });
+}
+
+/** p50/p99 of each query shape, in process and over HTTP, and the sizes on disk. */
+async function probe(l: Loaded) {
+  const { kind, n } = l;
+  const server = await open(l);
+  try {
+    const q = server.qntx;
     const auth = { authorization: `Bearer ${server.token}` };
     const http = async (p: string) => {
-      const r = await fetch(server!.url + p, { headers: auth });
+      const r = await fetch(server.url + p, { headers: auth });
       if (r.status !== 200) throw new Error(`${p}: ${r.status} ${await r.text()}`);
       await r.arrayBuffer();
     };
@@ -229,6 +274,7 @@ async function measure(kind: 'sqlite' | 'postgres', n: number) {
       handler_lookup: await time(async (i) => {
         if (!(await q.handlers.current(`type-${i % 50}`))) throw new Error('no handler');
       }),
+      health_http: await time(() => http('/health')),
       handler_lookup_http_query_form: await time((i) => http(`/api/attestations?predicates=ix_handler&contexts=type-${i % 50}&limit=1`)),
       by_subject: await time((i) => q.ats.store.query({ subjects: [`entity-${(i * 31) % 200_000}`] })),
       by_subject_http: await time((i) => http(`/api/attestations?subjects=entity-${(i * 31) % 200_000}`)),
@@ -239,11 +285,13 @@ async function measure(kind: 'sqlite' | 'postgres', n: number) {
     };
     let sizes: Record<string, number>;
     if (kind === 'postgres') {
-      const { rows } = await admin!.query<{ name: string; bytes: string }>(
-        `select c.relname as name, pg_relation_size(c.oid) as bytes from pg_class c join pg_namespace s on s.oid = c.relnamespace
-         where s.nspname = $1 and c.relname in ('attestations', 'attestation_fields', 'attestations_pkey', 'attestations_id_key',
-           'attestations_claim', 'attestations_time', 'attestation_fields_pk') order by 1`,
-        [schema],
+      const { rows } = await withAdmin((admin) =>
+        admin.query<{ name: string; bytes: string }>(
+          `select c.relname as name, pg_relation_size(c.oid) as bytes from pg_class c join pg_namespace s on s.oid = c.relnamespace
+           where s.nspname = $1 and c.relname in ('attestations', 'attestation_fields', 'attestations_pkey', 'attestations_id_key',
+             'attestations_claim', 'attestations_time', 'attestation_fields_pk') order by 1`,
+          [l.schema],
+        ),
       );
       sizes = Object.fromEntries(rows.map((r) => [r.name, Number(r.bytes)]));
     } else {
@@ -251,24 +299,34 @@ async function measure(kind: 'sqlite' | 'postgres', n: number) {
         const rows = q.database.sqlite!.prepare('select name, sum(pgsize) as bytes from dbstat group by name').all() as Array<{ name: string; bytes: number }>;
         sizes = Object.fromEntries(rows.filter((r) => /^(attestation|sqlite_autoindex_attestations)/.test(r.name)).map((r) => [r.name, r.bytes]));
       } catch {
-        sizes = { file: fs.statSync(sqlitePath(dir)).size };
+        sizes = { file: fs.statSync(sqlitePath(l.dir)).size };
       }
     }
-    return { kind, n, import_rate: importRate, baseline_rate: baseline, import_ratio: importRate / baseline, ...res, sizes };
+    return { kind, n, import_rate: l.import_rate, baseline_rate: l.baseline_rate, import_ratio: l.import_rate / l.baseline_rate, ...res, sizes };
   } finally {
-    await server?.close();
-    if (admin) {
-      await admin.query(`drop schema if exists ${quoteIdent(schema)} cascade`);
-      await admin.end();
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+}
+
+async function measure(kind: 'sqlite' | 'postgres', n: number) {
+  const kept = STATE_DIR && fs.existsSync(statePath(kind, n)) ? (JSON.parse(fs.readFileSync(statePath(kind, n), 'utf8')) as Loaded) : null;
+  if (kept) console.log(`\n(${kind}, ${fmt(n)}: probing the store kept in ${kept.kind === 'postgres' ? `schema ${kept.schema}` : kept.dir})`);
+  const l = kept ?? (await load(kind, n));
+  if (STATE_DIR && !kept) {
+    fs.mkdirSync(STATE_DIR, { recursive: true });
+    fs.writeFileSync(statePath(kind, n), JSON.stringify(l));
+  }
+  try {
+    return await probe(l);
+  } finally {
+    if (!STATE_DIR) await drop(l);
   }
 }
 
 const out: unknown[] = [];
 console.log(`machine: ${machine()}`);
 for (const n of SIZES) {
-  for (const kind of ['sqlite', 'postgres'] as const) {
+  for (const kind of KINDS) {
     if (kind === 'postgres' && !PG_URL) {
       console.log('PostgreSQL skipped: set QNTX_TEST_DATABASE_URL');
       continue;

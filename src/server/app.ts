@@ -106,9 +106,13 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     strictTransportSecurity: false,
   });
 
+  // The listening port, read once it is known (address() is a system call; the port never changes).
+  let knownPort = 0;
   const port = () => {
+    if (knownPort) return knownPort;
     const addr = app.server.address();
-    return typeof addr === 'object' && addr ? addr.port : 0;
+    knownPort = typeof addr === 'object' && addr ? addr.port : 0;
+    return knownPort;
   };
   const guard = new RequestGuard({ bindHost: deps.bindHost, allowedHosts: deps.allowedHosts, port });
   const tokenCheck: TokenCheck = { token: deps.token, cookieName: () => sessionCookieName(port()) };
