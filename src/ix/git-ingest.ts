@@ -29,7 +29,10 @@ export interface GitBatchInfo {
 export interface GitIngestOptions {
   /** A local path (working tree or bare), or a URL (https://, ssh://, git://, file://, git@host:path). */
   source: string;
-  /** URLs are cloned bare into `<cacheDir>/<hash>` and fetched on later runs. */
+  /**
+   * URLs are cloned bare into `<cacheDir>/<hash>` and fetched on later runs; `git log` output is
+   * spooled through a private directory there while the walk runs (removed at its end).
+   */
   cacheDir: string;
   /**
    * Commits already ingested: they and their ancestors are not walked. Unknown shas are ignored.
@@ -119,7 +122,7 @@ export async function ingestGit(o: GitIngestOptions): Promise<GitIngestResult> {
     o.onProgress?.(res.commits, total);
   };
   try {
-    for await (const c of readGitLog(repo.gitDir, revs, { since }, r)) {
+    for await (const c of readGitLog(repo.gitDir, revs, { since }, r, o.cacheDir)) {
       for (const p of c.parents) heads.delete(p);
       heads.add(c.sha);
       if (since !== null && c.committedAt <= since) continue; // git's --max-age is in whole seconds

@@ -1,6 +1,8 @@
 // Runs the system `git`: never through a shell (arguments are an array), never prompting, killed
 // when the signal aborts, with its stderr (capped) in the error when it fails.
 import type { ChildProcess, spawn as nodeSpawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { QntxError } from '../errors.js';
 import { GIT_URL_SCHEMES } from './git-detect.js';
@@ -72,12 +74,13 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-function start(call: GitCall, r: GitRunner): ChildProcess {
+/** Starts git; its stdout goes to a pipe, or to the file descriptor `stdout` when given. */
+function start(call: GitCall, r: GitRunner, stdout?: number): ChildProcess {
   r.signal?.throwIfAborted();
   const child = r.spawn('git', call.args, {
     cwd: call.cwd,
     env: gitEnv(call.env),
-    stdio: [call.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    stdio: [call.input === undefined ? 'ignore' : 'pipe', stdout ?? 'pipe', 'pipe'],
     shell: false,
     windowsHide: true,
   });
@@ -165,5 +168,119 @@ export async function* streamGit(call: GitCall, r: GitRunner): AsyncGenerator<Bu
   } finally {
     unhook();
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  }
+}
+
+/** Bytes read from the spool file at a time. */
+const SPOOL_READ = 128 << 10;
+/** How far git may write ahead of the reader before it is held (SIGSTOP) until the reader is near. */
+const SPOOL_LEAD = 512 << 10;
+
+export interface SpoolOptions {
+  /** A directory of the server's own: the spool lives in a fresh private directory under it. */
+  dir: string;
+  /** Bytes git may write ahead of the reader (default 512 KiB). */
+  lead?: number;
+  /** Told when git is held (stopped) and let go again. */
+  onHold?: (pid: number, held: boolean) => void;
+}
+
+/**
+ * Streams git's stdout through a file instead of a pipe: git writes to a spool file in a fresh
+ * private directory under `dir` while the consumer works (a pipe holds 64 KiB, so a consumer that
+ * blocks its thread, as SQLite's synchronous inserts do, would hold git for as long). The file is
+ * read as it grows (a file watcher wakes the reader; git's exit ends it) and removed at the end.
+ * Git runs at most `lead` bytes ahead (checked as it writes, and as the reader reads; a consumer
+ * that blocks the thread lets it write more meanwhile): past that it is stopped (SIGSTOP) and
+ * continued once the reader is within a quarter of it. Leaving the loop
+ * early, or an abort, kills git; a non-zero exit is a GitError after the last chunk, as with
+ * streamGit.
+ */
+export async function* spoolGit(call: GitCall, r: GitRunner, o: SpoolOptions): AsyncGenerator<Buffer> {
+  r.signal?.throwIfAborted();
+  const maxLead = o.lead ?? SPOOL_LEAD;
+  await fs.promises.mkdir(o.dir, { recursive: true });
+  const spoolDir = await fs.promises.mkdtemp(path.join(o.dir, '.git-log-'));
+  const file = path.join(spoolDir, 'out');
+  let fh: fs.promises.FileHandle | null = null;
+  let child: ChildProcess | null = null;
+  let watcher: fs.FSWatcher | null = null;
+  let held = false;
+  const running = () => child !== null && child.exitCode === null && child.signalCode === null;
+  const terminate = () => {
+    if (!running()) return;
+    child!.kill('SIGTERM');
+    if (held) child!.kill('SIGCONT'); // a stopped process acts on SIGTERM once continued
+  };
+  const signal = r.signal;
+  try {
+    const out = fs.openSync(file, 'wx', 0o600);
+    try {
+      child = start(call, r, out);
+    } finally {
+      fs.closeSync(out); // the child has its own copy
+    }
+    const git = child;
+    fh = await fs.promises.open(file, 'r');
+    const fd = fh.fd;
+    const command = commandName(call.args);
+    const done = exited(git, command);
+    let finished = false;
+    let wake: (() => void) | null = null;
+    let dirty = true;
+    let pos = 0;
+    const hold = (lead: number) => {
+      if (!running() || git.pid === undefined) return;
+      if (!held && lead > maxLead) held = git.kill('SIGSTOP');
+      else if (held && lead <= maxLead / 4) held = !git.kill('SIGCONT');
+      else return;
+      o.onHold?.(git.pid, held);
+    };
+    const poke = () => {
+      dirty = true;
+      if (!held) hold(fs.fstatSync(fd).size - pos);
+      wake?.();
+    };
+    const end = () => {
+      finished = true;
+      dirty = true;
+      wake?.();
+    };
+    done.then(end, end); // a failure to start is thrown by the `await done` below
+    signal?.addEventListener('abort', terminate, { once: true });
+    if (signal?.aborted) terminate();
+    const stderr = collect(git.stderr, STDERR_CAP);
+    try {
+      // Not persistent: a reader its consumer has abandoned (a server stopping mid-run) must not
+      // keep the process alive; the watcher only wakes a reader that is waiting anyway.
+      watcher = fs.watch(file, { persistent: false }, poke);
+    } catch {
+      // No watcher here: the file is read when git has finished.
+    }
+    for (;;) {
+      if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      dirty = false;
+      const last = finished; // read once more after the exit: everything git wrote is in the file
+      for (;;) {
+        const buf = Buffer.allocUnsafe(SPOOL_READ);
+        const { bytesRead } = await fh.read(buf, 0, SPOOL_READ, pos);
+        if (bytesRead === 0) break;
+        pos += bytesRead;
+        hold(fs.fstatSync(fd).size - pos);
+        yield buf.subarray(0, bytesRead);
+      }
+      hold(0); // caught up: git may go on
+      if (last) break;
+    }
+    const code = await done;
+    signal?.throwIfAborted();
+    if (code !== 0) throw new GitError(command, code, stderr());
+  } finally {
+    watcher?.close();
+    signal?.removeEventListener('abort', terminate);
+    terminate();
+    await fh?.close();
+    await fs.promises.rm(spoolDir, { recursive: true, force: true });
   }
 }
