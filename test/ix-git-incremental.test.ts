@@ -9,6 +9,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { BIN } from './cli-helpers.js';
+import { gitFastImport } from './git-helpers.js';
 import { tempDir } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 import { WsClient } from './ws-helpers.js';
@@ -31,14 +32,14 @@ function commitAt(repo: string, file: string, when: number): string {
 }
 
 /** `n` linear commits with one file each, made with fast-import. */
-function bigRepo(dir: string, n: number): void {
+async function bigRepo(dir: string, n: number): Promise<void> {
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
   const parts: string[] = [];
   for (let i = 1; i <= n; i++) {
     parts.push(`commit refs/heads/main\ncommitter Bot <bot@example.com> ${T0 + i} +0000\ndata 4\nc${String(i % 100).padStart(2, '0')}\n`);
     parts.push(`M 100644 inline f${i % 50}.txt\ndata ${String(i).length + 1}\n${i}\n\n`);
   }
-  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: parts.join(''), maxBuffer: 1 << 28 });
+  await gitFastImport(dir, parts.join(''));
 }
 
 /** The pids of running `git log` processes reading this git dir (ours are the only ones). */
@@ -135,8 +136,13 @@ describe('ixgest.git: idempotent, resumable, incremental', () => {
   });
 
   it('resumes a run whose git child was killed mid-way: each commit once, exact counts', async () => {
+    // 4,000 commits: a run takes 1,000 per batch (5,000 attestations), so the kill lands after the
+    // first batch with ~3,000 commits (~0.8 MB of git log output, far more than the pipe holds)
+    // still unread: git is held by backpressure, alive. The size is not the point; killing git
+    // mid-way is, and the pid check below fails if git had already finished.
+    const N = 4000;
     const repo = path.join(root, 'big');
-    bigRepo(repo, 20_000);
+    await bigRepo(repo, N);
     const sch = await schedule(`ix ${repo} --no-deps`);
     const started = await ws.next((m) => m.type === 'pulse_execution_started' && m.schedule_id === sch.id, 60_000);
     const first = await ws.next((m) => m.type === 'attestations_created' && m.source === started.execution_id, 60_000);
@@ -148,10 +154,10 @@ describe('ixgest.git: idempotent, resumable, incremental', () => {
     assert.equal(done.schedule_id, sch.id);
     const job = (await s.request('GET', `/api/pulse/jobs/${done.async_job_id}`)).body;
     assert.equal(job.retry_count, 1, 'retried once');
-    assert.deepEqual(await commitsOf(repo), { rows: 20_000, distinct: 20_000 });
+    assert.deepEqual(await commitsOf(repo), { rows: N, distinct: N });
     assert.equal(done.attestations_already_known, 0, 'the retry started where the failed attempt stopped');
     assert.equal(done.attestations_created, await rowsOf(done.id));
-    assert.equal(done.attestations_created, 20_000 * 5 - 1 + 1, 'five per commit, no child_of for the root, one ref');
+    assert.equal(done.attestations_created, N * 5 - 1 + 1, 'five per commit, no child_of for the root, one ref');
   });
 
   it('checks --since when the schedule is made', async () => {

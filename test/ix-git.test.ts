@@ -9,6 +9,7 @@ import { ValidationError } from '../src/errors.js';
 import { ingestGit, type GitAttestation, type GitBatchInfo, type GitIngestOptions } from '../src/ix/git-ingest.js';
 import { LogFormatError, LogRecordReader } from '../src/ix/git-log.js';
 import { redactUrl } from '../src/ix/git-source.js';
+import { gitFastImport } from './git-helpers.js';
 import { tempDir } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 import { WsClient } from './ws-helpers.js';
@@ -45,7 +46,7 @@ function write(repo: string, file: string, text: string): void {
 }
 
 /** A repository of `n` linear commits made with git fast-import (fast), at t0+1 … t0+n seconds. */
-function fastImportRepo(dir: string, n: number, t0: number): void {
+async function fastImportRepo(dir: string, n: number, t0: number): Promise<void> {
   execFileSync('git', ['init', '-q', '-b', 'main', dir]);
   const parts: string[] = [];
   for (let i = 1; i <= n; i++) {
@@ -54,7 +55,7 @@ function fastImportRepo(dir: string, n: number, t0: number): void {
     parts.push(`commit refs/heads/main\ncommitter Bot <bot@example.com> ${t0 + i} +0000\ndata ${msg.length}\n${msg}\n`);
     parts.push(`M 100644 inline f${i % 100}.txt\ndata ${body.length}\n${body}\n`);
   }
-  execFileSync('git', ['fast-import', '--quiet'], { cwd: dir, input: parts.join(''), maxBuffer: 1 << 26 });
+  await gitFastImport(dir, parts.join(''));
 }
 
 interface Run {
@@ -280,7 +281,7 @@ describe('ingestGit', () => {
 
   it('kills git and rejects with the reason when the signal aborts', async () => {
     const big = path.join(root, 'big');
-    fastImportRepo(big, 3000, T);
+    await fastImportRepo(big, 3000, T);
     const children: ChildProcess[] = [];
     const spy = ((cmd: string, args: string[], opts: any) => {
       const c = spawn(cmd, args, opts);
@@ -301,7 +302,7 @@ describe('ingestGit', () => {
 
   it('ingests 10,000 commits in seconds', async (t) => {
     const big = path.join(root, 'ten-k');
-    fastImportRepo(big, 10_000, T);
+    await fastImportRepo(big, 10_000, T);
     const start = performance.now();
     let n = 0;
     const res = await ingestGit({ source: big, cacheDir, onBatch: async (b) => void (n += b.length) });
