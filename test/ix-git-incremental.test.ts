@@ -136,11 +136,12 @@ describe('ixgest.git: idempotent, resumable, incremental', () => {
   });
 
   it('resumes a run whose git child was killed mid-way: each commit once, exact counts', async () => {
-    // 4,000 commits: a run takes 1,000 per batch (5,000 attestations), so the kill lands after the
-    // first batch with ~3,000 commits (~0.8 MB of git log output, far more than the pipe holds)
-    // still unread: git is held by backpressure, alive. The size is not the point; killing git
-    // mid-way is, and the pid check below fails if git had already finished.
-    const N = 4000;
+    // 8,000 commits (~2.2 MB of git log output): a run takes 1,000 per batch (5,000 attestations),
+    // and git may write only 512 KiB ahead of the reader (its spool: src/ix/git-process.ts) before
+    // it is held, so when the first batch is reported most of the output is still to come: git is
+    // alive (running or held). The size is not the point; killing git mid-way is, and the pid
+    // check below fails if git had already finished.
+    const N = 8000;
     const repo = path.join(root, 'big');
     await bigRepo(repo, N);
     const sch = await schedule(`ix ${repo} --no-deps`);

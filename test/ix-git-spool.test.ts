@@ -8,6 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { logArgs } from '../src/ix/git-log.js';
 import { spoolGit, streamGit, type GitCall, type GitRunner } from '../src/ix/git-process.js';
+import { gitFastImport } from './git-helpers.js';
 import { tempDir } from './helpers.js';
 
 const root = tempDir('qntx-spool-');
@@ -48,14 +49,14 @@ function spying(): { spawn: typeof spawn; exits: Map<number, Promise<unknown>> }
 }
 
 describe('git log through a spool file', () => {
-  before(() => {
+  before(async () => {
     execFileSync('git', ['init', '-q', '-b', 'main', repo]);
     const parts: string[] = [];
     for (let i = 1; i <= 3000; i++) {
       parts.push(`commit refs/heads/main\ncommitter Bot <bot@example.com> ${1_600_000_000 + i} +0000\ndata 9\nmessage ${i % 10}\n`);
       parts.push(`M 100644 inline dir${i % 7}/f${i % 50}.txt\ndata ${String(i).length + 1}\n${i}\n\n`);
     }
-    execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: parts.join(''), maxBuffer: 1 << 26 });
+    await gitFastImport(repo, parts.join(''));
     const tip = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' });
     call = { args: logArgs(path.join(repo, '.git')), input: tip };
   });
