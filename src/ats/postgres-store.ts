@@ -13,6 +13,7 @@ import {
   buildAttestationQuery,
   buildAttestationSizesQuery,
   buildCountQuery,
+  effectiveLimit,
   ROW_COLUMNS,
   type AttestationRowOut,
   type AttestationSizeRow,
@@ -83,13 +84,13 @@ export class PostgresAttestationStore implements AttestationStore {
   }
 
   async query(filter: AttestationFilter) {
-    const direct = buildAttestationQuery(this.db, filter, this.kind);
     // A page of one row is the same with or without a budget (its first row is always taken): one
     // round trip, reading at most one row past the page as SQLite's budgeted walk does. The
     // handler lookup's query form (`predicates=ix_handler&contexts=<type>&limit=1`) is one.
-    if (filter.maxBytes === undefined || direct.limit === 1) {
-      const { rows } = await this.reads.query<AttestationRowOut>(direct.compiled.sql, direct.compiled.parameters);
-      return toPage(rows, direct.limit);
+    if (filter.maxBytes === undefined || effectiveLimit(filter.limit) === 1) {
+      const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
+      const { rows } = await this.reads.query<AttestationRowOut>(compiled.sql, compiled.parameters);
+      return toPage(rows, limit);
     }
     // Sizes first (octet_length reads no TOASTed value), then only the rows that fit.
     const { compiled, limit } = buildAttestationSizesQuery(this.db, filter, this.kind);

@@ -3,7 +3,7 @@
 // consumed by count (one, or two for a rename), never matched: no byte a file name or a message
 // may hold can start a record (docs/security.md, "forged git history").
 import type { GitRunner } from './git-process.js';
-import { spoolGit, streamGit } from './git-process.js';
+import { spoolGit } from './git-process.js';
 
 export type ChangeStatus = 'added' | 'modified' | 'deleted' | 'renamed' | 'copied' | 'type_changed' | 'unmerged' | 'unknown';
 
@@ -192,14 +192,14 @@ export async function* nulTokens(chunks: AsyncIterable<Buffer>): AsyncGenerator<
 }
 
 /**
- * Yields the commits `revs` (stdin lines: tips, and `^sha` exclusions) select, oldest first. With
- * `spoolDir`, git's output goes through a spool file there (spoolGit): git runs ahead of a
- * consumer that blocks its thread.
+ * Yields the commits `revs` (stdin lines: tips, and `^sha` exclusions) select, oldest first. git's
+ * output goes through a spool file under `spoolDir` (spoolGit): git runs ahead of a consumer that
+ * blocks its thread.
  */
-export async function* readGitLog(gitDir: string, revs: readonly string[], o: LogOptions, r: GitRunner, spoolDir?: string): AsyncGenerator<GitCommit> {
+export async function* readGitLog(gitDir: string, revs: readonly string[], o: LogOptions, r: GitRunner, spoolDir: string): AsyncGenerator<GitCommit> {
   const reader = new LogRecordReader();
   const call = { args: logArgs(gitDir, o), input: revs.map((x) => `${x}\n`).join('') };
-  for await (const token of nulTokens(spoolDir === undefined ? streamGit(call, r) : spoolGit(call, r, { dir: spoolDir }))) {
+  for await (const token of nulTokens(spoolGit(call, r, { dir: spoolDir }))) {
     const done = reader.push(token);
     if (done) yield done;
   }

@@ -149,28 +149,6 @@ export async function gitOk(call: GitCall, r: GitRunner): Promise<string> {
   return out.stdout;
 }
 
-/**
- * Streams git's stdout. Backpressure holds git while the consumer is busy; leaving the loop
- * early, or an abort, kills git. A non-zero exit is a GitError after the last chunk.
- */
-export async function* streamGit(call: GitCall, r: GitRunner): AsyncGenerator<Buffer> {
-  const child = start(call, r);
-  const command = commandName(call.args);
-  const done = exited(child, command);
-  done.catch(() => {}); // awaited below; this only keeps a spawn failure from being unhandled meanwhile
-  const unhook = killOnAbort(child, r.signal);
-  const stderr = collect(child.stderr, STDERR_CAP);
-  try {
-    if (child.stdout) for await (const chunk of child.stdout) yield chunk as Buffer;
-    const code = await done;
-    r.signal?.throwIfAborted();
-    if (code !== 0) throw new GitError(command, code, stderr());
-  } finally {
-    unhook();
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-  }
-}
-
 /** Bytes read from the spool file at a time. */
 const SPOOL_READ = 128 << 10;
 /** How far git may write ahead of the reader before it is held (SIGSTOP) until the reader is near. */
@@ -192,9 +170,8 @@ export interface SpoolOptions {
  * read as it grows (a file watcher wakes the reader; git's exit ends it) and removed at the end.
  * Git runs at most `lead` bytes ahead (checked as it writes, and as the reader reads; a consumer
  * that blocks the thread lets it write more meanwhile): past that it is stopped (SIGSTOP) and
- * continued once the reader is within a quarter of it. Leaving the loop
- * early, or an abort, kills git; a non-zero exit is a GitError after the last chunk, as with
- * streamGit.
+ * continued once the reader is within a quarter of it. Leaving the loop early, or an abort, kills
+ * git (even while stopped); a non-zero exit is a GitError after the last chunk.
  */
 export async function* spoolGit(call: GitCall, r: GitRunner, o: SpoolOptions): AsyncGenerator<Buffer> {
   r.signal?.throwIfAborted();
