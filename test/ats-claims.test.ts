@@ -92,6 +92,20 @@ for (const { kind, skip } of DB_KINDS) {
       assert.equal((await q.store.findClaim(claim()))?.id, first.id);
     });
 
+    it('skips known claims spread through multi-row statements, indexing exactly the new ones', async () => {
+      const mk = (i: number) => claim({ subjects: [`chunk-${i}`], predicates: ['chunk'], attributes: { i } });
+      assert.deepEqual(await q.store.insertMany(Array.from({ length: 100 }, (_, i) => mk(i))), { created: 100, alreadyKnown: 0 });
+      // 150 rows, every third one new: each 64-row statement inserts fewer rows than it is given.
+      const batch = Array.from({ length: 150 }, (_, i) => (i % 3 === 0 ? mk(1000 + i) : mk(i % 100)));
+      assert.deepEqual(await q.store.insertMany(batch), { created: 50, alreadyKnown: 100 });
+      assert.equal(await q.store.count({ predicates: ['chunk'] }), 150);
+      for (const i of [0, 3, 63, 66, 129, 147]) {
+        const page = await q.store.query({ subjects: [`chunk-${1000 + i}`], predicates: ['chunk'] });
+        assert.deepEqual(page.items.map((a) => a.attributes), [{ i: 1000 + i }], `new claim ${i} is found by its fields`);
+      }
+      for (const i of [1, 2, 64, 99]) assert.equal(await q.store.count({ subjects: [`chunk-${i}`] }), 1, `known claim ${i} stays once`);
+    });
+
     it('still refuses an id that names another claim, writing nothing of the batch', async () => {
       const a = claim({ predicates: ['conflict'] });
       await q.store.insertMany([a]);
