@@ -90,7 +90,9 @@ describe('accessibility', { skip }, () => {
     await command(page, 'new ax');
     const ax = page.locator('[data-glyph-kind=ax]').first();
     await ax.waitFor();
-    await until('focus in the query', async () => page.evaluate(() => !!document.activeElement?.closest('[data-glyph-kind=ax] .cm-content')));
+    await until('focus in the query', async () => page.evaluate(() => !!document.activeElement?.closest('[data-glyph-kind=ax] .cm-content'))).catch(async (err: Error) => {
+      throw new Error(`${err.message}; focus is on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 300))}`);
+    });
     await page.keyboard.type('of keys');
     await page.keyboard.press('Enter');
     await until('the attested row', async () => (await ax.locator('tbody tr.ax-row', { hasText: 'kbd-1' }).count()) === 1);
