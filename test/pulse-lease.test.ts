@@ -145,7 +145,15 @@ for (const { kind, skip } of DB_KINDS) {
     it('drops the outcome of an attempt whose lease another worker reaped', T, async () => {
       const statuses: string[] = [];
       h.pulse.events.on('job_update', (e) => statuses.push(e.status));
+      // The worker reaps at its first pass, then only once the clock has moved: wait for that
+      // pass, or it could reap the expired lease below before the other process does.
+      const firstReap = new Promise<void>((resolve) => {
+        const store = h.pulse.jobStore;
+        const reap = store.reapExpired.bind(store);
+        store.reapExpired = (...a) => reap(...a).finally(resolve);
+      });
       await h.pulse.start();
+      await firstReap;
       const started = h.fx.whenStarted('stuck');
       const job = await h.pulse.enqueue('gate', { gate: 'stuck', ignoreAbort: true }, { maxRetries: 0 });
       await started;
