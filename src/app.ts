@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Settings } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { gitJob } from './ix/git-job.js';
+import type { SpawnFn } from './ix/git-process.js';
 import { HandlerRegistry } from './ix/handler-registry.js';
 import { HookService } from './hooks/service.js';
 import { pythonScriptJob } from './ix/python-script-job.js';
@@ -37,6 +38,8 @@ export interface QntxOptions {
   pgSchema?: string;
   /** Extra job handlers (tests register their own). */
   handlers?: HandlerDef[];
+  /** Starts git for ixgest.git (default: node's spawn; fault tests stall or kill it). */
+  spawnGit?: SpawnFn;
   /** Replaces the ix resolver (Pulse tests route their own codes). */
   resolver?: ScheduleResolver;
   /** Overrides of Pulse options (concurrency, lease, ticker…). */
@@ -114,7 +117,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const secrets = new SecretService(database, { dataDir: settings.dataDir, secretKey: settings.secretKey }, clock);
   const catalog = new Catalog()
     .register(pythonScriptJob({ ats, handlers, runner, publish, axInput, secrets: (type) => secrets.forType(type) }))
-    .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish }))
+    .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish, spawn: opts.spawnGit }))
     .register(noopHandler())
     .register(sleepHandler(clock));
   for (const h of opts.handlers ?? []) catalog.register(h);

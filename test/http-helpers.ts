@@ -1,5 +1,6 @@
 // A real qntx HTTP server on an ephemeral port, in process, for API tests.
 import fs from 'node:fs';
+import type { QntxOptions } from '../src/app.js';
 import { loadSettings, type SettingsInput } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
@@ -29,14 +30,14 @@ async function fetchOnce(url: string, init: RequestInit, method: string): Promis
   }
 }
 
-export async function startTestServer(kind: DbKind = 'sqlite', flags: SettingsInput = {}): Promise<TestServer> {
+export async function startTestServer(kind: DbKind = 'sqlite', flags: SettingsInput = {}, opts: QntxOptions = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const pgSchema = kind === 'postgres' ? uniqueSchema() : undefined;
   const settings = loadSettings(
     { dataDir, port: 0, logLevel: 'silent', ...(kind === 'postgres' ? { databaseUrl: PG_URL } : {}), ...flags },
     {},
   );
-  const server = await startServer(settings, { logger: silentLogger(), ...(pgSchema ? { pgSchema } : {}) });
+  const server = await startServer(settings, { logger: silentLogger(), ...(pgSchema ? { pgSchema } : {}), ...opts });
   rememberToken(server.url, server.token);
   return Object.assign(server, {
     async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {

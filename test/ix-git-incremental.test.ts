@@ -3,11 +3,13 @@
 // commits and an old-dated branch are found by reachability; --since is checked at scheduling;
 // the CLI makes a relative path absolute.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
+import type { SpawnFn } from '../src/ix/git-process.js';
 import { BIN } from './cli-helpers.js';
 import { gitFastImport } from './git-helpers.js';
 import { tempDir } from './helpers.js';
@@ -49,7 +51,7 @@ function gitLogPids(gitDir: string): number[] {
     if (!/^\d+$/.test(d)) continue;
     try {
       const argv = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
-      if (argv.includes('log') && argv.includes(`--git-dir=${gitDir}`)) out.push(Number(d));
+      if (path.basename(argv[0]!) === 'git' && argv.includes('log') && argv.includes(`--git-dir=${gitDir}`)) out.push(Number(d));
     } catch {
       // gone meanwhile
     }
@@ -57,12 +59,29 @@ function gitLogPids(gitDir: string): number[] {
   return out;
 }
 
+const STALL = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/git-stall.mjs');
+/** Bytes of `git log` output the stalled run lets through: about 2,200 commits of bigRepo. */
+const STALL_BYTES = 600_000;
+
+/**
+ * The server's git: the next `git log` of the git dir in `stall.next` goes through
+ * fixtures/git-stall.mjs, so that git is alive mid-way (blocked on a full pipe) until killed.
+ */
+const stall: { next: string | null } = { next: null };
+const spawnGit = ((cmd: string, args: readonly string[], o: SpawnOptions) => {
+  if (stall.next && args.includes('log') && args.includes(`--git-dir=${stall.next}`)) {
+    stall.next = null;
+    return spawn(process.execPath, [STALL, String(STALL_BYTES), ...args], o);
+  }
+  return spawn(cmd, args, o);
+}) as SpawnFn;
+
 describe('ixgest.git: idempotent, resumable, incremental', () => {
   let s: TestServer;
   let ws: WsClient;
   const root = tempDir('qntx-gitinc-');
   before(async () => {
-    s = await startTestServer();
+    s = await startTestServer('sqlite', {}, { spawnGit });
     ws = await WsClient.connect(s.url);
   });
   after(async () => {
@@ -136,14 +155,13 @@ describe('ixgest.git: idempotent, resumable, incremental', () => {
   });
 
   it('resumes a run whose git child was killed mid-way: each commit once, exact counts', async () => {
-    // 8,000 commits (~2.2 MB of git log output): a run takes 1,000 per batch (5,000 attestations),
-    // and git may write only 512 KiB ahead of the reader (its spool: src/ix/git-process.ts) before
-    // it is held, so when the first batch is reported most of the output is still to come: git is
-    // alive (running or held). The size is not the point; killing git mid-way is, and the pid
-    // check below fails if git had already finished.
-    const N = 8000;
+    // 4,000 commits (~1.1 MB of git log output): a run takes 1,000 per batch (5,000 attestations).
+    // Git passes ~2,200 commits and is then held mid-way (fixtures/git-stall.mjs) until killed
+    // here, once the first batch is stored.
+    const N = 4000;
     const repo = path.join(root, 'big');
     await bigRepo(repo, N);
+    stall.next = path.join(repo, '.git');
     const sch = await schedule(`ix ${repo} --no-deps`);
     const started = await ws.next((m) => m.type === 'pulse_execution_started' && m.schedule_id === sch.id, 60_000);
     const first = await ws.next((m) => m.type === 'attestations_created' && m.source === started.execution_id, 60_000);

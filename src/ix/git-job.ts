@@ -11,6 +11,7 @@ import type { ServerEvent } from '../protocol.js';
 import type { HandlerContext, HandlerDef, HandlerResult, SourceHandle } from '../pulse/catalog.js';
 import type { BatchCounts } from '../pulse/source-state.js';
 import { ingestGit, type GitAttestation } from './git-ingest.js';
+import type { SpawnFn } from './git-process.js';
 import { refKind, type GitRef } from './git-refs.js';
 import { parseGitSince, type GitSince } from './git-since.js';
 import { repositoryName } from './git-source.js';
@@ -46,6 +47,8 @@ export interface GitJobOptions {
   ats: AttestationService;
   cacheDir: string;
   publish?: (e: ServerEvent) => void;
+  /** Starts git (default: node's spawn). */
+  spawn?: SpawnFn;
 }
 
 export function gitJob(o: GitJobOptions): HandlerDef<GitPayload> {
@@ -142,6 +145,7 @@ async function runGitJob(o: GitJobOptions, ctx: HandlerContext<GitPayload>): Pro
     manifests: !p.no_deps,
     signal: ctx.signal,
     batchSize: BATCH,
+    spawn: o.spawn,
     onProgress: (current, total) => ctx.progress(current, total),
     onBatch: (batch, info) =>
       commit(batch, { ...prev, walk: { heads: [...new Set([...walkedBefore, ...info.heads])], full: p.full } }, false),
