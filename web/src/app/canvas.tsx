@@ -96,11 +96,11 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
       if (!g) return;
       dispatch({ type: 'bringToFront', id });
       focusGlyph(id);
-      void flow.setCenter(g.x + g.width / 2, g.y + g.height / 2, { zoom: Math.max(flow.getZoom(), 0.8), duration: 300 });
+      void flow.setCenter(g.x + g.width / 2, g.y + g.height / 2, { zoom: Math.max(flow.getZoom(), COMPACT_ZOOM), duration: 300, interpolate: 'linear' });
     };
     const fitAll = (duration = 300) => {
       const v = fitViewport(stateRef.current.glyphs, freeArea(window.innerWidth, window.innerHeight));
-      if (v) void flow.setViewport(v, { duration });
+      if (v) void flow.setViewport(v, { duration, interpolate: 'linear' });
     };
     return {
       dispatch,
@@ -131,14 +131,17 @@ export function CanvasProvider({ children }: { children: ReactNode }) {
         // Bring it into view when it landed (partly) off screen; with its anchor, when it has one.
         const tl = flow.flowToScreenPosition(pos);
         const br = flow.flowToScreenPosition({ x: pos.x + size.width, y: pos.y + size.height });
-        // Zoomed out to title cards, zoom in so the new glyph can be used.
+        // Zoomed out to title cards, zoom in so the new glyph can be used. Moves are linear: the
+        // default path zooms out while it pans, and below COMPACT_ZOOM bodies are hidden, which
+        // would take the keyboard focus from the glyph just added (the browser drops focus from
+        // a hidden element).
         const zoom = flow.getZoom();
         if (zoom < COMPACT_ZOOM || tl.x < area.left || tl.y < area.top || br.x > area.right || br.y > area.bottom) {
           const mine = [{ ...pos, ...size }];
           const maxZoom = zoom < COMPACT_ZOOM ? 1 : zoom;
           let v = fitViewport(anchor ? [anchor, ...mine] : mine, area, maxZoom);
           if (!v || v.zoom < COMPACT_ZOOM) v = fitViewport(mine, area, maxZoom, Math.min(1, maxZoom));
-          if (v) setTimeout(() => void flow.setViewport(v, { duration: 250 }), 0);
+          if (v) setTimeout(() => void flow.setViewport(v, { duration: 250, interpolate: 'linear' }), 0);
         }
         return id;
       },
@@ -185,10 +188,11 @@ export function focusGlyph(id: string): void {
         body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ??
         body?.querySelector<HTMLElement>('button:not([disabled])');
       target?.focus({ preventScroll: true });
-      // A body loaded lazily is not there yet, or React Flow keeps a node hidden until measured:
-      // try again a little later (3 s at most).
+      // A body loaded lazily is not there yet (its code on a busy machine can take seconds), or
+      // React Flow keeps a node hidden until measured: try again a little later (20 s at most;
+      // focus moved elsewhere meanwhile ends it).
       const took = !!target && (document.activeElement === target || target.contains(document.activeElement));
       if (!took && tries > 0) attempt(tries - 1);
     }, 50);
-  attempt(60);
+  attempt(400);
 }

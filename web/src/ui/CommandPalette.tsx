@@ -70,8 +70,8 @@ export function CommandPalette({ open, onClose }: { open: boolean; onClose(): vo
         : []),
       { id: 'fit', label: 'Fit all glyphs in view', description: 'Zoom to show everything', shortcut: FIT_SHORTCUT.label, run: () => fitAll() },
       { id: 'zoom-in', label: 'Zoom in', run: () => void flow.zoomIn({ duration: 200 }) },
-      { id: 'zoom-out', label: 'Zoom out', run: () => void flow.zoomOut({ duration: 200 }) },
-      { id: 'zoom-reset', label: 'Reset zoom to 100%', run: () => void flow.zoomTo(1, { duration: 200 }) },
+      { id: 'zoom-out', label: 'Zoom out', run: () => void flow.zoomOut({ duration: 200, interpolate: 'linear' }) },
+      { id: 'zoom-reset', label: 'Reset zoom to 100%', run: () => void flow.zoomTo(1, { duration: 200, interpolate: 'linear' }) },
       { id: 'pulse-refresh', label: 'Refresh Pulse schedules', description: 'Reload schedules and executions', run: () => void pulse.actions.refresh() },
       ...[...state.glyphs].reverse().flatMap((g) =>
         isGlyphKind(g.kind)
