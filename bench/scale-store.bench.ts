@@ -30,7 +30,7 @@ import { quoteIdent, sqlitePath } from '../src/db/database.js';
 import { silentLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server/serve.js';
 import { openTestQntx, tempDir, uniqueSchema } from '../test/helpers.js';
-import { fmt, machine, percentile } from './util.js';
+import { fmt, httpGetter, machine, percentile } from './util.js';
 
 const SIZES = (process.env.SCALE_SIZES ?? '1000000').split(',').map(Number);
 const KINDS = (process.env.SCALE_KINDS ?? 'sqlite,postgres').split(',') as Array<'sqlite' | 'postgres'>;
@@ -253,14 +253,10 @@ async function drop(l: Loaded): Promise<void> {
 async function probe(l: Loaded) {
   const { kind, n } = l;
   const server = await open(l);
+  const client = httpGetter(server.url, { authorization: `Bearer ${server.token}` });
   try {
     const q = server.qntx;
-    const auth = { authorization: `Bearer ${server.token}` };
-    const http = async (p: string) => {
-      const r = await fetch(server.url + p, { headers: auth });
-      if (r.status !== 200) throw new Error(`${p}: ${r.status} ${await r.text()}`);
-      await r.arrayBuffer();
-    };
+    const http = client.get;
     const pkGet =
       kind === 'postgres'
         ? (i: number) => q.database.pool!.query({ name: 'bench_pk', text: 'select * from attestations where seq = $1', values: [1 + ((i * 7919) % n)] })
@@ -304,6 +300,7 @@ async function probe(l: Loaded) {
     }
     return { kind, n, import_rate: l.import_rate, baseline_rate: l.baseline_rate, import_ratio: l.import_rate / l.baseline_rate, ...res, sizes };
   } finally {
+    client.close();
     await server.close();
   }
 }

@@ -89,6 +89,30 @@ for (const { kind, skip } of DB_KINDS) {
       }
     });
 
+    it('keeps every query shape on its indexes as a generic plan too (PostgreSQL: hot reads run prepared)', { skip: kind !== 'postgres' }, async () => {
+      // A read connection, as the store's reads use; a generic plan is what a prepared statement
+      // may settle on after five runs (src/db/statement-names.ts).
+      const client = await q.database.reads!.connect();
+      try {
+        await client.query('set plan_cache_mode = force_generic_plan');
+        const lit = (v: unknown): string =>
+          typeof v === 'number' || typeof v === 'bigint' ? String(v) : Array.isArray(v) ? `array[${v.map(lit).join(', ')}]` : client.escapeLiteral(String(v));
+        let i = 0;
+        for (const [name, filter] of shapes(cursor)) {
+          const { compiled } = buildAttestationQuery(q.database.db, filter, kind);
+          const stmt = `generic_${i++}`;
+          await client.query({ name: stmt, text: compiled.sql, values: compiled.parameters as unknown[] });
+          const args = compiled.parameters.length ? `(${compiled.parameters.map(lit).join(', ')})` : '';
+          const { rows } = await client.query<{ 'QUERY PLAN': string }>(`explain execute ${stmt}${args}`);
+          const plan = rows.map((r) => r['QUERY PLAN']);
+          assert.ok(plan.some((l) => /\$\d/.test(l)) || !compiled.parameters.length, `${name}: not a generic plan:\n${plan.join('\n')}`);
+          checkPlan(`${name} (generic)`, plan);
+        }
+      } finally {
+        client.release(true); // its prepared statements and setting go with it
+      }
+    });
+
     it('counts on the index too', async () => {
       for (const [name, filter] of shapes(cursor)) {
         if (!filter.subjects && !filter.predicates && !filter.contexts && !filter.actors) continue; // a count of everything scans
@@ -103,6 +127,7 @@ for (const { kind, skip } of DB_KINDS) {
         const { rows } = await q.database.reads!.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, number> }> }>(
           `explain (analyze, buffers, timing off, format json) ${compiled.sql}`,
           compiled.parameters,
+          { prepare: false },
         );
         const plan = rows[0]!['QUERY PLAN'][0]!.Plan;
         return (plan['Shared Hit Blocks'] ?? 0) + (plan['Shared Read Blocks'] ?? 0);

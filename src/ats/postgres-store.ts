@@ -154,7 +154,7 @@ export class PostgresAttestationStore implements AttestationStore {
 
   async explain(filter: AttestationFilter): Promise<string[]> {
     const { compiled } = buildAttestationQuery(this.db, filter, this.kind);
-    const { rows } = await this.reads.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters);
+    const { rows } = await this.reads.query<{ 'QUERY PLAN': string }>(`explain ${compiled.sql}`, compiled.parameters, { prepare: false });
     return rows.map((r) => r['QUERY PLAN']);
   }
 

@@ -12,6 +12,7 @@
 // the read runs on the primary and a warning is logged, once per outage.
 import type pg from 'pg';
 import type { Logger } from '../logger.js';
+import { StatementNames } from './statement-names.js';
 
 /** Options every read connection gets (added to the search_path option, if any). */
 export const READ_OPTIONS = '-c enable_bitmapscan=off -c default_transaction_read_only=on';
@@ -31,6 +32,8 @@ export class ReadRouter {
   private replicaDown = false;
   /** Reads served by each side since start (tests and diagnostics). */
   readonly served: Record<ReadSource, number> = { replica: 0, primary: 0 };
+  /** Hot statement texts run prepared (statement-names.ts). */
+  readonly names = new StatementNames();
 
   constructor(
     private readonly primary: pg.Pool,
@@ -44,10 +47,14 @@ export class ReadRouter {
 
   /**
    * Runs one read. `allMatches`: the query reads every match anyway (a count), so bitmap scans are
-   * allowed again for it (SET LOCAL in a transaction of its own).
+   * allowed again for it (SET LOCAL in a transaction of its own; never prepared: a kept plan
+   * would outlive the setting). Other reads whose text recurs run as prepared statements, unless
+   * `prepare: false` (EXPLAIN: planned afresh each time).
    */
-  async query<R extends pg.QueryResultRow>(text: string, values: readonly unknown[], opts: { allMatches?: boolean } = {}): Promise<pg.QueryResult<R>> {
-    const run = (pool: pg.Pool) => (opts.allMatches ? withBitmaps<R>(pool, text, values) : pool.query<R>(text, values as unknown[]));
+  async query<R extends pg.QueryResultRow>(text: string, values: readonly unknown[], opts: { allMatches?: boolean; prepare?: false } = {}): Promise<pg.QueryResult<R>> {
+    const name = opts.allMatches || opts.prepare === false ? undefined : this.names.nameFor(text);
+    const run = (pool: pg.Pool) =>
+      opts.allMatches ? withBitmaps<R>(pool, text, values) : pool.query<R>({ text, values: values as unknown[], ...(name ? { name } : {}) });
     if (this.replica) {
       try {
         const res = await run(this.replica);
@@ -71,6 +78,11 @@ export class ReadRouter {
     const res = await run(this.primary);
     this.served.primary++;
     return res;
+  }
+
+  /** A connection of the primary's read pool, with the read settings (tests and diagnostics). */
+  connect(): Promise<pg.PoolClient> {
+    return this.primary.connect();
   }
 
   async close(): Promise<void> {
