@@ -165,4 +165,16 @@ describe('qntx import --database-url through COPY', { skip: PG_SKIP }, () => {
     assert.match(s.stdout, /imported 3 attestation\(s\).*skipped 1 invalid/);
     assert.equal(await count('badfile'), 3);
   });
+
+  it('keeps and counts the batches before a bad line while the next is inserted', async () => {
+    // Batches of 2: the first two are in (one of them still being inserted when line 5 is read).
+    const file = path.join(dir, 'bad-late.jsonl');
+    const good = (i: number) => JSON.stringify({ subjects: [`l${i}`], predicates: ['badlate'], contexts: ['c'] });
+    fs.writeFileSync(file, [good(1), good(2), good(3), good(4), JSON.stringify({ subjects: [], predicates: ['badlate'], contexts: ['c'] }), good(6)].join('\n'));
+    const r = await runCli(['import', file, '--batch-size', '2', '--database-url', url]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /error: line 5: invalid attestation/);
+    assert.match(r.stderr, /4 imported before it/);
+    assert.equal(await count('badlate'), 4);
+  });
 });

@@ -50,15 +50,28 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
   const res: ImportResult = { lines: 0, imported: 0, created: 0, already_known: 0, skipped: 0, bytes: 0, errors: [] };
   const parser = opts.threads === false || !threadsAvailable() ? inlineParser(ats.ids) : workerParser();
   let batch: NewAttestation[] = [];
+  // One batch is inserted while the next is parsed and gathered (on PostgreSQL the COPY runs in
+  // the server's process meanwhile); batches go in one after the other, in file order.
+  let inserting: Promise<void> | null = null;
+  const settle = async () => {
+    const p = inserting;
+    inserting = null;
+    await p;
+  };
   const flush = async () => {
+    await settle();
     if (!batch.length) return;
-    const r = await ats.store.insertBulk(batch);
-    res.imported += batch.length;
-    res.created += r.created;
-    res.already_known += r.alreadyKnown;
+    const items = batch;
     batch = [];
-    res.bytes = Math.min(stat.size, input.bytesRead);
-    opts.onProgress?.(res);
+    const insert = ats.store.insertBulk(items).then((r) => {
+      res.imported += items.length;
+      res.created += r.created;
+      res.already_known += r.alreadyKnown;
+      res.bytes = Math.min(stat.size, input.bytesRead);
+      opts.onProgress?.(res);
+    });
+    insert.catch(() => {}); // awaited by the next settle(); no unhandled rejection meanwhile
+    inserting = insert;
   };
   const take = async (entries: ParsedEntry[]) => {
     for (const e of entries) {
@@ -68,6 +81,7 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
         continue;
       }
       if (!opts.skipInvalid) {
+        await settle(); // the batches before this one stay, and are counted
         throw new ValidationError(`line ${e.line}: ${e.error}`, {
           details: e.details,
           hint: `nothing of the batch holding line ${e.line} was written (${res.imported} imported before it); fix the line or pass --skip-invalid`,
@@ -102,7 +116,9 @@ async function importLines(ats: AttestationService, file: string, opts: ImportOp
     if (pendingLines.length) await send(pendingLines);
     if (inFlight) await take(await inFlight);
     await flush();
+    await settle();
   } finally {
+    await settle().catch(() => {}); // a failure in flight when another one ends the import
     input.destroy();
     await parser.close();
   }
