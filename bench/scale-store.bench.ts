@@ -274,6 +274,9 @@ async function probe(l: Loaded) {
       handler_lookup_http_query_form: await time((i) => http(`/api/attestations?predicates=ix_handler&contexts=type-${i % 50}&limit=1`)),
       by_subject: await time((i) => q.ats.store.query({ subjects: [`entity-${(i * 31) % 200_000}`] })),
       by_subject_http: await time((i) => http(`/api/attestations?subjects=entity-${(i * 31) % 200_000}`)),
+      // A subject holds n / 200,000 rows (5 at 1M, 50 at 10M): its newest 5, the same result at every size.
+      by_subject_5: await time((i) => q.ats.store.query({ subjects: [`entity-${(i * 31) % 200_000}`], limit: 5 })),
+      by_subject_5_http: await time((i) => http(`/api/attestations?subjects=entity-${(i * 31) % 200_000}&limit=5`)),
       two_fields_50: await time((i) => q.ats.store.query({ predicates: [`pred-${(i % 10) * 2 + 1}`], contexts: [`ctx-${(i % 10) * 2 + 1 + 20 * (i % 7 + 1)}`], limit: 50 })),
       two_fields_50_http: await time((i) => http(`/api/attestations?predicates=pred-${(i % 10) * 2 + 1}&contexts=ctx-${(i % 10) * 2 + 1 + 20 * (i % 7 + 1)}&limit=50`)),
       time_range_page: await time((i) => q.ats.store.query({ predicates: [`pred-${i % 20}`], time_start: mid, time_end: mid + 3_600_000, limit: 50 })),
