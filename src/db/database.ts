@@ -9,6 +9,7 @@ import { QntxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { migrate, type Dialect } from './migrations.js';
 import { READ_OPTIONS, ReadRouter } from './read-router.js';
+import { WalCheckpointer } from './wal-checkpoint.js';
 import type { Schema } from './schema.js';
 
 export interface Database {
@@ -22,6 +23,8 @@ export interface Database {
   readonly pgConfig: pg.PoolConfig | undefined;
   /** PostgreSQL: where attestation reads that need not see their own writes run (read-router.ts). */
   readonly reads: ReadRouter | undefined;
+  /** SQLite: bulk loads hold WAL checkpoints back, then one runs on a thread of its own (wal-checkpoint.ts). */
+  readonly walCheckpointer: WalCheckpointer | undefined;
   close(): Promise<void>;
 }
 
@@ -99,6 +102,7 @@ function openSqlite(opts: OpenOptions): Database {
   // a checkpoint completes, the WAL starts over and is cut back to this size instead of staying large.
   raw.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
+  const walCheckpointer = new WalCheckpointer(raw, opts.logger);
   let closed = false;
   return {
     kind: 'sqlite',
@@ -107,9 +111,11 @@ function openSqlite(opts: OpenOptions): Database {
     pool: undefined,
     pgConfig: undefined,
     reads: undefined,
+    walCheckpointer,
     async close() {
       if (closed) return;
       closed = true;
+      await walCheckpointer.idle();
       await db.destroy();
     },
   };
@@ -162,6 +168,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     pool,
     pgConfig: config,
     reads,
+    walCheckpointer: undefined,
     async close() {
       if (closed) return;
       closed = true;
