@@ -31,8 +31,9 @@ export function attrIndexValue(key: string, v: unknown): string | null {
 /** Index row values of an attestation's indexed attributes. */
 export function attrIndexValues(attributes: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const key of INDEXED_ATTRIBUTES) {
-    if (!(key in attributes)) continue;
+  // Over the attestation's own keys (most have one or two, none of them indexed).
+  for (const key in attributes) {
+    if (!INDEXED_ATTRIBUTES.has(key) || !Object.hasOwn(attributes, key)) continue;
     const v = attrIndexValue(key, attributes[key]);
     if (v !== null) out.push(v);
   }

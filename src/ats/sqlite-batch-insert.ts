@@ -103,12 +103,13 @@ export class SqliteBatchInsert {
         rows = 0;
       }
     };
-    all.forEach((a, i) => {
-      if (inserted !== true && !inserted[i]) return;
+    for (let i = 0; i < all.length; i++) {
+      if (inserted !== true && !inserted[i]) continue;
+      const a = all[i]!;
       const seq = first + i;
       for (const name of FIELD_NAMES) for (const v of a[name]) push(FIELD_CODE[name], v, a.timestamp, seq);
       for (const v of attrIndexValues(a.attributes)) push(ATTR_FIELD_CODE, v, a.timestamp, seq);
-    });
+    }
     for (let i = 0; i < params.length; i += 4) this.fOne.run(params.slice(i, i + 4));
   }
 }
