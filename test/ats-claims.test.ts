@@ -2,6 +2,7 @@
 // (as sets), timestamp and attributes are one claim, on both databases, through the store, the
 // HTTP API (200 for a known claim, 201 for a new one) and `qntx import` run twice.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -64,6 +65,16 @@ describe('claim key', () => {
       const base = { subjects: ['s'], predicates: ['p'], contexts: ['c'], actors: ['x'], attributes: {} };
       assert.deepEqual(claimKey({ ...base, timestamp: ts }).subarray(0, 8), expected, String(ts));
     }
+  });
+
+  it('ends with the first 16 bytes of the SHA-256 of the canonical claim: the keys stored stay valid', () => {
+    const claim = { subjects: ['s2', 's1', 's1'], predicates: ['p'], contexts: ['c'], actors: ['x'], timestamp: 1_700_000_000_000, attributes: { b: 1, a: [true] } };
+    const text = '[["s1","s2"],["p"],["c"],["x"],1700000000000,{"a":[true],"b":1}]';
+    const key = claimKey(claim);
+    assert.equal(key.length, 24);
+    assert.deepEqual(key.subarray(8), createHash('sha256').update(text).digest().subarray(0, 16));
+    const stored = { subjects: '["s2","s1","s1"]', predicates: '["p"]', contexts: '["c"]', actors: '["x"]', attributes: '{"b":1,"a":[true]}' };
+    assert.deepEqual(claimKey(claim, stored), key, 'the same from the stored texts');
   });
 });
 
