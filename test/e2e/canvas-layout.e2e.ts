@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { api, browserSkipReason, launchBrowser, openCanvas, replaceCode, resizeGlyph, startQntx, until, type RunningQntx } from './harness.js';
+import { api, browserSkipReason, launchBrowser, openCanvas, replaceCode, resizeGlyph, stable, startQntx, until, type RunningQntx } from './harness.js';
 
 const skip = browserSkipReason();
 const T = { timeout: 180_000 };
@@ -94,14 +94,22 @@ describe('the canvas layout', { skip }, () => {
       await page.keyboard.press(`Alt+Shift+Digit${kinds[i % 4]}`);
       await until('the new glyph', async () => (await page.locator('.react-flow__node').count()) === before + 1);
     }
-    // Grow a few into their neighbours (at a zoom where the handles are there to drag).
+    // Grow a few into their neighbours. Fitted, 20 glyphs are title cards (no handles): zoom in on
+    // each with the wheel until its handles are there to drag.
     await page.evaluate(() => window.localStorage.removeItem('qntx.viewport'));
     for (const n of [0, 5, 11]) {
       const id = await page.locator('.react-flow__node').nth(n).getAttribute('data-id');
       await page.keyboard.press('Alt+Shift+KeyF');
       const sel = `[data-glyph-id="${id}"]`;
-      await page.evaluate((s) => (document.querySelector(s) as HTMLElement).scrollIntoView(), sel);
-      if (await page.locator(`.react-flow__node:has(${sel}) .react-flow__resize-control.handle.bottom.right`).isVisible()) await resizeGlyph(page, sel, 160, 120);
+      const handle = page.locator(`.react-flow__node:has(${sel}) .react-flow__resize-control.handle.bottom.right`);
+      await stable(page, sel); // the fit's animation is over
+      for (let k = 0; k < 20 && !(await handle.isVisible()); k++) {
+        const b = (await page.locator(sel).boundingBox())!;
+        await page.mouse.move(b.x + b.width / 2, b.y + Math.min(b.height / 2, 20));
+        await page.mouse.wheel(0, -250);
+        await stable(page, sel);
+      }
+      await resizeGlyph(page, sel, 160, 120);
     }
     await until('no two glyphs overlap', async () => {
       const boxes = await nodeBoxes(page);
