@@ -8,9 +8,11 @@ import { AsidFactory } from '../src/ats/asid.js';
 import { createAttestationStore } from '../src/ats/open-store.js';
 import type { NewAttestation } from '../src/ats/types.js';
 import { openDatabase, sqlitePath } from '../src/db/database.js';
+import { BULK_WAL_BYTES } from '../src/db/wal-checkpoint.js';
 import { tempDir } from './helpers.js';
 
 const ids = new AsidFactory();
+const BULK_PAGES = BULK_WAL_BYTES / 4096;
 function rows(n: number, tag: string): NewAttestation[] {
   return Array.from({ length: n }, (_, i) => ({
     id: ids.next(),
@@ -40,13 +42,13 @@ describe('WAL checkpoint after a bulk load (SQLite)', () => {
     const wal = database.walCheckpointer!;
     await store.bulk(async () => {
       for (let b = 0; b < 5; b++) await store.insertMany(rows(20_000, `b${b}`));
-      assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 0, 'held back during the load');
+      assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), BULK_PAGES, 'held back during the load, up to the bulk bound');
     });
     const walFile = `${sqlitePath(dir)}-wal`;
     const piled = fs.statSync(walFile).size;
     assert.ok(piled > 10 << 20, `the WAL holds the load (${piled} bytes)`);
     assert.equal(wal.busy, true, 'the load returned while the checkpoint runs elsewhere');
-    assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), 0, 'no automatic checkpoint on this thread meanwhile');
+    assert.equal(raw.pragma('wal_autocheckpoint', { simple: true }), BULK_PAGES, 'no automatic checkpoint on this thread meanwhile (below the bound)');
     // A write while it runs: the WAL takes it.
     assert.deepEqual(await store.insertMany(rows(10, 'during')), { created: 10, alreadyKnown: 0 });
     await wal.idle();
@@ -57,6 +59,27 @@ describe('WAL checkpoint after a bulk load (SQLite)', () => {
     assert.equal(r!.busy, 0);
     assert.ok(r!.log - r!.checkpointed === 0, JSON.stringify(r));
     assert.equal(await store.count({ predicates: ['loaded'] }), 100_010);
+    await database.close();
+  });
+
+  it('keeps the WAL of a long bulk load near its bound', async () => {
+    // Unbounded, the WAL of this load passes 100 MiB (the test above: > 10 MiB for half of it,
+    // and a 10M-row import grew it past 30 GB); with an 8 MiB bound it stays near one batch's commit.
+    const dir = tempDir();
+    dirs.push(dir);
+    const database = await openDatabase({ dataDir: dir, bulkWalBytes: 8 << 20 });
+    const store = createAttestationStore(database);
+    const walFile = `${sqlitePath(dir)}-wal`;
+    let largest = 0;
+    await store.bulk(async () => {
+      for (let b = 0; b < 10; b++) {
+        await store.insertMany(rows(20_000, `w${b}`));
+        largest = Math.max(largest, fs.statSync(walFile).size);
+      }
+    });
+    assert.ok(largest < 48 << 20, `the WAL stayed near its bound: ${largest} bytes`);
+    await database.walCheckpointer!.idle();
+    assert.equal(await store.count({ predicates: ['loaded'] }), 200_000);
     await database.close();
   });
 

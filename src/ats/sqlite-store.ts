@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DbTx } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
-import { AUTOCHECKPOINT_PAGES, type WalCheckpointer } from '../db/wal-checkpoint.js';
+import { AUTOCHECKPOINT_PAGES, BULK_WAL_BYTES, walPages, type WalCheckpointer } from '../db/wal-checkpoint.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
@@ -144,7 +144,7 @@ export class SqliteAttestationStore implements AttestationStore {
 
   private async bulkInline<T>(fn: () => Promise<T>): Promise<T> {
     const raw = this.st.raw;
-    raw.pragma('wal_autocheckpoint = 0');
+    raw.pragma(`wal_autocheckpoint = ${walPages(raw, BULK_WAL_BYTES)}`);
     try {
       return await fn();
     } finally {

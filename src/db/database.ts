@@ -37,6 +37,8 @@ export interface OpenOptions {
   pgSchema?: string | undefined;
   poolSize?: number | undefined;
   logger?: Logger | undefined;
+  /** SQLite: WAL a bulk load may pile up before it is checkpointed (default 1 GiB; tests lower it). */
+  bulkWalBytes?: number | undefined;
 }
 
 const INT8_OID = 20;
@@ -102,7 +104,7 @@ function openSqlite(opts: OpenOptions): Database {
   // a checkpoint completes, the WAL starts over and is cut back to this size instead of staying large.
   raw.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
-  const walCheckpointer = new WalCheckpointer(raw, opts.logger);
+  const walCheckpointer = new WalCheckpointer(raw, opts.logger, opts.bulkWalBytes);
   let closed = false;
   return {
     kind: 'sqlite',
