@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DbTx } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
-import { AUTOCHECKPOINT_PAGES, BULK_WAL_BYTES, walPages, type WalCheckpointer } from '../db/wal-checkpoint.js';
+import type { WalCheckpointer } from '../db/wal-checkpoint.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
@@ -27,8 +27,8 @@ export class SqliteAttestationStore implements AttestationStore {
   constructor(
     private readonly db: Kysely<Schema>,
     raw: BetterSqlite3.Database,
-    /** Bulk loads hold checkpoints back, then one runs in the background (without it: inline). */
-    private readonly wal?: WalCheckpointer,
+    /** Bulk loads hold checkpoints back, then one runs in the background. */
+    private readonly wal: WalCheckpointer,
   ) {
     this.st = new SqliteStatements(raw);
     const batch = new SqliteBatchInsert(raw);
@@ -131,26 +131,12 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async bulk<T>(fn: () => Promise<T>): Promise<T> {
-    const wal = this.wal;
-    if (!wal) return this.bulkInline(fn);
-    wal.hold();
+    this.wal.hold();
     try {
       return await fn();
     } finally {
       // What piled up in the WAL is written back on a thread of its own (wal-checkpoint.ts).
-      wal.release();
-    }
-  }
-
-  private async bulkInline<T>(fn: () => Promise<T>): Promise<T> {
-    const raw = this.st.raw;
-    raw.pragma(`wal_autocheckpoint = ${walPages(raw, BULK_WAL_BYTES)}`);
-    try {
-      return await fn();
-    } finally {
-      // A checkpoint now lets the next write start the WAL over, cut back to journal_size_limit.
-      raw.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-      raw.pragma('wal_checkpoint(PASSIVE)');
+      this.wal.release();
     }
   }
 

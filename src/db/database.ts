@@ -37,7 +37,7 @@ export interface OpenOptions {
   pgSchema?: string | undefined;
   poolSize?: number | undefined;
   logger?: Logger | undefined;
-  /** SQLite: WAL a bulk load may pile up before it is checkpointed (default 1 GiB; tests lower it). */
+  /** SQLite: WAL a bulk load may pile up before it is checkpointed (default 4 GiB; tests lower it). */
   bulkWalBytes?: number | undefined;
 }
 

@@ -22,7 +22,7 @@ export const AUTOCHECKPOINT_PAGES = 1000;
 export const BULK_WAL_BYTES = 4096 * 2 ** 20;
 
 /** The automatic-checkpoint threshold, in pages, for a WAL of `bytes`. */
-export function walPages(raw: BetterSqlite3.Database, bytes: number): number {
+function walPages(raw: BetterSqlite3.Database, bytes: number): number {
   return Math.max(AUTOCHECKPOINT_PAGES, Math.floor(bytes / Number(raw.pragma('page_size', { simple: true }))));
 }
 
@@ -30,12 +30,12 @@ const driver = createRequire(import.meta.url).resolve('better-sqlite3');
 
 // Plain CommonJS, evaluated in the worker: it runs the same from the TypeScript sources and the build.
 const SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
+const { workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 try {
   db.pragma('busy_timeout = 10000');
-  parentPort.postMessage(db.pragma('wal_checkpoint(PASSIVE)')[0]);
+  db.pragma('wal_checkpoint(PASSIVE)');
 } finally {
   db.close();
 }`;
@@ -76,7 +76,6 @@ export class WalCheckpointer {
   /** A bulk load has ended: the last one starts the background checkpoint. */
   release(): void {
     if (--this.holds > 0) return;
-    this.holds = 0;
     this.start();
   }
 
