@@ -3,6 +3,7 @@
 // while held, and the spool removed in every case.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
+import { pbkdf2 } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -70,6 +71,26 @@ describe('git log through a spool file', () => {
     assert.ok(direct.length > 500_000, `enough output to hold git (${direct.length} bytes)`);
     const spooled = await collectAll(spoolGit(call, runner(), { dir: spools }));
     assert.ok(spooled.equals(direct));
+    assert.deepEqual(fs.readdirSync(spools), []);
+  });
+
+  it('ends when git exits before the spool file is open (a fast git on a busy thread pool)', async () => {
+    // Reproduces a hang seen in CI: the exit was awaited only after the spool file had been opened,
+    // so a git that finished first closed unheard and the reader waited with nothing left to wake
+    // it. Here git has exited (a zombie) before spawn returns, and the thread pool that opens the
+    // file is busy, so git's close is handled first.
+    const small: GitCall = { args: ['--version'] };
+    const expected = execFileSync('git', small.args, { env: gitEnv() });
+    const busy = ((cmd: string, args: string[], opts: object) => {
+      const c = spawn(cmd, args, opts);
+      while (c.pid !== undefined && fs.existsSync(`/proc/${c.pid}`) && state(c.pid) !== 'Z') {
+        // spin until git has exited (it is not reaped before the event loop runs)
+      }
+      for (let i = 0; i < 4; i++) pbkdf2('x', 'y', 200_000, 32, 'sha256', () => {});
+      return c;
+    }) as unknown as typeof spawn;
+    const out = await collectAll(spoolGit(small, { spawn: busy }, { dir: spools }));
+    assert.ok(out.equals(expected), `git --version through the spool: ${JSON.stringify(out.toString())}`);
     assert.deepEqual(fs.readdirSync(spools), []);
   });
 

@@ -198,10 +198,12 @@ export async function* spoolGit(call: GitCall, r: GitRunner, o: SpoolOptions): A
       fs.closeSync(out); // the child has its own copy
     }
     const git = child;
+    const command = commandName(call.args);
+    // Heard from now on: a git that is done before the file below is open closes only once.
+    const done = exited(git, command);
+    done.catch(() => {}); // awaited below; a failure to start must not be unhandled meanwhile
     fh = await fs.promises.open(file, 'r');
     const fd = fh.fd;
-    const command = commandName(call.args);
-    const done = exited(git, command);
     let finished = false;
     let wake: (() => void) | null = null;
     let dirty = true;
