@@ -27,6 +27,27 @@ async function edgeIds(page: Page): Promise<string[]> {
   return page.locator('.react-flow__edge').evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? ''));
 }
 
+/** Waits for an edge; when it does not come, says what the page and the server hold (for a flake's cause). */
+async function untilEdge(page: Page, server: RunningQntx, consoleLog: string[], what: string, id: string): Promise<void> {
+  try {
+    await until(what, async () => (await edgeIds(page)).includes(id));
+  } catch (err) {
+    const glyphs = ((await api(server, 'GET', '/api/canvas')) as { glyphs: Array<{ id: string; kind: string; data: unknown }> }).glyphs;
+    const schedules = ((await api(server, 'GET', '/api/pulse/schedules')) as { schedules: Array<{ id: string; ats_code: string; state: string }> }).schedules;
+    const status = await page.locator('[data-glyph-kind=ix] .ix-status').first().textContent().catch(() => null);
+    throw new Error(
+      [
+        (err as Error).message,
+        `edges drawn: ${JSON.stringify(await edgeIds(page))}`,
+        `IX status: ${status}`,
+        `glyphs on the server: ${JSON.stringify(glyphs.map((g) => ({ id: g.id, kind: g.kind, data: g.kind === 'py' ? { handlerFor: (g.data as { handlerFor?: unknown }).handlerFor } : g.data })))}`,
+        `schedules on the server: ${JSON.stringify(schedules.map((x) => [x.id, x.ats_code, x.state]))}`,
+        `page console: ${JSON.stringify(consoleLog)}`,
+      ].join('\n'),
+    );
+  }
+}
+
 /** Every visible text in a glyph, as rendered: its font size times the zoom. */
 async function smallestText(page: Page): Promise<{ px: number; text: string; zoom: number }> {
   return page.evaluate(() => {
@@ -59,7 +80,7 @@ describe('the canvas layout', { skip }, () => {
   });
 
   it('draws edges as the flow creates the glyphs', T, async () => {
-    const { page, pageErrors } = await openCanvas(browser, server);
+    const { page, pageErrors, consoleLog } = await openCanvas(browser, server);
     await page.click('[data-spawn=ix]');
     const ix = page.locator('[data-glyph-kind=ix]').first();
     const ixId = (await ix.getAttribute('data-glyph-id'))!;
@@ -69,19 +90,19 @@ describe('the canvas layout', { skip }, () => {
     const py = page.locator('[data-glyph-kind=py]').first();
     await py.waitFor();
     const pyId = (await py.getAttribute('data-glyph-id'))!;
-    await until('the IX → handler edge', async () => (await edgeIds(page)).includes(`e-${ixId}-${pyId}`));
+    await untilEdge(page, server, consoleLog, 'the IX → handler edge', `e-${ixId}-${pyId}`);
     await replaceCode(page, `[data-glyph-id="${pyId}"]`, 'attest(subjects=["edge-1"], predicates=["linked"], contexts=["edge-ctx"])\n');
     await page.keyboard.press('ControlOrMeta+S');
     await until('the IX glyph to run', async () => (await ix.locator('.ix-status').getAttribute('data-state')) === 'success', 30_000);
     await page.click('[data-spawn=pulse]');
     const pulseId = (await page.locator('[data-glyph-kind=pulse]').first().getAttribute('data-glyph-id'))!;
-    await until('the handler → Pulse edge', async () => (await edgeIds(page)).includes(`e-${pyId}-${pulseId}`));
+    await untilEdge(page, server, consoleLog, 'the handler → Pulse edge', `e-${pyId}-${pulseId}`);
     await page.click('[data-spawn=ax]');
     const ax = page.locator('[data-glyph-kind=ax]').first();
     const axId = (await ax.getAttribute('data-glyph-id'))!;
     await ax.locator('.cm-content').click();
     await page.keyboard.type('of edge-ctx');
-    await until('the Pulse → AX edge', async () => (await edgeIds(page)).includes(`e-${pulseId}-${axId}`));
+    await untilEdge(page, server, consoleLog, 'the Pulse → AX edge', `e-${pulseId}-${axId}`);
     assert.match((await page.locator(`.react-flow__edge[data-id="e-${ixId}-${pyId}"]`).getAttribute('aria-label')) ?? '', /runs this handler/);
     assert.deepEqual(pageErrors, []);
   });

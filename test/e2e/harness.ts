@@ -135,6 +135,11 @@ export async function openCanvas(browser: Browser, server: Pick<RunningQntx, 'pa
   const page = await context.newPage();
   const dialogs: string[] = [];
   const pageErrors: string[] = [];
+  /** Warnings and errors the page logged (React Flow reports an edge it cannot draw here), for failure messages. */
+  const consoleLog: string[] = [];
+  page.on('console', (m) => {
+    if ((m.type() === 'warning' || m.type() === 'error') && consoleLog.length < 50) consoleLog.push(`${m.type()}: ${m.text().slice(0, 300)}`);
+  });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     void d.dismiss();
@@ -142,7 +147,7 @@ export async function openCanvas(browser: Browser, server: Pick<RunningQntx, 'pa
   page.on('pageerror', (e) => pageErrors.push(e.message));
   await page.goto(server.pageUrl);
   await waitForCanvas(page);
-  return { context, page, dialogs, pageErrors };
+  return { context, page, dialogs, pageErrors, consoleLog };
 }
 
 export async function waitForCanvas(page: Page): Promise<void> {
