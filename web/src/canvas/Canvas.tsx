@@ -39,6 +39,11 @@ export function Canvas() {
           position: { x: g.x, y: g.y },
           width: g.width,
           height: g.height,
+          // The size it is drawn at (its style says so). Without `measured`, React Flow drops a node's
+          // handle positions whenever it is given a new node object (every glyph change), and its
+          // edges vanish until the node is observed again; an edge whose glyph was measured between
+          // the change and the next render stayed away until the glyph was resized.
+          measured: { width: g.width, height: g.height },
           data,
           selected: selected.has(g.id),
           dragHandle: '.glyph-drag',
