@@ -34,7 +34,7 @@ export function createApi(http: Http) {
       patch: (id: string, body: { interval_seconds?: number; cron?: string; timezone?: string | null; state?: ScheduleState; timeout_seconds?: number | null; ats_code?: string; owner?: string }) =>
         http.patch<unknown>(`/api/pulse/schedules/${enc(id)}`, body).then(unwrapSchedule),
       stats: (id: string) => http.get<ScheduleStats>(`/api/pulse/schedules/${enc(id)}/stats`),
-      list: async () => unwrapList<ScheduleDto>(await http.get<unknown>('/api/pulse/schedules'), 'schedules'),
+      list: () => allPages<ScheduleDto>(http, '/api/pulse/schedules', 'schedules'),
       get: (id: string) => http.get<unknown>(`/api/pulse/schedules/${enc(id)}`).then(unwrapSchedule),
       setState: (id: string, state: ScheduleState) =>
         http.patch<unknown>(`/api/pulse/schedules/${enc(id)}`, { state }).then(unwrapSchedule),
@@ -96,6 +96,21 @@ export function attestationQueryString(q: AttestationQuery): string {
   p.set('limit', String(q.limit));
   if (q.cursor) p.set('cursor', q.cursor);
   return p.toString();
+}
+
+/** Schedules the canvas reads at most (pages of 500): the Pulse panel and the edges need all of them. */
+const MAX_LISTED_SCHEDULES = 10_000;
+
+/** Every page of a cursor-paged list, up to MAX_LISTED_SCHEDULES items. */
+async function allPages<T>(http: Http, path: string, key: string): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: unknown = null;
+  do {
+    const r = await http.get<unknown>(`${path}?limit=500${typeof cursor === 'string' ? `&cursor=${enc(cursor)}` : ''}`);
+    out.push(...unwrapList<T>(r, key));
+    cursor = r && typeof r === 'object' ? (r as { next_cursor?: unknown }).next_cursor : null;
+  } while (typeof cursor === 'string' && cursor && out.length < MAX_LISTED_SCHEDULES);
+  return out;
 }
 
 function unwrapList<T>(r: unknown, key: string): T[] {
