@@ -40,6 +40,8 @@ export interface QntxOptions {
   handlers?: HandlerDef[];
   /** Starts git for ixgest.git (default: node's spawn; fault tests stall or kill it). */
   spawnGit?: SpawnFn;
+  /** Starts the Python runner's warm parent (default: node's spawn; tests watch what it is given). */
+  spawnPython?: SpawnFn;
   /** Replaces the ix resolver (Pulse tests route their own codes). */
   resolver?: ScheduleResolver;
   /** Overrides of Pulse options (concurrency, lease, ticker…). */
@@ -97,6 +99,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     // Scheduled runs: one slot per Pulse worker slot; ad-hoc executes have slots of their own.
     maxConcurrent: Math.max(1, settings.workerConcurrency),
     adhoc: { slots: settings.executeConcurrency, queue: settings.executeQueue, maxTimeoutMs: settings.executeTimeoutMs },
+    ...(opts.spawnPython ? { spawn: opts.spawnPython } : {}),
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);

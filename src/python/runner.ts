@@ -12,7 +12,7 @@ import { encodeCommand, type ParentMessage } from './protocol.js';
 import { RunTracker } from './run-tracker.js';
 import type { CheckResult, RunOptions, RunResult, SandboxOptions } from './types.js';
 import { parentConfig, type ParentConfig } from './parent-config.js';
-import { WarmParent } from './warm-parent.js';
+import { WarmParent, type WarmParentOptions } from './warm-parent.js';
 
 export type { RunLimits } from './limits.js';
 export type { CheckResult, RawAttestation, RunContext, RunOptions, RunResult, SandboxOptions } from './types.js';
@@ -44,6 +44,8 @@ export interface PythonRunnerOptions {
    * Nothing else of the server's reaches a handler. Default: PATH only.
    */
   env?: Record<string, string>;
+  /** Starts the warm parent (default node's `spawn`); tests watch what it is given. */
+  spawn?: WarmParentOptions['spawn'];
 }
 
 interface PendingCheck {
@@ -60,6 +62,7 @@ export class PythonRunner {
   private readonly command: string;
   private readonly lanes: Record<LaneName, Lane>;
   private readonly config: ParentConfig;
+  private readonly spawn: WarmParentOptions['spawn'];
   private info: Promise<PythonInfo> | null = null;
   private parent: WarmParent | null = null;
   private starting: Promise<WarmParent> | null = null;
@@ -73,6 +76,7 @@ export class PythonRunner {
     this.log = opts.logger.child({ module: 'python' });
     this.defaults = resolveLimits({ ...DEFAULT_LIMITS }, opts.defaults);
     this.command = opts.python ?? 'python3';
+    this.spawn = opts.spawn;
     // A warm parent has at most 63 slots (its block of sandbox uids); scheduled runs come first.
     const scheduled = Math.min(62, Math.max(1, Math.floor(opts.maxConcurrent ?? 4)));
     const adhoc = Math.min(63 - scheduled, Math.max(1, Math.floor(opts.adhoc?.slots ?? 2)));
@@ -197,6 +201,7 @@ export class PythonRunner {
         logger: this.log,
         onMessage: (msg) => this.onMessage(msg),
         onExit: (reason) => this.onParentExit(parent, reason),
+        ...(this.spawn ? { spawn: this.spawn } : {}),
       });
     } catch (e) {
       this.info = null; // the interpreter may have moved (e.g. a pyenv upgrade): ask again next time

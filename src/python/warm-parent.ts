@@ -1,6 +1,6 @@
 // One warm parent process: spawned once, spoken to in JSON lines, watched until it exits.
 // It knows nothing about runs; the runner (runner.ts) keeps their state.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn as nodeSpawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Logger } from '../logger.js';
 import { PythonUnavailableError } from './errors.js';
 import type { ParentConfig } from './parent-config.js';
@@ -15,6 +15,8 @@ export interface WarmParentOptions {
   onMessage: (msg: ParentMessage) => void;
   /** Called once, whatever ended it. */
   onExit: (reason: string) => void;
+  /** Starts the process (default node's `spawn`); injected by tests to watch what is started. */
+  spawn?: typeof nodeSpawn;
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -36,7 +38,7 @@ export class WarmParent {
     // `-m` puts the working directory first on sys.path: start in the package's directory (the
     // parent then moves to `config.cwd`), so nothing in the user's directory can shadow a module.
     // Its environment is only what runs may see; the configuration is its first line on stdin.
-    const proc = spawn(opts.executable, ['-B', '-m', 'qntx_runner'], {
+    const proc = (opts.spawn ?? nodeSpawn)(opts.executable, ['-B', '-m', 'qntx_runner'], {
       stdio: ['pipe', 'pipe', 'pipe'],
       cwd: opts.packageDir,
       env: opts.config.env,
