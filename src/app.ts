@@ -99,7 +99,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     // Scheduled runs: one slot per Pulse worker slot; ad-hoc executes have slots of their own.
     maxConcurrent: Math.max(1, settings.workerConcurrency),
     adhoc: { slots: settings.executeConcurrency, queue: settings.executeQueue, maxTimeoutMs: settings.executeTimeoutMs },
-    ...(opts.spawnPython ? { spawn: opts.spawnPython } : {}),
+    spawn: opts.spawnPython,
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);

@@ -201,7 +201,7 @@ export class PythonRunner {
         logger: this.log,
         onMessage: (msg) => this.onMessage(msg),
         onExit: (reason) => this.onParentExit(parent, reason),
-        ...(this.spawn ? { spawn: this.spawn } : {}),
+        spawn: this.spawn,
       });
     } catch (e) {
       this.info = null; // the interpreter may have moved (e.g. a pyenv upgrade): ask again next time

@@ -138,16 +138,19 @@ describe('the canvas layout', { skip }, () => {
       await stable(page, sel); // the fit's animation is over
       // At the glyph's centre, which a zoom about it keeps in place: a point near its top edge climbed
       // with each turn until it was under the toolbar, which took the wheel (3 runs in 14).
-      for (let k = 0; k < 20 && !(await handle.isVisible()); k++) {
+      const centre = async () => {
         const b = (await page.locator(sel).boundingBox())!;
-        await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2);
+        return { box: b, x: b.x + b.width / 2, y: b.y + b.height / 2 };
+      };
+      for (let k = 0; k < 20 && !(await handle.isVisible()); k++) {
+        const { x, y } = await centre();
+        await page.mouse.move(x, y);
         await page.mouse.wheel(0, -250);
         await stable(page, sel);
       }
       if (!(await handle.isVisible())) {
         // Say where the wheel went (zoom, the glyph's box, what is under the pointer).
-        const b = (await page.locator(sel).boundingBox())!;
-        const at = { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+        const { box: b, ...at } = await centre();
         const why = await page.evaluate(({ x, y }) => {
           const vp = document.querySelector('.react-flow__viewport') as HTMLElement;
           const under = document.elementFromPoint(x, y);

@@ -98,10 +98,10 @@ export function attestationQueryString(q: AttestationQuery): string {
   return p.toString();
 }
 
-/** Schedules the canvas reads at most (pages of 500): the Pulse panel and the edges need all of them. */
-const MAX_LISTED_SCHEDULES = 10_000;
+/** Items the canvas reads of a paged list at most (pages of 500): the Pulse panel and the edges need every schedule. */
+const MAX_LISTED = 10_000;
 
-/** Every page of a cursor-paged list, up to MAX_LISTED_SCHEDULES items. */
+/** Every page of a cursor-paged list, up to MAX_LISTED items. */
 async function allPages<T>(http: Http, path: string, key: string): Promise<T[]> {
   const out: T[] = [];
   let cursor: unknown = null;
@@ -109,7 +109,7 @@ async function allPages<T>(http: Http, path: string, key: string): Promise<T[]> 
     const r = await http.get<unknown>(`${path}?limit=500${typeof cursor === 'string' ? `&cursor=${enc(cursor)}` : ''}`);
     out.push(...unwrapList<T>(r, key));
     cursor = r && typeof r === 'object' ? (r as { next_cursor?: unknown }).next_cursor : null;
-  } while (typeof cursor === 'string' && cursor && out.length < MAX_LISTED_SCHEDULES);
+  } while (typeof cursor === 'string' && cursor && out.length < MAX_LISTED);
   return out;
 }
 
