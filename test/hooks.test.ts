@@ -178,6 +178,33 @@ for (const { kind, skip } of DB_KINDS) {
       await finished(b.body.execution_id);
     });
 
+    it('unsigned or wrongly signed deliveries cost nothing against the rate; a flood of them gets 429 of its own', async () => {
+      const hook = await createHook({ script_type: 'gh', sign: true, rate_per_minute: 5 });
+      const body = JSON.stringify({ n: 'rate' });
+      const json = { 'content-type': 'application/json' };
+      for (let i = 0; i < 5; i++) {
+        const bad = await deliver(hook.path, body, i % 2 ? { ...json, 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) } : json);
+        assert.equal(bad.status, 401, `bad delivery ${i}: ${JSON.stringify(bad.body)}`);
+      }
+      // Past the hook's rate, bad signatures are refused before their HMAC is even compared…
+      const flood = await deliver(hook.path, body, json);
+      assert.equal(flood.status, 429, JSON.stringify(flood.body));
+      assert.ok(Number(flood.headers.get('retry-after')) >= 1);
+      assert.equal(typeof flood.body.error, 'string');
+      assert.ok(flood.body.details.includes('reason=bad_signature'), JSON.stringify(flood.body));
+      // …while the sender's signed deliveries still have their whole rate.
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const b = JSON.stringify({ n: i });
+        const ok = await deliver(hook.path, b, { ...json, 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(b)) });
+        assert.equal(ok.status, 202, `signed delivery ${i}: ${JSON.stringify(ok.body)}`);
+        ids.push(ok.body.execution_id);
+      }
+      const sixth = await deliver(hook.path, body, { ...json, 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(body)) });
+      assert.equal(sixth.status, 429);
+      for (const id of ids) await finished(id);
+    });
+
     it('keeps the last deliveries of a hook with their executions, and removes them with the hook', async () => {
       const q = s.qntx;
       const keeping = new HookService({
