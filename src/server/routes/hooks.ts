@@ -37,6 +37,8 @@ const hookInfo = z
     created_at: z.number().int(),
     last_delivery_at: z.number().int().nullable(),
     delivery_count: z.number().int(),
+    stored_bytes: z.number().int().describe('UTF-8 bytes of the payloads the hook holds: queued, running and kept deliveries'),
+    quota_bytes: z.number().int().describe('the most it may hold (QNTX_HOOK_QUOTA_BYTES): a delivery past it is a 507'),
     last_deliveries: z.array(lastDelivery),
   })
   .meta({ id: 'Hook' });
@@ -129,6 +131,7 @@ export async function hookRoutes(root: FastifyInstance, hooks: HookService, cloc
         if (!hook) throw new NotFoundError('no such hook', { details: [`script_type=${type}`], hint: 'the hook may have been revoked: qntx hooks ls' });
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const secret = hooks.signingSecret(hook);
+        let bodyHmac: string | null = null;
         if (secret !== null) {
           const digest = hmac(secret, raw);
           if (!matches(digest, req.headers[SIGNATURE_HEADER] as string | undefined)) {
@@ -140,11 +143,12 @@ export async function hookRoutes(root: FastifyInstance, hooks: HookService, cloc
               hint: 'sign the raw body with HMAC-SHA256 and the hook\'s signing secret: sha256=<hex>',
             });
           }
+          bodyHmac = digest.toString('hex');
         }
         const take = limiter.take(hook.id, hook.rate_per_minute);
         if (!take.ok) throw new RateLimitedError(hook.id, take.retryAfterS);
         const body = parseBody(raw, req.headers['content-type']);
-        const res = await hooks.deliver({ hook, body, headers: req.headers });
+        const res = await hooks.deliver({ hook, body, headers: req.headers, bodyHmac });
         return reply.status(202).send(res);
       },
     );
