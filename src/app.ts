@@ -147,6 +147,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     requireHandler: (type) => handlers.require(type),
     wake: () => pulse.wake(),
     jobDefaults: () => catalog.require('python.script'),
+    quotaBytes: settings.hookQuotaBytes,
   });
   const ax = (late.ax = new AxService({ ats, database, clock, handlers, pulse, sameness }));
   const fanout =

@@ -90,6 +90,8 @@ export const settingsSchema = z.object({
   executeTimeoutMs: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** The key of stored secrets (32 bytes, base64 or hex); default: <data-dir>/secret.key. */
   secretKey: z.string().min(1).max(200).optional(),
+  /** Bytes of payloads one webhook may hold (queued, running and kept deliveries): 507 past it. */
+  hookQuotaBytes: z.coerce.number().int().min(1024).max(2 ** 48).default(100 * 1024 * 1024),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & {
@@ -134,6 +136,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     executeQueue: env.QNTX_EXECUTE_QUEUE,
     executeTimeoutMs: env.QNTX_EXECUTE_TIMEOUT_MS,
     secretKey: env.QNTX_SECRET_KEY,
+    hookQuotaBytes: env.QNTX_HOOK_QUOTA_BYTES,
   };
   const merged: Record<string, unknown> = {};
   for (const src of [fromEnv, flags]) {

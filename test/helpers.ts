@@ -85,6 +85,7 @@ export const UNDO_AFTER_009: readonly string[] = [
   'alter table pulse_schedules drop column timezone',
   'drop table secret_grants',
   'drop table secrets',
+  'drop table hook_bodies',
   'drop table hook_deliveries',
   'drop table hooks',
 ];

@@ -1,16 +1,36 @@
-// Webhook triggers (issue 16): a real HTTP client posts to a hook; the run sees the body and the
-// headers; a wrong signature is 401 and runs nothing; a redelivery runs once; 2 MiB is 413; an
-// unknown or revoked hook is 404 in the error shape; too many deliveries are 429; another site's
-// Host or Origin cannot create hooks; deliveries need no token.
+// Webhook triggers: a real HTTP client posts to a hook; the run sees the body and the headers; a
+// wrong signature is 401, runs nothing and spends none of the sender's rate; a redelivery, or a
+// signed body resent under a new or no delivery id, runs once; 2 MiB is 413; an unknown or revoked
+// hook is 404 in the error shape; too many deliveries are 429; a hook's stored payloads stay within
+// its quota (507 past it); the prune keeps running executions; another site's Host or Origin
+// cannot create hooks; deliveries need no token.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BODY_DEDUPE_MS } from '../src/hooks/delivery-ops.js';
 import { HookService } from '../src/hooks/service.js';
 import { sign } from '../src/hooks/signature.js';
 import { DB_KINDS } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 import { isErrorShape, portOf, rawRequest } from './raw-http.js';
 import { WsClient } from './ws-helpers.js';
+
+/** Waits (polling a file: the test creates it to let the run end) when ix.input names a gate. */
+const GATED = `
+import os, time
+gate = ix.input.get("gate") if isinstance(ix.input, dict) else None
+while gate and not os.path.exists(gate):
+    time.sleep(0.02)
+attest("gated", "saw", str(len(ix.input.get("pad", "")) if isinstance(ix.input, dict) else 0))
+`;
+
+/** A path a run can see whatever its user (the sandbox uid cannot enter the test's private temp dirs). */
+function gatePath(): string {
+  return path.join(os.tmpdir(), `qntx-gate-${crypto.randomBytes(8).toString('hex')}`);
+}
 
 const ECHO = `
 body = ix.input
@@ -27,6 +47,7 @@ for (const { kind, skip } of DB_KINDS) {
       ws = await WsClient.connect(s.url);
       const reg = await s.request('POST', '/api/python/register-handler', { script_type: 'gh', code: ECHO });
       assert.equal(reg.status, 201);
+      assert.equal((await s.request('POST', '/api/python/register-handler', { script_type: 'gated', code: GATED })).status, 201);
     });
     after(async () => {
       ws.close();
@@ -53,6 +74,21 @@ for (const { kind, skip } of DB_KINDS) {
       const r = await s.request('POST', '/api/hooks', body);
       assert.equal(r.status, 201, JSON.stringify(r.body));
       return r.body;
+    }
+    /** A HookService on the server's database, as the app makes it, with options of the test's. */
+    function hookService(o: { deliveriesKept?: number } = {}): HookService {
+      const q = s.qntx;
+      return new HookService({
+        database: q.database,
+        clock: q.clock,
+        catalog: q.catalog,
+        events: q.events,
+        keys: { dataDir: q.settings.dataDir },
+        requireHandler: (t) => q.handlers.require(t),
+        wake: () => q.pulse.wake(),
+        jobDefaults: () => q.catalog.require('python.script'),
+        ...o,
+      });
     }
     async function jobCount(): Promise<number> {
       return (await s.request('GET', '/api/pulse/jobs?handler_name=python.script&limit=500')).body.jobs.length;
@@ -178,19 +214,171 @@ for (const { kind, skip } of DB_KINDS) {
       await finished(b.body.execution_id);
     });
 
-    it('keeps the last deliveries of a hook with their executions, and removes them with the hook', async () => {
-      const q = s.qntx;
-      const keeping = new HookService({
-        database: q.database,
-        clock: q.clock,
-        catalog: q.catalog,
-        events: q.events,
-        keys: { dataDir: q.settings.dataDir },
-        requireHandler: (t) => q.handlers.require(t),
-        wake: () => q.pulse.wake(),
-        jobDefaults: () => q.catalog.require('python.script'),
-        deliveriesKept: 2,
+    it('unsigned or wrongly signed deliveries cost nothing against the rate; a flood of them gets 429 of its own', async () => {
+      const hook = await createHook({ script_type: 'gh', sign: true, rate_per_minute: 5 });
+      const body = JSON.stringify({ n: 'rate' });
+      const json = { 'content-type': 'application/json' };
+      for (let i = 0; i < 5; i++) {
+        const bad = await deliver(hook.path, body, i % 2 ? { ...json, 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) } : json);
+        assert.equal(bad.status, 401, `bad delivery ${i}: ${JSON.stringify(bad.body)}`);
+      }
+      // Past the hook's rate, bad signatures are refused before their HMAC is even compared…
+      const flood = await deliver(hook.path, body, json);
+      assert.equal(flood.status, 429, JSON.stringify(flood.body));
+      assert.ok(Number(flood.headers.get('retry-after')) >= 1);
+      assert.equal(typeof flood.body.error, 'string');
+      assert.ok(flood.body.details.includes('reason=bad_signature'), JSON.stringify(flood.body));
+      // …while the sender's signed deliveries still have their whole rate.
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const b = JSON.stringify({ n: i });
+        const ok = await deliver(hook.path, b, { ...json, 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(b)) });
+        assert.equal(ok.status, 202, `signed delivery ${i}: ${JSON.stringify(ok.body)}`);
+        ids.push(ok.body.execution_id);
+      }
+      const sixth = await deliver(hook.path, body, { ...json, 'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(body)) });
+      assert.equal(sixth.status, 429);
+      for (const id of ids) await finished(id);
+    });
+
+    it('a signed body replayed with a new or without a delivery id answers the first execution and runs once, for 24 h', async () => {
+      const hook = await createHook({ script_type: 'gh', sign: true });
+      const body = JSON.stringify({ replay: crypto.randomUUID() });
+      const signed = (b: string, id?: string) => ({
+        'content-type': 'application/json',
+        'x-hub-signature-256': sign(hook.signing_secret, Buffer.from(b)),
+        ...(id ? { 'x-github-delivery': id } : {}),
       });
+      const first = await deliver(hook.path, body, signed(body, crypto.randomUUID()));
+      assert.equal(first.status, 202, JSON.stringify(first.body));
+      assert.equal(first.body.duplicate, false);
+      await finished(first.body.execution_id);
+      const before = await jobCount();
+      for (const id of [crypto.randomUUID(), undefined, crypto.randomUUID()]) {
+        const again = await deliver(hook.path, body, signed(body, id));
+        assert.equal(again.status, 202, JSON.stringify(again.body));
+        assert.deepEqual(again.body, { execution_id: first.body.execution_id, job_id: null, duplicate: true }, String(id));
+      }
+      assert.equal(await jobCount(), before, 'no replay was queued');
+      // Another body (a real new event) runs.
+      const other = JSON.stringify({ replay: crypto.randomUUID() });
+      const next = await deliver(hook.path, other, signed(other));
+      assert.equal(next.body.duplicate, false);
+      await finished(next.body.execution_id);
+      const listed = (await s.request('GET', '/api/hooks')).body.hooks.find((h: any) => h.id === hook.id);
+      assert.equal(listed.delivery_count, 2);
+      // A day later the same body is a new delivery: its record is moved a day back.
+      const db = s.qntx.database.db;
+      const moved = await db.updateTable('hook_bodies').set((eb) => ({ received_at: eb('received_at', '-', BODY_DEDUPE_MS) })).where('hook_id', '=', hook.id).executeTakeFirst();
+      assert.equal(Number(moved.numUpdatedRows), 2);
+      const day = await deliver(hook.path, body, signed(body, crypto.randomUUID()));
+      assert.equal(day.body.duplicate, false);
+      assert.notEqual(day.body.execution_id, first.body.execution_id);
+      await finished(day.body.execution_id);
+      const dayAgain = await deliver(hook.path, body, signed(body));
+      assert.equal(dayAgain.body.execution_id, day.body.execution_id);
+      assert.equal(dayAgain.body.duplicate, true);
+      // An unsigned hook is not de-duplicated by its body (anyone with the URL can vary it anyway).
+      const open = await createHook({ script_type: 'gh' });
+      const u1 = await deliver(open.path, body, { 'content-type': 'application/json' });
+      const u2 = await deliver(open.path, body, { 'content-type': 'application/json' });
+      assert.deepEqual([u1.body.duplicate, u2.body.duplicate], [false, false]);
+      await finished(u1.body.execution_id);
+      await finished(u2.body.execution_id);
+    });
+
+    it('the prune of old deliveries never removes a running one', async () => {
+      const keeping = hookService({ deliveriesKept: 2 });
+      const made = await keeping.create({ script_type: 'gated' });
+      const hook = (await keeping.find('gated', made.path.split('/').pop()!))!;
+      const gate = gatePath();
+      try {
+        const slow = await keeping.deliver({ hook, body: { gate }, headers: {} });
+        const quick: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const r = await keeping.deliver({ hook, body: { i }, headers: {} });
+          quick.push(r.execution_id);
+          await finished(r.execution_id);
+        }
+        const running = await s.request('GET', `/api/pulse/executions/${slow.execution_id}`);
+        assert.equal(running.status, 200, 'the running execution is kept past the bound');
+        assert.equal(running.body.status, 'running');
+        assert.deepEqual(await Promise.all(quick.map(async (id) => (await s.request('GET', `/api/pulse/executions/${id}`)).status)), [404, 200, 200]);
+        fs.writeFileSync(gate, '');
+        assert.equal((await finished(slow.execution_id)).status, 'completed');
+        // Finished, it goes with the next delivery.
+        const last = await keeping.deliver({ hook, body: { i: 9 }, headers: {} });
+        await finished(last.execution_id);
+        assert.equal((await s.request('GET', `/api/pulse/executions/${slow.execution_id}`)).status, 404);
+        await keeping.remove(made.id);
+      } finally {
+        fs.rmSync(gate, { force: true });
+      }
+    });
+
+    it('holds a hook to its storage quota: past it 507 and nothing queued; old finished deliveries make room', { timeout: 120_000 }, async () => {
+      const quota = 35_000;
+      const s2 = await startTestServer(kind, { hookQuotaBytes: quota });
+      const ws2 = await WsClient.connect(s2.url);
+      const gate = gatePath();
+      try {
+        assert.equal((await s2.request('POST', '/api/python/register-handler', { script_type: 'gated', code: GATED })).status, 201);
+        const hook = (await s2.request('POST', '/api/hooks', { script_type: 'gated' })).body;
+        const post = async (body: object) => {
+          const res = await fetch(s2.url + hook.path, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+          return { status: res.status, body: (await res.json()) as any };
+        };
+        const done = async (id: string) => {
+          await ws2.next((m) => (m.type === 'pulse_execution_completed' || m.type === 'pulse_execution_failed') && m.execution_id === id);
+        };
+        const info = async () => (await s2.request('GET', '/api/hooks')).body.hooks.find((h: any) => h.id === hook.id);
+        const jobs = async () => (await s2.request('GET', '/api/pulse/jobs?handler_name=python.script&limit=500')).body.jobs.length;
+        // Three deliveries of ~10 kB wait at the gate (two running, one queued): they hold ~30 kB.
+        const held: any[] = [];
+        for (let i = 0; i < 3; i++) {
+          const r = await post({ gate, i, pad: 'x'.repeat(10_000) });
+          assert.equal(r.status, 202, JSON.stringify(r.body));
+          held.push(r.body);
+        }
+        const full = await info();
+        assert.equal(full.quota_bytes, quota);
+        assert.ok(full.stored_bytes > 30_000 && full.stored_bytes <= quota, String(full.stored_bytes));
+        const queued = await jobs();
+        const over = await post({ i: 3, pad: 'x'.repeat(10_000) });
+        assert.equal(over.status, 507, JSON.stringify(over.body));
+        assert.equal(typeof over.body.error, 'string');
+        assert.ok(over.body.details.includes(`quota_bytes=${quota}`), JSON.stringify(over.body));
+        assert.equal(typeof over.body.hint, 'string');
+        assert.equal(await jobs(), queued, 'nothing was queued');
+        assert.equal((await info()).delivery_count, 3);
+        // The runs end: finished deliveries give their room to new ones, oldest first.
+        fs.writeFileSync(gate, '');
+        for (const h of held) await done(h.execution_id);
+        const later: any[] = [];
+        for (let i = 0; i < 5; i++) {
+          const r = await post({ i: 10 + i, pad: 'x'.repeat(10_000) });
+          assert.equal(r.status, 202, JSON.stringify(r.body));
+          later.push(r.body);
+          await done(r.body.execution_id);
+          assert.ok((await info()).stored_bytes <= quota);
+        }
+        const status = async (p: string) => (await s2.request('GET', p)).status;
+        for (const h of [...held, ...later.slice(0, 2)]) {
+          assert.equal(await status(`/api/pulse/executions/${h.execution_id}`), 404, 'evicted');
+          assert.equal(await status(`/api/pulse/jobs/${h.job_id}`), 404, 'its payload is gone too');
+        }
+        for (const h of later.slice(2)) assert.equal(await status(`/api/pulse/executions/${h.execution_id}`), 200);
+        assert.equal((await info()).delivery_count, 8);
+      } finally {
+        fs.writeFileSync(gate, '');
+        ws2.close();
+        await s2.stop();
+        fs.rmSync(gate, { force: true });
+      }
+    });
+
+    it('keeps the last deliveries of a hook with their executions, and removes them with the hook', async () => {
+      const keeping = hookService({ deliveriesKept: 2 });
       const made = await keeping.create({ script_type: 'gh' });
       const hook = (await keeping.find('gh', made.path.split('/').pop()!))!;
       const ids: string[] = [];

@@ -1,7 +1,7 @@
 // Secrets (issue 16): sealed at rest (the raw database bytes never hold the value), never returned
-// by the API, read by a granted type as ix.secrets, and redacted (value, base64, URL-encoded) from
-// what a run prints, raises and attests; an ungranted type gets none; a lost or wrong key is a
-// clear error.
+// by the API, read by a granted type as ix.secrets, and redacted (the value and its JSON, Python,
+// URL, hex and base64 spellings, base64 inside a Basic auth header too) from what a run prints,
+// raises and attests; an ungranted type gets none; a lost or wrong key is a clear error.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,28 @@ import { WsClient } from './ws-helpers.js';
 const VALUE = 'tok-9f8e7d6c5b4a-sekret value/with+chars&=';
 const B64 = Buffer.from(VALUE).toString('base64');
 const URLENC = encodeURIComponent(VALUE);
+/** Non-ASCII, an astral character, and characters every encoder treats differently. */
+const NON_ASCII = 'pä ss/wörd+&="x😀';
+
+/**
+ * Whether `out` still spells the middle of NON_ASCII (`ss`) in any encoding the tests use: as is
+ * (JSON, URL, bytes repr), as hex, or decoded from base64 at any alignment of any piece.
+ */
+function leaksMiddle(out: string): boolean {
+  if (out.includes('ss') || out.toLowerCase().includes('7373')) return true;
+  for (const piece of out.split(/\[secret:[A-Z_]+\]/)) {
+    for (let k = 0; k < 4; k++) {
+      const std = piece.slice(k).replace(/-/g, '+').replace(/_/g, '/');
+      if (Buffer.from(std, 'base64').includes('ss')) return true;
+    }
+  }
+  return false;
+}
+
+/** Python's json.dumps of a string (ensure_ascii: \\uXXXX past ASCII, surrogate pairs). */
+function pyJsonDumps(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
 
 const LEAKY = `
 import base64, urllib.parse
@@ -31,6 +53,23 @@ import sys
 print("err:", v, file=sys.stderr)
 attest("leak", "has", v, attributes={"token": v, v: "as key", "nested": [v]})
 raise RuntimeError("failed with " + v)
+`;
+
+/** Prints, raises and attests common encodings of its secret, one `name=...` each. */
+const ENCODED = `
+import base64, json, sys, urllib.parse
+v = ix.secrets["PW"]
+lines = [
+    "json=" + json.dumps({"p": v}),
+    "basic=Authorization: Basic " + base64.b64encode(("alice:" + v).encode()).decode(),
+    "hex=" + v.encode().hex(),
+    "url=" + urllib.parse.quote(v, safe=""),
+    "quote_plus=" + urllib.parse.urlencode({"p": v}),
+]
+print("\\n".join(lines))
+print("\\n".join(lines), file=sys.stderr)
+attest("enc", "has", "it", attributes={"lines": lines})
+raise RuntimeError(" ".join(lines))
 `;
 
 const GRANTED_OK = `
@@ -66,6 +105,56 @@ describe('secret parts', () => {
     const r = new Redactor({ API_TOKEN: VALUE });
     assert.equal(r.text(`a ${VALUE} b ${B64} c ${URLENC} d ${B64.replace(/=+$/, '')}`), 'a [secret:API_TOKEN] b [secret:API_TOKEN] c [secret:API_TOKEN] d [secret:API_TOKEN]');
     assert.deepEqual(r.json({ [VALUE]: [VALUE, 1, { x: `pre${VALUE}` }] }), { '[secret:API_TOKEN]': ['[secret:API_TOKEN]', 1, { x: 'pre[secret:API_TOKEN]' }] });
+  });
+
+  it('redacts JSON escapes, base64 at any alignment (Basic auth), URL encodings and hex of a non-ASCII value', () => {
+    const v = NON_ASCII;
+    const r = new Redactor({ PW: v });
+    const b = (s: string) => Buffer.from(s, 'utf8');
+    const cases: Array<[string, string]> = [
+      ['JSON.stringify', JSON.stringify({ p: v })],
+      ['ensure_ascii, lower hex', pyJsonDumps(v)],
+      ['ensure_ascii, upper hex', pyJsonDumps(v).replace(/\\u([0-9a-f]{4})/g, (_m, h: string) => '\\u' + h.toUpperCase())],
+      ['escaped slash', JSON.stringify(v).replace(/\//g, '\\/')],
+      ['base64', b(v).toString('base64')],
+      ['base64 unpadded', b(v).toString('base64').replace(/=+$/, '')],
+      ['base64url', b(v).toString('base64url')],
+      ...['alice:', 'bob:', 'a-much-longer-user:', ':', 'x'].map((u): [string, string] => [`Basic ${u}`, 'Authorization: Basic ' + b(u + v).toString('base64')]),
+      ['secret: pair', b(v + ':').toString('base64')],
+      ['embedded in base64url of JSON', b(JSON.stringify({ user: 'u', pw: v, n: 1 })).toString('base64url')],
+      ['encodeURIComponent', encodeURIComponent(v)],
+      ['lower-case %xx', encodeURIComponent(v).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
+      ['form', new URLSearchParams({ p: v }).toString()],
+      ['quote(safe="")', 'p%C3%A4%20ss%2Fw%C3%B6rd%2B%26%3D%22x%F0%9F%98%80'],
+      ['quote_plus', 'p%C3%A4+ss%2Fw%C3%B6rd%2B%26%3D%22x%F0%9F%98%80'],
+      ['quote', 'p%C3%A4%20ss/w%C3%B6rd%2B%26%3D%22x%F0%9F%98%80'],
+      ['hex', b(v).toString('hex')],
+      ['HEX', b(v).toString('hex').toUpperCase()],
+      ['hex of a prefix and the value', b('id=' + v).toString('hex')],
+      ['bytes repr', String.raw`b'p\xc3\xa4 ss/w\xc3\xb6rd+&="x\xf0\x9f\x98\x80'`],
+    ];
+    for (const [label, text] of cases) {
+      const out = r.text(`<${text}>`);
+      assert.match(out, /\[secret:PW\]/, `${label}: ${out}`);
+      assert.equal(leaksMiddle(out), false, `${label}: ${out}`);
+    }
+    // Text around a mark stays, two secrets each get their mark, and nothing is redacted without a secret.
+    assert.equal(r.text(`a ${v} b`), 'a [secret:PW] b');
+    const two = new Redactor({ PW: v, KEY: 'k3y-value-1234' });
+    assert.equal(two.text(`${v}|k3y-value-1234|${b('k3y-value-1234').toString('hex')}`), '[secret:PW]|[secret:KEY]|[secret:KEY]');
+    assert.equal(new Redactor({}).text(v), v);
+  });
+
+  it('redacts 64 KiB of output against many secrets in linear time', () => {
+    const secrets: Record<string, string> = {};
+    for (let i = 0; i < 50; i++) secrets[`S${i}`] = `secret-${i}-${'x'.repeat(i)}-é`;
+    const r = new Redactor(secrets);
+    const noise = Buffer.alloc(48 * 1024, 7).toString('base64').slice(0, 64 * 1024);
+    const text = noise.slice(0, 30_000) + pyJsonDumps(secrets.S7!) + noise.slice(30_000);
+    const t0 = performance.now();
+    for (let i = 0; i < 20; i++) assert.ok(r.text(text).includes('[secret:S7]'));
+    const perText = (performance.now() - t0) / 20;
+    assert.ok(perText < 50, `${perText.toFixed(1)} ms for 64 KiB and 50 secrets`);
   });
 
   it('makes the key file with mode 0600; a lost or wrong key is a clear error, not garbage', async () => {
@@ -181,6 +270,29 @@ for (const { kind, skip } of DB_KINDS) {
       assert.match(ok.stdout, /in env: False/, 'never in the environment of the run');
       const seen = await s.request('GET', '/api/attestations?subjects=ok&limit=10');
       assert.deepEqual(seen.body.attestations[0].contexts, [`secret-${VALUE.length}`]);
+    });
+
+    it('redacts the encodings a handler makes of a non-ASCII secret: json.dumps, Basic auth, hex, URL', async () => {
+      assert.equal((await s.request('PUT', '/api/secrets/PW', { value: NON_ASCII })).status, 200);
+      await s.request('POST', '/api/secrets/PW/grants', { script_type: 'encoded' });
+      await s.request('POST', '/api/python/register-handler', { script_type: 'encoded', code: ENCODED });
+      const x = await run('ix encoded');
+      assert.equal(x.status, 'failed', JSON.stringify(x));
+      const atts = (await s.request('GET', '/api/attestations?subjects=enc&limit=10')).body.attestations;
+      assert.equal(atts.length, 1);
+      const forms = {
+        json: JSON.stringify({ p: NON_ASCII }),
+        ascii: pyJsonDumps(NON_ASCII),
+        basic: Buffer.from('alice:' + NON_ASCII).toString('base64'),
+        hex: Buffer.from(NON_ASCII).toString('hex'),
+        url: encodeURIComponent(NON_ASCII),
+      };
+      for (const [label, text] of [['stdout', x.stdout], ['stderr', x.stderr], ['error', `${x.error} ${JSON.stringify(x.error_details)}`], ['attestation', JSON.stringify(atts[0])]]) {
+        for (const name of ['json', 'basic', 'hex', 'url', 'quote_plus']) assert.match(text, new RegExp(`${name}=[^\\n]*\\[secret:PW\\]`), `${label} ${name}: ${text}`);
+        assert.equal(leaksMiddle(text), false, `${label}: ${text}`);
+        for (const [name, form] of Object.entries(forms)) assert.ok(!text.includes(form), `${label} holds ${name}`);
+      }
+      assert.equal((await s.request('DELETE', '/api/secrets/PW')).status, 200);
     });
 
     it('an ungranted type gets no secret, and a revoked one none either', async () => {

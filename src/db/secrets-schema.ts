@@ -21,6 +21,7 @@ export interface SecretsSchema {
   secret_grants: SecretGrantsTable;
   hooks: HooksTable;
   hook_deliveries: HookDeliveriesTable;
+  hook_bodies: HookBodiesTable;
 }
 
 /** Webhook triggers (migration 011c). */
@@ -47,6 +48,18 @@ export interface HookDeliveriesTable {
   /** The delivery id header, or this row's id when there was none (unique per hook). */
   delivery_key: string;
   delivery_id: string | null;
+  execution_id: string;
+  received_at: number;
+  /** UTF-8 bytes of the job payload the delivery queued (its body and headers): counted against the hook's quota (migration 012). */
+  bytes: number;
+}
+
+/** Signed bodies a hook received in the last day, for de-duplication (migration 012). */
+export interface HookBodiesTable {
+  hook_id: string;
+  /** SHA-256 (hex) of the body's HMAC: the HMAC itself would be a valid signature to replay. */
+  body_hash: string;
+  /** The execution of the first delivery of this body. */
   execution_id: string;
   received_at: number;
 }

@@ -1,7 +1,8 @@
 // Webhook triggers (docs/triggers.md): a hook is a URL `POST /hooks/<type>/<id>` whose id (256
 // random bits, shown once, stored as its SHA-256) is the credential. A delivery creates, in one
 // transaction, an execution (trigger 'hook', no schedule) and the python.script job that runs the
-// type's handler with the body as ix.input; a repeated delivery id returns the first execution.
+// type's handler with the body as ix.input; a repeated delivery id, or a signed body seen within a
+// day, returns the first execution; a hook's stored payloads are held to a quota (delivery-ops.ts).
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { AsidFactory } from '../ats/asid.js';
@@ -9,16 +10,16 @@ import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import type { Schema } from '../db/schema.js';
 import type { HookDeliveriesTable, HooksTable } from '../db/secrets-schema.js';
-import { createTxRunner, query, type Op, type TxRunner } from '../db/tx.js';
+import { createTxRunner, type TxRunner } from '../db/tx.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { Catalog } from '../pulse/catalog.js';
 import { jobUpdate, type PulseEvents } from '../pulse/events.js';
 import { newExecutionRow } from '../pulse/executions.js';
 import { PulseIds } from '../pulse/ids.js';
 import { newJobRow } from '../pulse/job-ops.js';
-import type { ExecutionRow, JobRow } from '../pulse/rows.js';
 import { open, seal } from '../secrets/cipher.js';
 import { loadKey, loadOrCreateKey, type KeySource } from '../secrets/key.js';
+import { DEFAULT_HOOK_QUOTA_BYTES, deliverOp, removeOp, storedBytesOp, type DeliveryAnswer } from './delivery-ops.js';
 
 /** Headers every run gets as ix.headers (when the delivery has them); more can be named per hook. */
 export const DEFAULT_HEADERS = ['content-type', 'user-agent', 'x-github-event', 'x-github-delivery', 'x-delivery-id', 'x-gitlab-event'];
@@ -47,6 +48,10 @@ export interface HookInfo {
   created_at: number;
   last_delivery_at: number | null;
   delivery_count: number;
+  /** UTF-8 bytes of the payloads the hook holds (queued, running and kept deliveries). */
+  stored_bytes: number;
+  /** The most it may hold: a delivery past it is a 507. */
+  quota_bytes: number;
   last_deliveries: Array<{ delivery_id: string | null; execution_id: string; received_at: number; status: string | null }>;
 }
 
@@ -61,6 +66,8 @@ export interface Delivery {
   hook: HooksTable;
   body: unknown;
   headers: Record<string, string | string[] | undefined>;
+  /** Hex HMAC-SHA256 of the raw body (a signed hook's, checked): the same body within a day is a replay. */
+  bodyHmac?: string | null | undefined;
 }
 
 export interface HookServiceOptions {
@@ -77,6 +84,8 @@ export interface HookServiceOptions {
   jobDefaults(): { timeoutMs: number; maxRetries: number };
   /** Deliveries (and their executions) kept per hook; default 1000. */
   deliveriesKept?: number;
+  /** Bytes of payloads a hook may hold (queued, running and kept deliveries); default 100 MiB. */
+  quotaBytes?: number;
 }
 
 export function tokenHash(token: string): string {
@@ -131,7 +140,7 @@ export class HookService {
       delivery_count: 0,
     };
     await this.runner.run(this.db.insertInto('hooks').values(row).compile());
-    return { ...toInfo(row, []), path: `/hooks/${type}/${token}`, signing_secret: signing };
+    return { ...toInfo(row, [], 0, this.quota), path: `/hooks/${type}/${token}`, signing_secret: signing };
   }
 
   async list(scriptType?: string): Promise<HookInfo[]> {
@@ -139,7 +148,7 @@ export class HookService {
     if (scriptType) q = q.where('script_type', '=', scriptType);
     const rows = (await this.runner.run(q.compile())).rows;
     const out: HookInfo[] = [];
-    for (const r of rows) out.push(toInfo(r, await this.lastDeliveries(r.id)));
+    for (const r of rows) out.push(toInfo(r, await this.lastDeliveries(r.id), await this.runner.autocommit(() => storedBytesOp(this.db, r.id)), this.quota));
     return out;
   }
 
@@ -170,8 +179,12 @@ export class HookService {
     return value;
   }
 
-  /** Queues the run of a delivery; a delivery id seen before returns its first execution. */
-  async deliver(d: Delivery): Promise<{ execution_id: string; job_id: string | null; duplicate: boolean }> {
+  private get quota(): number {
+    return this.o.quotaBytes ?? DEFAULT_HOOK_QUOTA_BYTES;
+  }
+
+  /** Queues the run of a delivery; a delivery id or signed body seen before returns its first execution. */
+  async deliver(d: Delivery): Promise<DeliveryAnswer> {
     const now = this.o.clock.now();
     const wanted = JSON.parse(d.hook.headers) as string[];
     const headers: Record<string, string> = {};
@@ -203,8 +216,19 @@ export class HookService {
       now,
     });
     const rowId = 'DL' + this.rowIds.next().slice(2);
-    const delivery: HookDeliveriesTable = { id: rowId, hook_id: d.hook.id, delivery_key: deliveryId ?? rowId, delivery_id: deliveryId, execution_id: execution.id, received_at: now };
-    const res = await this.runner.transaction(() => deliverOp(this.db, { delivery, execution, job, now, keep: this.o.deliveriesKept ?? DELIVERIES_KEPT }));
+    const delivery: HookDeliveriesTable = {
+      id: rowId,
+      hook_id: d.hook.id,
+      delivery_key: deliveryId ?? rowId,
+      delivery_id: deliveryId,
+      execution_id: execution.id,
+      received_at: now,
+      bytes: Buffer.byteLength(job.payload, 'utf8'),
+    };
+    // A hash of the HMAC is kept, not the HMAC: that would be a valid signature to replay from a copy of the database.
+    const bodyHash = d.bodyHmac ? crypto.createHash('sha256').update(d.bodyHmac, 'utf8').digest('hex') : null;
+    const keep = this.o.deliveriesKept ?? DELIVERIES_KEPT;
+    const res = await this.runner.transaction(() => deliverOp(this.db, { delivery, bodyHash, execution, job, now, keep, quota: this.quota }));
     if (!res.duplicate) {
       this.o.events.emit(jobUpdate(job));
       this.o.wake();
@@ -225,7 +249,7 @@ export class HookService {
   }
 }
 
-function toInfo(r: HooksTable, last: HookInfo['last_deliveries']): HookInfo {
+function toInfo(r: HooksTable, last: HookInfo['last_deliveries'], stored: number, quota: number): HookInfo {
   return {
     id: r.id,
     script_type: r.script_type,
@@ -235,46 +259,8 @@ function toInfo(r: HooksTable, last: HookInfo['last_deliveries']): HookInfo {
     created_at: Number(r.created_at),
     last_delivery_at: r.last_delivery_at === null ? null : Number(r.last_delivery_at),
     delivery_count: r.delivery_count,
+    stored_bytes: stored,
+    quota_bytes: quota,
     last_deliveries: last,
   };
-}
-
-function* deliverOp(
-  db: Kysely<Schema>,
-  f: { delivery: HookDeliveriesTable; execution: ExecutionRow; job: JobRow; now: number; keep: number },
-): Op<{ execution_id: string; job_id: string | null; duplicate: boolean }> {
-  const ins = yield* query(db.insertInto('hook_deliveries').values(f.delivery).onConflict((oc) => oc.columns(['hook_id', 'delivery_key']).doNothing()).returning('id').compile());
-  if (ins.rows.length === 0) {
-    const q = db.selectFrom('hook_deliveries').select('execution_id').where('hook_id', '=', f.delivery.hook_id).where('delivery_key', '=', f.delivery.delivery_key).compile();
-    const first = (yield* query(q)).rows[0]!;
-    return { execution_id: first.execution_id, job_id: null, duplicate: true };
-  }
-  yield* query(db.insertInto('pulse_executions').values(f.execution).compile());
-  yield* query(db.insertInto('pulse_jobs').values(f.job).compile());
-  yield* query(
-    db
-      .updateTable('hooks')
-      .set((eb) => ({ last_delivery_at: f.now, delivery_count: eb('delivery_count', '+', 1) }))
-      .where('id', '=', f.delivery.hook_id)
-      .compile(),
-  );
-  // Deliveries past the newest `keep` go, with their executions (a hook's executions
-  // belong to no schedule, whose pruning would otherwise bound them).
-  const old = (yield* query(
-    db.selectFrom('hook_deliveries').select(['id', 'execution_id']).where('hook_id', '=', f.delivery.hook_id).orderBy('id', 'desc').limit(100).offset(f.keep).compile(),
-  )).rows;
-  if (old.length) {
-    yield* query(db.deleteFrom('pulse_executions').where('id', 'in', old.map((r) => r.execution_id)).where('schedule_id', 'is', null).compile());
-    yield* query(db.deleteFrom('hook_deliveries').where('id', 'in', old.map((r) => r.id)).compile());
-  }
-  return { execution_id: f.execution.id, job_id: f.job.id, duplicate: false };
-}
-
-function* removeOp(db: Kysely<Schema>, id: string): Op<boolean> {
-  // Its finished runs go with it; a running one finishes and stays readable by its id.
-  const runs = db.selectFrom('hook_deliveries').select('execution_id').where('hook_id', '=', id);
-  yield* query(db.deleteFrom('pulse_executions').where('id', 'in', runs).where('schedule_id', 'is', null).where('status', '!=', 'running').compile());
-  yield* query(db.deleteFrom('hook_deliveries').where('hook_id', '=', id).compile());
-  const { changes } = yield* query(db.deleteFrom('hooks').where('id', '=', id).compile());
-  return changes > 0;
 }

@@ -1,6 +1,7 @@
 // Webhook routes (docs/triggers.md). `POST /hooks/<type>/<id>` is public (the id is the
 // credential) and takes any content type up to 1 MiB; it answers 202 with the execution id before
-// the run. The management routes under /api/hooks need the token and pass the Host/Origin checks.
+// the run. A signed hook's rate is spent only by deliveries whose signature holds: bad ones have a
+// bucket of their own, so a flood of them cannot starve the sender. The management routes under /api/hooks need the token and pass the Host/Origin checks.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,7 +10,7 @@ import type { Clock } from '../../clock.js';
 import { NotFoundError, QntxError, UnauthorizedError, ValidationError } from '../../errors.js';
 import { RateLimiter } from '../../hooks/rate-limit.js';
 import type { HookService } from '../../hooks/service.js';
-import { SIGNATURE_HEADER, verify } from '../../hooks/signature.js';
+import { hmac, matches, SIGNATURE_HEADER } from '../../hooks/signature.js';
 import { errorHandler } from '../error-handler.js';
 import { errorResponses, idParams, text } from '../schemas/common.js';
 
@@ -36,6 +37,8 @@ const hookInfo = z
     created_at: z.number().int(),
     last_delivery_at: z.number().int().nullable(),
     delivery_count: z.number().int(),
+    stored_bytes: z.number().int().describe('UTF-8 bytes of the payloads the hook holds: queued, running and kept deliveries'),
+    quota_bytes: z.number().int().describe('the most it may hold (QNTX_HOOK_QUOTA_BYTES): a delivery past it is a 507'),
     last_deliveries: z.array(lastDelivery),
   })
   .meta({ id: 'Hook' });
@@ -52,10 +55,16 @@ const createBody = z.strictObject({
 const listQuery = z.strictObject({ script_type: text(64, 1).optional() });
 
 class RateLimitedError extends QntxError {
-  constructor(hookId: string, readonly retryAfterS: number) {
-    super('rate_limited', 429, 'too many deliveries to this hook', { details: [`hook_id=${hookId}`, `retry_after_s=${retryAfterS}`], hint: `retry after ${retryAfterS} s` });
+  constructor(hookId: string, readonly retryAfterS: number, badSignature = false) {
+    super('rate_limited', 429, badSignature ? 'too many deliveries with a bad signature to this hook' : 'too many deliveries to this hook', {
+      details: [`hook_id=${hookId}`, `retry_after_s=${retryAfterS}`, ...(badSignature ? ['reason=bad_signature'] : [])],
+      hint: `retry after ${retryAfterS} s`,
+    });
   }
 }
+
+/** The bucket of a hook's deliveries whose signature was missing or wrong. */
+const badKey = (hookId: string) => `bad-signature:${hookId}`;
 
 function isJson(type: string | undefined): boolean {
   const t = (type ?? '').split(';')[0]!.trim().toLowerCase();
@@ -90,6 +99,7 @@ export async function hookRoutes(root: FastifyInstance, hooks: HookService, cloc
   app.delete('/api/hooks/:id', { schema: { summary: 'Revoke a webhook', params: idParams, response: { 200: z.object({ deleted: z.string() }), ...errorResponses } } }, async (req) => {
     await hooks.remove(req.params.id);
     limiter.forget(req.params.id);
+    limiter.forget(badKey(req.params.id));
     return { deleted: req.params.id };
   });
 
@@ -119,18 +129,26 @@ export async function hookRoutes(root: FastifyInstance, hooks: HookService, cloc
         const { type, id } = req.params;
         const hook = await hooks.find(type, id);
         if (!hook) throw new NotFoundError('no such hook', { details: [`script_type=${type}`], hint: 'the hook may have been revoked: qntx hooks ls' });
-        const take = limiter.take(hook.id, hook.rate_per_minute);
-        if (!take.ok) throw new RateLimitedError(hook.id, take.retryAfterS);
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const secret = hooks.signingSecret(hook);
-        if (secret !== null && !verify(secret, raw, req.headers[SIGNATURE_HEADER] as string | undefined)) {
-          throw new UnauthorizedError('the delivery signature does not match', {
-            details: [`header=${SIGNATURE_HEADER}`],
-            hint: 'sign the raw body with HMAC-SHA256 and the hook\'s signing secret: sha256=<hex>',
-          });
+        let bodyHmac: string | null = null;
+        if (secret !== null) {
+          const digest = hmac(secret, raw);
+          if (!matches(digest, req.headers[SIGNATURE_HEADER] as string | undefined)) {
+            // Bad signatures spend a bucket of their own (as large as the hook's rate), never the sender's.
+            const bad = limiter.take(badKey(hook.id), hook.rate_per_minute);
+            if (!bad.ok) throw new RateLimitedError(hook.id, bad.retryAfterS, true);
+            throw new UnauthorizedError('the delivery signature does not match', {
+              details: [`header=${SIGNATURE_HEADER}`],
+              hint: 'sign the raw body with HMAC-SHA256 and the hook\'s signing secret: sha256=<hex>',
+            });
+          }
+          bodyHmac = digest.toString('hex');
         }
+        const take = limiter.take(hook.id, hook.rate_per_minute);
+        if (!take.ok) throw new RateLimitedError(hook.id, take.retryAfterS);
         const body = parseBody(raw, req.headers['content-type']);
-        const res = await hooks.deliver({ hook, body, headers: req.headers });
+        const res = await hooks.deliver({ hook, body, headers: req.headers, bodyHmac });
         return reply.status(202).send(res);
       },
     );
