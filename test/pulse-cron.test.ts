@@ -319,5 +319,13 @@ describe('cron over HTTP', () => {
     const badPatch = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { cron: 'nope' });
     assert.equal(badPatch.status, 400);
     assert.deepEqual(badPatch.body.details, ['cron=nope']);
+    // A zone on an interval schedule is refused as at creation, not answered 200 and dropped.
+    const zoneAlone = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { timezone: 'Not/AZone' });
+    assert.equal(zoneAlone.status, 400, JSON.stringify(zoneAlone.body));
+    assert.deepEqual(zoneAlone.body.details, ['timezone=Not/AZone']);
+    const goodZoneAlone = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { timezone: 'Europe/Paris' });
+    assert.equal(goodZoneAlone.status, 400, JSON.stringify(goodZoneAlone.body));
+    assert.match(goodZoneAlone.body.error, /a time zone needs a cron expression/);
+    assert.equal((await server.request('GET', `/api/pulse/schedules/${made.body.id}`)).body.timezone, null);
   });
 });
