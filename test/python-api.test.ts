@@ -187,6 +187,10 @@ describe('handlers, run and ix through the CLI', () => {
     await runCli(['handlers', 'add', 'webhook', file, '--data-dir', dir]);
     const ok = await runCli(['ix', 'webhook', 'a', 'b c', '--since', 'last_run', '--every', '5m', '--json', '--data-dir', dir]);
     assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /scheduled: it runs in `qntx serve` on this store/);
+    const worker = await runCli(['worker', '--data-dir', dir], { QNTX_DATABASE_URL: '' });
+    assert.equal(worker.code, 1);
+    assert.match(worker.stderr, /qntx worker needs PostgreSQL: on SQLite, `qntx serve` runs the jobs itself/);
     const s = JSON.parse(ok.stdout);
     assert.equal(s.interval_seconds, 300);
     assert.deepEqual(s.payload.args, ['a', 'b c']);

@@ -95,6 +95,8 @@ export function registerIx(program: Command): void {
           ...(timeout === undefined ? {} : { timeout_seconds: timeout }),
         }),
       );
+      // This command only writes the schedule; the jobs run in a server (or workers) on the same store.
+      process.stderr.write('scheduled: it runs in `qntx serve` on this store (or a `qntx worker` on PostgreSQL); this command starts neither\n');
       if (flags.json) return printJson(s);
       printSchedule(s);
       if (s.cron && s.next_run_at !== null) {
