@@ -75,6 +75,10 @@ const CASES: Case[] = [
   ts('2026-01-29T10:00+24:00'),
   ts('1969-12-31T23:59:59Z'),
   ts('0099-01-01'),
+  // Digits of other scripts: Python's \d matches them unless told ASCII; JavaScript's does not.
+  ts('٢٠٢٦-01-29'),
+  ts('２０２６-01-29'),
+  ts('17000000٠٠٠٠٠'),
 ];
 
 function viaTypeScript(c: Case): { ok: boolean; ms?: number; why?: string } {

@@ -139,6 +139,33 @@ describe('cron next-run tables across the 2026 DST transitions', () => {
     assert.equal(p.next, at('2026-01-01T01:05:00Z'));
     assert.equal(p.points, 13);
   });
+
+  it('plans a tick after a long downtime from the latest time, with the missed count computed', () => {
+    // Every minute, 30 days down: 43,201 run times from the due one to now, the latest run once.
+    const spec = { cron: '* * * * *', timezone: 'Europe/Paris' };
+    const due = at('2026-01-01T00:00:00Z');
+    const now = at('2026-01-31T00:00:30Z');
+    const p = planCronTick(spec, due, now);
+    assert.equal(p.dueAt, at('2026-01-31T00:00:00Z'));
+    assert.equal(p.next, at('2026-01-31T00:01:00Z'));
+    assert.equal(p.points, 43_201);
+  });
+
+  it('estimates the missed count of an uneven expression within 2 % of the times walked one by one', () => {
+    const spec = { cron: '0 9 * * 1-5', timezone: 'Europe/Berlin' };
+    const due = at('2026-01-05T08:00:00Z');
+    const now = at('2027-01-04T12:00:00Z');
+    const c = new Cron(spec.cron, { mode: '5-part', timezone: spec.timezone, paused: true });
+    let exact = 1;
+    let latest = due;
+    for (let t = c.nextRun(new Date(due)); t && t.getTime() <= now; t = c.nextRun(t)) {
+      exact++;
+      latest = t.getTime();
+    }
+    const p = planCronTick(spec, due, now);
+    assert.equal(p.dueAt, latest);
+    assert.ok(Math.abs(p.points - exact) / exact < 0.02, `estimated ${p.points}, walked ${exact}`);
+  });
 });
 
 for (const { kind, skip } of DB_KINDS) {
@@ -181,6 +208,41 @@ for (const { kind, skip } of DB_KINDS) {
       const after = await h.pulse.getSchedule(s.id);
       assert.equal(after.next_run_at, minute0 + N * M);
       assert.equal(after.skipped_count, 0);
+    });
+
+    it('fires five every-minute schedules 30 days behind holding the event loop about as long as a minute behind (it was 3 s a schedule)', { timeout: 120_000 }, async () => {
+      h.clock.set(at('2026-01-01T00:00:17Z'));
+      await h.pulse.start();
+      const ids: string[] = [];
+      for (let k = 0; k < 5; k++) ids.push((await h.pulse.createSchedule({ ats_code: 'noop', cron: '* * * * *', timezone: 'Europe/Paris' })).id);
+      /** The longest event-loop stall while the clock jumps to `t` and every schedule fires once. */
+      async function stallAt(t: number): Promise<number> {
+        const done = Promise.all(ids.map((id) => h.pulse.events.waitFor('pulse_execution_completed', (e) => e.schedule_id === id)));
+        let last = performance.now();
+        let max = 0;
+        let onBeat: (() => void) | null = null;
+        const beat = setInterval(() => {
+          const n = performance.now();
+          max = Math.max(max, n - last);
+          last = n;
+          onBeat?.();
+        }, 5);
+        h.clock.set(t);
+        await done;
+        // One more beat after the work, so a stall at its very end is measured too.
+        await new Promise<void>((r) => (onBeat = r));
+        clearInterval(beat);
+        return max;
+      }
+      // Baseline: the first due minute, a minute late. Then 30 days of every-minute times missed.
+      const baseline = await stallAt(at('2026-01-01T00:02:00Z'));
+      const behind = await stallAt(at('2026-01-31T00:02:00Z'));
+      assert.ok(behind <= baseline + 1000, `30 days behind stalled ${behind.toFixed(0)} ms, a minute behind ${baseline.toFixed(0)} ms`);
+      for (const id of ids) {
+        const s = await h.pulse.getSchedule(id);
+        assert.equal(s.next_run_at, at('2026-01-31T00:03:00Z'));
+        assert.equal(s.skipped_count, 30 * 24 * 60);
+      }
     });
 
     it('counts missed cron times, keeps its zone, resumes on its next time, and switches to an interval', T, async () => {
@@ -257,5 +319,13 @@ describe('cron over HTTP', () => {
     const badPatch = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { cron: 'nope' });
     assert.equal(badPatch.status, 400);
     assert.deepEqual(badPatch.body.details, ['cron=nope']);
+    // A zone on an interval schedule is refused as at creation, not answered 200 and dropped.
+    const zoneAlone = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { timezone: 'Not/AZone' });
+    assert.equal(zoneAlone.status, 400, JSON.stringify(zoneAlone.body));
+    assert.deepEqual(zoneAlone.body.details, ['timezone=Not/AZone']);
+    const goodZoneAlone = await server.request('PATCH', `/api/pulse/schedules/${made.body.id}`, { timezone: 'Europe/Paris' });
+    assert.equal(goodZoneAlone.status, 400, JSON.stringify(goodZoneAlone.body));
+    assert.match(goodZoneAlone.body.error, /a time zone needs a cron expression/);
+    assert.equal((await server.request('GET', `/api/pulse/schedules/${made.body.id}`)).body.timezone, null);
   });
 });

@@ -157,6 +157,25 @@ describe('handlers, run and ix through the CLI', () => {
     assert.match(f.stderr, /line=1/);
   });
 
+  it('runs a script with no store named in a throwaway store, printing what it would attest', async () => {
+    const cwd = fs.mkdtempSync(path.join(dir, 'cwd-'));
+    const file = path.join(cwd, 'r.py');
+    fs.writeFileSync(file, 'attest(["alice", "bob"], "seen", "tryout")\nprint("hi")\n');
+    const env = { QNTX_DATA_DIR: '', QNTX_DATABASE_URL: '' };
+    const human = await runCli(['run', file], env, cwd);
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /^hi\nwould attest \(nothing stored/);
+    assert.match(human.stdout, /alice,bob\s+seen\s+tryout\s+python/);
+    assert.match(human.stderr, /ok: would attest 1 attestation/);
+    const json = await runCli(['run', file, '--json'], env, cwd);
+    const body = JSON.parse(json.stdout);
+    assert.equal(body.stored, false);
+    assert.equal(body.attestations_created, 1);
+    assert.deepEqual(body.attestations.map((a: { subjects: string[] }) => a.subjects), [['alice', 'bob']]);
+    // Nothing was written where the command ran.
+    assert.deepEqual(fs.readdirSync(cwd), ['r.py']);
+  });
+
   it('schedules with ix, or prints the no-ingest-script error with details and hint', async () => {
     const none = await runCli(['ix', 'nothere', 'x', '--every', '5m', '--data-dir', dir]);
     assert.equal(none.code, 1);
@@ -168,6 +187,10 @@ describe('handlers, run and ix through the CLI', () => {
     await runCli(['handlers', 'add', 'webhook', file, '--data-dir', dir]);
     const ok = await runCli(['ix', 'webhook', 'a', 'b c', '--since', 'last_run', '--every', '5m', '--json', '--data-dir', dir]);
     assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /scheduled: it runs in `qntx serve` on this store/);
+    const worker = await runCli(['worker', '--data-dir', dir], { QNTX_DATABASE_URL: '' });
+    assert.equal(worker.code, 1);
+    assert.match(worker.stderr, /qntx worker needs PostgreSQL: on SQLite, `qntx serve` runs the jobs itself/);
     const s = JSON.parse(ok.stdout);
     assert.equal(s.interval_seconds, 300);
     assert.deepEqual(s.payload.args, ['a', 'b c']);

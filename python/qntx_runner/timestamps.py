@@ -7,8 +7,8 @@ import re
 from qntx_runner import limits
 
 ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?'
-                 r'([Zz]|[+-]\d{2}(?::?\d{2})?)?)?\Z')
-DIGITS = re.compile(r'^\d+\Z')
+                 r'([Zz]|[+-]\d{2}(?::?\d{2})?)?)?\Z', re.ASCII)
+DIGITS = re.compile(r'^\d+\Z', re.ASCII)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 MS = datetime.timedelta(milliseconds=1)
 KINDS = 'int milliseconds, a datetime or an ISO 8601 string'

@@ -41,6 +41,7 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<st
   if (dialect === 'sqlite') await sql`BEGIN IMMEDIATE`.execute(db);
   let ok = false;
   try {
+    await refuseNewer(db, dialect, schema);
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
@@ -54,4 +55,25 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<st
   } finally {
     if (dialect === 'sqlite') await sql.raw(ok ? 'COMMIT' : 'ROLLBACK').execute(db);
   }
+}
+
+/**
+ * A database migrated by a newer qntx holds migrations this program does not know: refused with
+ * what to do, before Kysely's Migrator would call the table corrupted.
+ */
+async function refuseNewer(db: Kysely<unknown>, dialect: Dialect, schema: string | undefined): Promise<void> {
+  const exists =
+    dialect === 'postgres'
+      ? (await sql<{ n: number }>`select count(*)::int as n from information_schema.tables where table_schema = ${schema} and table_name = 'kysely_migration'`.execute(db)).rows[0]!.n > 0
+      : (await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db)).rows[0]!.n > 0;
+  if (!exists) return;
+  const table = schema ? sql`${sql.id(schema)}.kysely_migration` : sql`kysely_migration`;
+  const applied = (await sql<{ name: string }>`select name from ${table} order by name`.execute(db)).rows.map((r) => r.name);
+  const known = new Set(migrations.map((m) => m.name));
+  const unknown = applied.filter((n) => !known.has(n));
+  if (!unknown.length) return;
+  throw new QntxError('config', 500, `database schema ${applied.length} is newer than this qntx (${migrations.length}): upgrade qntx`, {
+    details: [`database_latest_migration=${applied[applied.length - 1]}`, `qntx_latest_migration=${migrations[migrations.length - 1]!.name}`, ...unknown.slice(0, 5).map((n) => `unknown_migration=${n}`)],
+    hint: 'this database was used by a newer qntx; run that version (or newer), or restore a backup made by this one',
+  });
 }

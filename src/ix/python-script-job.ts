@@ -15,6 +15,8 @@ import { handlerSourceKey } from './source-key.js';
 
 export const pythonScriptPayload = z.object({
   script_type: z.string().min(1).max(64),
+  /** The handler attestation current when the schedule was made: provenance only. Every run looks
+   * the type up again and runs its newest version (docs/ix.md, "Which version runs"). */
   handler_id: z.string().min(1).optional(),
   args: z.array(z.string()).default([]),
   flags: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),

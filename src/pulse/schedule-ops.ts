@@ -247,8 +247,13 @@ export interface DeleteResult {
 }
 
 /** Deletes a schedule with its executions; its queued jobs are cancelled, running ones asked to. */
-export function* deleteScheduleOp(db: Kysely<Schema>, f: { id: string; now: number }): Op<DeleteResult | null> {
-  // Lock order jobs → executions → schedule, as the job ops do, so the two never deadlock.
+export function* deleteScheduleOp(db: Kysely<Schema>, dialect: Dialect, f: { id: string; now: number }): Op<DeleteResult | null> {
+  // The schedule row first: a tick firing it holds that lock until its job and execution are
+  // committed, so every statement below (each with a fresh snapshot) sees them. Taken after the
+  // jobs, the tick's job stayed queued and ran for a schedule that was gone. A job's completion
+  // locks job → execution → schedule: against it this order can deadlock, which PostgreSQL
+  // detects and the transaction runner retries.
+  if (dialect === 'postgres') yield* query(db.selectFrom('pulse_schedules').select('id').where('id', '=', f.id).forUpdate().compile());
   const cancelled = (yield* query(
     db
       .updateTable('pulse_jobs')

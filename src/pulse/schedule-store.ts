@@ -96,7 +96,7 @@ export class SqlScheduleStore implements ScheduleStore {
   }
 
   delete(id: string, now: number): Promise<DeleteResult | null> {
-    return this.runner.transaction(() => deleteScheduleOp(this.db, { id, now }));
+    return this.runner.transaction(() => deleteScheduleOp(this.db, this.kind, { id, now }));
   }
 
   tick(spec: Omit<RunSpec, 'keep'> & { limit: number }): Promise<TickResult> {

@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError, issuesToDetails } from '
 import type { ExecutionDto, ScheduleDto, ScheduleStatsDto } from '../protocol.js';
 import type { Catalog } from './catalog.js';
 import { jobUpdate, scheduleUpdate, type PulseEvents } from './events.js';
-import { cronRunAtOrAfter, nextCronRun, validateCron } from './cron.js';
+import { checkTimezone, cronRunAtOrAfter, nextCronRun, validateCron } from './cron.js';
 import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
@@ -187,6 +187,13 @@ export class ScheduleService {
     const cronAfter = p.cron ?? (p.interval_seconds === undefined ? before.cron : null);
     if (cronAfter !== null && (p.cron !== undefined || p.timezone !== undefined)) {
       validateCron({ cron: cronAfter, timezone: p.timezone === undefined ? before.timezone : p.timezone });
+    } else if (p.timezone != null) {
+      // As at creation: a zone is read only with a cron expression, so one given alone is refused, not dropped.
+      checkTimezone(p.timezone);
+      throw new ValidationError('a time zone needs a cron expression', {
+        details: [`timezone=${p.timezone}`, `schedule=${id}`],
+        hint: 'give cron with it, or leave timezone out for an interval schedule',
+      });
     }
     const routed = p.ats_code === undefined || p.ats_code === before.ats_code ? undefined : await this.route(p.ats_code);
     const row = await this.capped(() =>

@@ -59,7 +59,26 @@ export function registerIx(program: Command): void {
     .argument('[words...]', 'the type, its arguments and flags')
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (words: string[]) => {
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Words after the type are the handler\'s own (so `qntx ix webhook --help` hands --help to the handler).',
+        'Options:',
+        '  --every 30s|5m|1h        run on an interval (default: once)',
+        '  --cron "0 9 * * 1-5"     run on cron times, with --tz Europe/Berlin (default UTC)',
+        '  --once                   run once',
+        '  --timeout 10m            the handler\'s time limit for these runs',
+        '  --json                   print the schedule as JSON',
+        '  --data-dir D | --database-url U   the store (QNTX_DATA_DIR / QNTX_DATABASE_URL)',
+        '',
+        'Examples: qntx ix webhook --every 2s    qntx ix ./repo --since 2026-01-29',
+      ].join('\n'),
+    )
+    .action(async (words: string[], _opts: unknown, cmd: Command) => {
+      // Before the type, --help is ours; after it, it belongs to the handler's words.
+      if (words[0] === '--help' || words[0] === '-h') cmd.help();
+      if (words.length === 0) cmd.help({ error: true });
       const { flags, rest } = splitIxArgs(words);
       if (flags.cron !== undefined && (flags.every !== undefined || flags.once)) {
         throw new ValidationError('give --cron or --every/--once, not both', { details: [`cron=${flags.cron}`] });
@@ -76,6 +95,8 @@ export function registerIx(program: Command): void {
           ...(timeout === undefined ? {} : { timeout_seconds: timeout }),
         }),
       );
+      // This command only writes the schedule; the jobs run in a server (or workers) on the same store.
+      process.stderr.write('scheduled: it runs in `qntx serve` on this store (or a `qntx worker` on PostgreSQL); this command starts neither\n');
       if (flags.json) return printJson(s);
       printSchedule(s);
       if (s.cron && s.next_run_at !== null) {

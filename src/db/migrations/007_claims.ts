@@ -1,10 +1,59 @@
-// Issue 14: a claim is stored once (a unique content key), provenance beside it (handler_version
+// A claim is stored once (a unique content key), provenance beside it (handler_version
 // out of attributes), indexed attribute rows, byte-ordered values on PostgreSQL (prefix filters
 // walk the index), execution counts of already known claims, and ingest state per source.
+import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { ATTR_FIELD_CODE, attrIndexValues } from '../../ats/attr-index.js';
-import { claimKey } from '../../ats/claim-key.js';
 import type { Dialect, QntxMigration } from '../migrations.js';
+
+// Frozen copies of the rules this migration applies, as they were when it was written: a
+// migration must compute the same thing forever, whatever the application's code becomes. A test
+// (test/db-migrations-frozen.test.ts) checks that the application's own rules still agree.
+
+/** attestation_fields.field of indexed attribute rows. */
+export const ATTR_FIELD_CODE = 5;
+const INDEXED_ATTRIBUTES: ReadonlySet<string> = new Set(['repo', 'change', 'kind', 'ecosystem', 'manifest', 'ref_kind']);
+const MAX_VALUE_BYTES = 2000;
+
+/** The index rows of an attestation's indexed attributes: `key=value`, numbers and booleans as JSON. */
+export function attrIndexValues(attributes: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(attributes)) {
+    if (!INDEXED_ATTRIBUTES.has(key)) continue;
+    const v = attributes[key];
+    const text = typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? JSON.stringify(v) : typeof v === 'boolean' ? String(v) : null;
+    if (text === null) continue;
+    const value = `${key}=${text}`;
+    if (Buffer.byteLength(value) <= MAX_VALUE_BYTES) out.push(value);
+  }
+  return out;
+}
+
+function asSet(values: readonly string[]): string[] {
+  return [...new Set(values)].sort();
+}
+
+function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(o).sort()) if (o[k] !== undefined) parts.push(`${JSON.stringify(k)}:${canonicalJson(o[k])}`);
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * The content key of a claim: its timestamp (8 bytes, big-endian) and the first 16 bytes of the
+ * SHA-256 of `[subjects,predicates,contexts,actors,timestamp,attributes]`, each list as a sorted
+ * set and the attributes with sorted keys.
+ */
+export function claimKey(c: { subjects: string[]; predicates: string[]; contexts: string[]; actors: string[]; timestamp: number; attributes: Record<string, unknown> }): Buffer {
+  const ts = Math.trunc(c.timestamp);
+  const text = `[${JSON.stringify(asSet(c.subjects))},${JSON.stringify(asSet(c.predicates))},${JSON.stringify(asSet(c.contexts))},${JSON.stringify(asSet(c.actors))},${ts},${canonicalJson(c.attributes)}]`;
+  const key = Buffer.alloc(24);
+  key.writeBigInt64BE(BigInt(ts), 0);
+  crypto.createHash('sha256').update(text).digest().copy(key, 8, 0, 16);
+  return key;
+}
 
 const CHUNK = 5000;
 

@@ -1,0 +1,50 @@
+// `--help` on every command and subcommand of the CLI prints its usage and exits 0 (in process:
+// commander's exit is overridden by buildProgram, so nothing here spawns a process).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CommanderError, type Command } from 'commander';
+import { buildProgram } from '../src/cli/main.js';
+
+/** The paths of every command: ['ix'], ['pulse', 'ls'], … */
+function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
+  return cmd.commands.flatMap((c) => [[...prefix, c.name()], ...commandPaths(c, [...prefix, c.name()])]);
+}
+
+async function help(words: string[]): Promise<{ exitCode: number; out: string }> {
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += chunk.toString();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await buildProgram().parseAsync(['node', 'qntx', ...words]);
+    return { exitCode: -1, out };
+  } catch (err) {
+    if (!(err instanceof CommanderError)) throw err;
+    return { exitCode: err.exitCode, out };
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
+describe('qntx --help', () => {
+  const paths = commandPaths(buildProgram());
+  it('covers the commands of the README', () => {
+    for (const c of ['serve', 'as', 'ax', 'alias', 'import', 'ix', 'handlers', 'hooks', 'pulse', 'run', 'secrets', 'worker']) {
+      assert.ok(paths.some((p) => p[0] === c), c);
+    }
+  });
+  for (const p of [[], ...paths]) {
+    it(`qntx ${[...p, '--help'].join(' ')}`, async () => {
+      const r = await help([...p, '--help']);
+      assert.equal(r.exitCode, 0, r.out);
+      assert.match(r.out, new RegExp(`^Usage: qntx${p.length ? ' ' + p.join(' ') : ''}\\b`));
+    });
+  }
+  it('gives the words after the type of `ix` to the handler, --help included', async () => {
+    const r = await help(['ix', '-h']);
+    assert.equal(r.exitCode, 0);
+    assert.match(r.out, /Words after the type are the handler's own/);
+  });
+});
