@@ -10,7 +10,7 @@ import { isAuthorized, unauthorized, type TokenCheck } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { clientErrorHandler, errorHandler, frameworkErrors, notFoundHandler } from './error-handler.js';
 import { registerJsonBody } from './json-body.js';
-import { BODY_LIMIT } from './limits.js';
+import { BODY_LIMIT, MAX_PARAM_LENGTH } from './limits.js';
 import { registerOpenApi } from './openapi.js';
 import { RequestGuard } from './request-guard.js';
 import { attestationRoutes } from './routes/attestations.js';
@@ -55,6 +55,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.qntx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
     // A request must arrive whole within requestTimeout (no body trickled a byte at a time);
     // an idle connection closes after connectionTimeout.
