@@ -74,7 +74,7 @@ describe('DNS rebinding: a Host other than the server itself', () => {
   it('refuses the WebSocket upgrade, with the error body', async () => {
     await assert.rejects(WsClient.connect(s.url, { host: `evil.example:${port}`, origin: `http://evil.example:${port}` }), /HTTP 403/);
     await assert.rejects(WsClient.connect(s.url, { host: `evil.example:${port}` }), /HTTP 403/);
-    for (const headers of [{ host: `evil.example:${port}` }, { origin: 'http://evil.example' }, { origin: `http://127.0.0.1:${port + 1}` }]) {
+    for (const headers of [{ host: `evil.example:${port}` }, { origin: 'http://evil.example' }, { origin: `http://127.0.0.1:${port + 1}` }] as Array<Record<string, string>>) {
       const r = await wsUpgrade(port, { authorization: `Bearer ${s.token}`, ...headers });
       assert.equal(r.status, 403, r.text);
       assert.ok(isErrorShape(r.json), r.text);

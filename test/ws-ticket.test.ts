@@ -110,6 +110,22 @@ describe('WebSocket tickets over HTTP', () => {
     assert.equal((await openWithProtocols(s.url, asProtocols(ticket))).protocol, 'qntx');
   });
 
+  it('answers a malformed handshake and another path in the error shape too', async () => {
+    const auth = { authorization: `Bearer ${s.token}` };
+    for (const headers of [{ 'sec-websocket-key': 'short' }, { 'sec-websocket-version': '7' }, { 'sec-websocket-protocol': 'qntx,,bad token' }]) {
+      const r = await rawUpgrade(s.url, { ...auth, ...headers });
+      assert.equal(r.status, 400, `${JSON.stringify(headers)}: ${r.text}`);
+      assert.ok(isErrorShape(r.json), r.text);
+    }
+    const elsewhere = await rawRequest(portOf(s.url), {
+      method: 'GET',
+      path: '/wsx',
+      headers: { ...auth, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    assert.equal(elsewhere.status, 404, elsewhere.text);
+    assert.ok(isErrorShape(elsewhere.json), elsewhere.text);
+  });
+
   it('still takes the Bearer header on /ws for clients that can send it', async () => {
     const hello = await new Promise<any>((resolve, reject) => {
       const ws = new WebSocket(s.url.replace(/^http/, 'ws') + '/ws', { headers: { authorization: `Bearer ${s.token}` } });

@@ -58,6 +58,13 @@ export function attachWebSocket(app: FastifyInstance, opts: WsOptions): () => vo
   const maxBuffered = opts.maxBuffered ?? 4 * 1024 * 1024;
   const guard = new RequestGuard({ bindHost: opts.bindHost, allowedHosts: opts.allowedHosts, port: opts.port });
 
+  // A handshake the ws library finds malformed (method, Upgrade, key, version, subprotocol list)
+  // is answered in the same error shape as the refusals below.
+  wss.on('wsClientError', (err: Error, socket: Duplex) => {
+    const status = err.message === 'Invalid HTTP method' ? 405 : 400;
+    reject(socket, status, { error: `not a valid WebSocket handshake: ${err.message}`, details: ['path=/ws'], hint: 'open it with a WebSocket client' });
+  });
+
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const refusal = refusalOf(req);
     if (refusal) return reject(socket, refusal.status, refusal.body);
@@ -74,7 +81,7 @@ export function attachWebSocket(app: FastifyInstance, opts: WsOptions): () => vo
       const offered = offeredTicket(req.headers['sec-websocket-protocol']);
       if (offered.ticket !== undefined && !offered.qntx) {
         throw new ValidationError(`a ticket must be offered beside the subprotocol '${WS_PROTOCOL}'`, {
-          details: [`sec-websocket-protocol=${(req.headers['sec-websocket-protocol'] ?? '').slice(0, 100)}`],
+          details: [`sec-websocket-protocol=${WS_PROTOCOL} missing`],
           hint: `new WebSocket(url, ['${WS_PROTOCOL}', '${WS_TICKET_PREFIX}<ticket>'])`,
         });
       }
