@@ -112,7 +112,7 @@ describe('WebSocket tickets over HTTP', () => {
 
   it('answers a malformed handshake and another path in the error shape too', async () => {
     const auth = { authorization: `Bearer ${s.token}` };
-    for (const headers of [{ 'sec-websocket-key': 'short' }, { 'sec-websocket-version': '7' }, { 'sec-websocket-protocol': 'qntx,,bad token' }]) {
+    for (const headers of [{ 'sec-websocket-key': 'short' }, { 'sec-websocket-version': '7' }, { 'sec-websocket-protocol': 'qntx,,bad token' }] as Array<Record<string, string>>) {
       const r = await rawUpgrade(s.url, { ...auth, ...headers });
       assert.equal(r.status, 400, `${JSON.stringify(headers)}: ${r.text}`);
       assert.ok(isErrorShape(r.json), r.text);
