@@ -59,7 +59,8 @@ describe('the OpenAPI document', () => {
     };
     await check('GET', '/health', '/health');
     await check('GET', '/health', '/health', undefined, { authorization: '' });
-    await check('POST', '/api/session', '/api/session');
+    await check('POST', '/api/session/ws-ticket', '/api/session/ws-ticket');
+    await check('POST', '/api/session/ws-ticket', '/api/session/ws-ticket', undefined, { authorization: '' });
     const a = await check('POST', '/api/as', '/api/as', { text: 'as alice is engineer of acme at 2026-01-29' });
     await check('POST', '/api/as', '/api/as', { subjects: [] });
     await check('GET', '/api/attestations', '/api/attestations?subjects=alice');

@@ -71,9 +71,15 @@ describe('DNS rebinding: a Host other than the server itself', () => {
     }
   });
 
-  it('refuses the WebSocket upgrade', async () => {
+  it('refuses the WebSocket upgrade, with the error body', async () => {
     await assert.rejects(WsClient.connect(s.url, { host: `evil.example:${port}`, origin: `http://evil.example:${port}` }), /HTTP 403/);
     await assert.rejects(WsClient.connect(s.url, { host: `evil.example:${port}` }), /HTTP 403/);
+    for (const headers of [{ host: `evil.example:${port}` }, { origin: 'http://evil.example' }, { origin: `http://127.0.0.1:${port + 1}` }] as Array<Record<string, string>>) {
+      const r = await wsUpgrade(port, { authorization: `Bearer ${s.token}`, ...headers });
+      assert.equal(r.status, 403, r.text);
+      assert.ok(isErrorShape(r.json), r.text);
+      assert.match(r.headers['content-type']!, /^application\/json/);
+    }
   });
 });
 
@@ -95,7 +101,71 @@ describe('allowed hosts for a reverse proxy', () => {
       await s.stop();
     }
   });
+
+  // A bare name used to allow any port: `--allowed-host localhost` let a page on
+  // http://localhost:3000 (any local dev server) post to the API.
+  it('takes a bare name on its default ports only (http 80, https 443), by scheme', async () => {
+    const s = await startTestServer('sqlite', { workerConcurrency: 0, allowedHosts: 'qntx.example.org,localhost' });
+    try {
+      const port = portOf(s.url);
+      const hostStatus = async (host: string) =>
+        (await rawRequest(port, { method: 'GET', path: '/api/attestations', headers: { host, authorization: `Bearer ${s.token}` } })).status;
+      for (const host of ['qntx.example.org', 'qntx.example.org:80', 'qntx.example.org:443', 'localhost']) assert.equal(await hostStatus(host), 200, host);
+      for (const host of ['qntx.example.org:3000', 'qntx.example.org:8443', `localhost:${port + 1}`, 'localhost:3000']) assert.equal(await hostStatus(host), 403, host);
+
+      const originStatus = async (origin: string) => (await post(port, s.token!, origin)).status;
+      for (const origin of ['https://qntx.example.org', 'http://qntx.example.org', 'http://qntx.example.org:80', 'https://qntx.example.org:443', 'http://localhost', `http://localhost:${port}`]) {
+        assert.equal(await originStatus(origin), 201, origin);
+      }
+      for (const origin of ['http://localhost:3000', 'https://localhost:3000', 'http://qntx.example.org:443', 'https://qntx.example.org:80', 'https://qntx.example.org:8443', `https://localhost:${port}`]) {
+        const r = await post(port, s.token!, origin);
+        assert.equal(r.status, 403, `${origin}: ${r.text}`);
+        assert.ok(isErrorShape(r.json), r.text);
+      }
+      const ws = await wsUpgrade(port, { authorization: `Bearer ${s.token}`, origin: 'http://localhost:3000' });
+      assert.equal(ws.status, 403, ws.text);
+      assert.ok(isErrorShape(ws.json), ws.text);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('takes name:port on that port only, either scheme', async () => {
+    const s = await startTestServer('sqlite', { workerConcurrency: 0, allowedHosts: 'localhost:8443,proxy.example:443' });
+    try {
+      const port = portOf(s.url);
+      for (const origin of ['https://localhost:8443', 'http://localhost:8443', 'https://proxy.example']) assert.equal((await post(port, s.token!, origin)).status, 201, origin);
+      for (const origin of ['https://localhost:8444', 'https://localhost', 'http://localhost', 'http://proxy.example', 'https://proxy.example:8443']) {
+        assert.equal((await post(port, s.token!, origin)).status, 403, origin);
+      }
+      const hostStatus = async (host: string) =>
+        (await rawRequest(port, { method: 'GET', path: '/health', headers: { host } })).status;
+      for (const host of ['localhost:8443', 'proxy.example', 'proxy.example:443']) assert.equal(await hostStatus(host), 200, host);
+      for (const host of ['localhost:8444', 'localhost', 'proxy.example:80', 'proxy.example:8443']) assert.equal(await hostStatus(host), 403, host);
+    } finally {
+      await s.stop();
+    }
+  });
 });
+
+/** A POST /api/as with the token from `origin` (Host: the server's own). */
+function post(port: number, token: string, origin: string) {
+  return rawRequest(port, {
+    method: 'POST',
+    path: '/api/as',
+    headers: { origin, authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text: 'as o is p of q' }),
+  });
+}
+
+/** A WebSocket upgrade over raw HTTP: a refusal's status, headers and body. */
+function wsUpgrade(port: number, headers: Record<string, string>) {
+  return rawRequest(port, {
+    method: 'GET',
+    path: '/ws',
+    headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==', ...headers },
+  });
+}
 
 describe('cross-site requests: a foreign Origin, and bodies that are not JSON', () => {
   let s: TestServer;
@@ -174,8 +244,12 @@ describe('cross-site requests: a foreign Origin, and bodies that are not JSON', 
     assert.equal(ok.json.status, 'cancelled');
   });
 
-  it('refuses a cross-site WebSocket, as before', async () => {
+  it('refuses a cross-site WebSocket, as before, with the error body', async () => {
     await assert.rejects(WsClient.connect(s.url, { origin: 'http://evil.example' }), /HTTP 403/);
+    const r = await wsUpgrade(portOf(s.url), { authorization: `Bearer ${s.token}`, origin: 'http://evil.example' });
+    assert.equal(r.status, 403, r.text);
+    assert.ok(isErrorShape(r.json), r.text);
+    assert.ok(r.json.details.includes('origin=http://evil.example'), r.text);
   });
 });
 

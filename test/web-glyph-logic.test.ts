@@ -107,6 +107,21 @@ describe('API client', () => {
     assert.equal(seen!.body, '{"b":2}');
   });
 
+  it('downloads a file with the same bearer header (no link carries a credential), errors as ApiErrors', async () => {
+    const seen: Array<{ url: string; auth: string | undefined }> = [];
+    const http = createHttp(async (url, init) => {
+      seen.push({ url, auth: init.headers.authorization });
+      if (url.includes('bad')) return { ok: false, status: 401, statusText: 'X', text: async () => '{"error":"missing or wrong access token","details":["header=Authorization"]}' };
+      return { ok: true, status: 200, statusText: 'OK', text: async () => 'a\n', blob: async () => new Blob(['a\n']) };
+    }, '', 'tok');
+    assert.equal(await (await http.getBlob('/api/attestations/export?format=jsonl')).text(), 'a\n');
+    await assert.rejects(http.getBlob('/bad'), (e: ApiError) => e.status === 401 && e.details.includes('header=Authorization'));
+    assert.deepEqual(seen, [
+      { url: '/api/attestations/export?format=jsonl', auth: 'Bearer tok' },
+      { url: '/bad', auth: 'Bearer tok' },
+    ]);
+  });
+
   it('builds attestation queries and normalises handler versions newest first', () => {
     assert.equal(
       attestationQueryString({ subjects: ['a', 'b'], predicates: [], contexts: ['c d'], actors: [], limit: 25, cursor: 'CUR' }),
@@ -291,38 +306,57 @@ describe('formatting, backoff and the palette', () => {
 });
 
 describe('live socket URL', () => {
-  it('follows the page, with no token in it (the upgrade carries the cookie)', async () => {
-    const { wsUrl } = await import('../web/src/live/socket.js');
+  it('follows the page, with no credential in it (a single-use ticket rides in a subprotocol)', async () => {
+    const { ticketProtocols, wsUrl } = await import('../web/src/live/socket.js');
     assert.equal(wsUrl({ protocol: 'http:', host: '127.0.0.1:8770' }), 'ws://127.0.0.1:8770/ws');
     assert.equal(wsUrl({ protocol: 'https:', host: 'q.example' }), 'wss://q.example/ws');
+    assert.deepEqual(ticketProtocols('T1_x-y'), ['qntx', 'qntx-ticket.T1_x-y']);
   });
 });
 
-describe('page bootstrap: the URL token becomes the cookie', () => {
-  it('posts the token as a Bearer header once, then takes it out of the address bar', async () => {
-    const { startSession } = await import('../web/src/api/session.js');
-    const posts: Array<{ url: string; headers: Record<string, string> }> = [];
+describe('page bootstrap: the URL token goes to web storage, never a cookie', () => {
+  const memoryStorage = () => {
+    const m = new Map<string, string>();
+    return { m, getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+  };
+
+  it('stores ?token= for the origin and takes it out of the address bar, sending nothing', async () => {
+    const { takeToken, TOKEN_KEY } = await import('../web/src/api/session.js');
+    const storage = memoryStorage();
     const replaced: string[] = [];
-    const ok = await startSession({
-      location: { pathname: '/', search: '?token=abc_DEF-123&x=1', hash: '#g1' },
-      replaceUrl: (u) => replaced.push(u),
-      post: async (url, init) => {
-        posts.push({ url, headers: init.headers });
-        return { ok: true, status: 204 };
-      },
-    });
-    assert.equal(ok, true);
-    assert.deepEqual(posts, [{ url: '/api/session', headers: { authorization: 'Bearer abc_DEF-123', 'content-type': 'application/json' } }]);
+    const token = takeToken({ location: { pathname: '/', search: '?token=abc_DEF-123&x=1', hash: '#g1' }, replaceUrl: (u) => replaced.push(u), storage });
+    assert.equal(token, 'abc_DEF-123');
+    assert.deepEqual([...storage.m], [[TOKEN_KEY, 'abc_DEF-123']]);
     assert.deepEqual(replaced, ['/?x=1#g1']);
   });
 
-  it('does nothing without a token, and still clears a refused one', async () => {
-    const { startSession } = await import('../web/src/api/session.js');
+  it('a second tab without ?token= uses the stored one; a new ?token= replaces it', async () => {
+    const { takeToken } = await import('../web/src/api/session.js');
+    const storage = memoryStorage();
     const replaced: string[] = [];
-    const post = async (): Promise<{ ok: boolean; status: number }> => ({ ok: false, status: 401 });
-    assert.equal(await startSession({ location: { pathname: '/', search: '', hash: '' }, replaceUrl: (u) => replaced.push(u), post }), false);
-    assert.equal(replaced.length, 0);
-    assert.equal(await startSession({ location: { pathname: '/', search: '?token=bad', hash: '' }, replaceUrl: (u) => replaced.push(u), post }), false);
+    const env = (search: string) => ({ location: { pathname: '/', search, hash: '' }, replaceUrl: (u: string) => replaced.push(u), storage });
+    assert.equal(takeToken(env('')), undefined, 'nothing stored yet');
+    takeToken(env('?token=first'));
+    assert.equal(takeToken(env('')), 'first');
+    assert.equal(takeToken(env('?token=second')), 'second');
+    assert.equal(takeToken(env('')), 'second');
+    assert.deepEqual(replaced, ['/', '/']);
+  });
+
+  it('without storage (refused by the browser) the URL token serves this page only', async () => {
+    const { takeToken } = await import('../web/src/api/session.js');
+    const throwing = {
+      getItem: (): string | null => {
+        throw new Error('SecurityError');
+      },
+      setItem: (): void => {
+        throw new Error('QuotaExceededError');
+      },
+    };
+    const replaced: string[] = [];
+    assert.equal(takeToken({ location: { pathname: '/', search: '?token=t', hash: '' }, replaceUrl: (u) => replaced.push(u), storage: throwing }), 't');
+    assert.equal(takeToken({ location: { pathname: '/', search: '', hash: '' }, replaceUrl: (u) => replaced.push(u), storage: throwing }), undefined);
+    assert.equal(takeToken({ location: { pathname: '/', search: '', hash: '' }, replaceUrl: (u) => replaced.push(u), storage: undefined }), undefined);
     assert.deepEqual(replaced, ['/']);
   });
 });

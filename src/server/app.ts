@@ -10,7 +10,7 @@ import { isAuthorized, unauthorized, type TokenCheck } from './auth.js';
 import type { ServerDeps } from './deps.js';
 import { clientErrorHandler, errorHandler, frameworkErrors, notFoundHandler } from './error-handler.js';
 import { registerJsonBody } from './json-body.js';
-import { BODY_LIMIT } from './limits.js';
+import { BODY_LIMIT, MAX_PARAM_LENGTH } from './limits.js';
 import { registerOpenApi } from './openapi.js';
 import { RequestGuard } from './request-guard.js';
 import { attestationRoutes } from './routes/attestations.js';
@@ -22,7 +22,8 @@ import { hookRoutes } from './routes/hooks.js';
 import { pulseRoutes } from './routes/pulse.js';
 import { pythonRoutes } from './routes/python.js';
 import { secretRoutes } from './routes/secrets.js';
-import { sessionRoutes } from './routes/session.js';
+import { retireLegacyCookies, sessionRoutes } from './routes/session.js';
+import { WsTickets } from './ws-tickets.js';
 
 /** A route as registered: what the OpenAPI document must list and answers must match. */
 export interface RouteRecord {
@@ -54,6 +55,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     loggerInstance: deps.qntx.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     return503OnClosing: true,
     // A request must arrive whole within requestTimeout (no body trickled a byte at a time);
     // an idle connection closes after connectionTimeout.
@@ -115,8 +117,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return knownPort;
   };
   const guard = new RequestGuard({ bindHost: deps.bindHost, allowedHosts: deps.allowedHosts, port });
-  const tokenCheck: TokenCheck = { token: deps.token, cookieName: () => sessionCookieName(port()) };
+  const tokenCheck: TokenCheck = { token: deps.token };
   app.decorateRequest('authorized', false);
+  retireLegacyCookies(app);
   app.addHook('onRequest', async (req) => {
     // A webhook delivery (routes/hooks.ts) carries its credential in its URL: Host check only.
     if (req.routeOptions.config.hook) guard.checkHost(req.headers.host);
@@ -131,7 +134,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
 
   await registerOpenApi(app, deps.version);
   healthRoutes(app, deps);
-  sessionRoutes(app, { token: deps.token, cookieName: () => sessionCookieName(port()) });
+  sessionRoutes(app, deps.wsTickets ?? new WsTickets({ now: () => deps.qntx.clock.now() }));
   attestationRoutes(app, deps);
   canvasRoutes(app, deps);
   axRoutes(app, deps.qntx.ax);
@@ -159,9 +162,4 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     });
   }
   return app;
-}
-
-/** One cookie per port: two qntx servers on one host keep their own. */
-export function sessionCookieName(port: number): string {
-  return `qntx_token_${port}`;
 }

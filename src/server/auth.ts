@@ -1,16 +1,14 @@
-// The access token on requests: `Authorization: Bearer <token>` or the HttpOnly cookie the page
-// gets for it (POST /api/session). Compared in constant time whatever the lengths (both sides are
-// hashed first), so an answer tells nothing of the token.
+// The access token on requests: `Authorization: Bearer <token>`, nothing else. Never a cookie:
+// browsers send a host's cookies to every port of it, so a page served from another local port
+// would carry it. Compared in constant time whatever the lengths (both sides are hashed first), so
+// an answer tells nothing of the token.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { parse as parseCookies } from 'cookie';
 import { UnauthorizedError } from '../errors.js';
 
 export interface TokenCheck {
   /** The token every request needs; undefined when the server runs with --no-token. */
   token: string | undefined;
-  /** Name of the cookie that carries it (per port: two servers on one host keep their own). */
-  cookieName(): string;
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
@@ -25,20 +23,10 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function cookieToken(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const raw = headers.cookie;
-  if (!raw) return undefined;
-  try {
-    return parseCookies(raw)[name];
-  } catch {
-    return undefined;
-  }
-}
-
 /** Whether the request carries the token (always true without one). */
 export function isAuthorized(headers: IncomingHttpHeaders, check: TokenCheck): boolean {
   if (check.token === undefined) return true;
-  const given = bearerToken(headers.authorization) ?? cookieToken(headers, check.cookieName());
+  const given = bearerToken(headers.authorization);
   return given !== undefined && tokenMatches(given, check.token);
 }
 

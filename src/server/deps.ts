@@ -1,6 +1,7 @@
 // What the HTTP layer needs from the rest of qntx, passed in by the composition root.
 import type { Qntx } from '../app.js';
 import type { ServerEvent } from '../protocol.js';
+import type { WsTickets } from './ws-tickets.js';
 
 export interface ServerLimits {
   requestTimeoutMs: number;
@@ -22,6 +23,8 @@ export interface ServerDeps {
   limits: ServerLimits;
   /** Directory of the built web app, served at /. */
   webDir?: string | undefined;
+  /** The single-use tickets that open /ws from a browser; shared with the WebSocket server. */
+  wsTickets?: WsTickets;
   /** Publishes an event to WebSocket clients. */
   publish?: (event: ServerEvent) => void;
 }

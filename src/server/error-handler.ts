@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { QntxError, type ErrorBody } from '../errors.js';
-import { BODY_LIMIT } from './limits.js';
+import { BODY_LIMIT, MAX_PARAM_LENGTH } from './limits.js';
 
 const FRAMEWORK_HINTS: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'send a valid JSON document',
@@ -13,7 +13,7 @@ const FRAMEWORK_HINTS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: `send a smaller body (limit ${BODY_LIMIT / 1024 / 1024} MiB)`,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'send Content-Type: application/json',
   FST_ERR_BAD_URL: 'percent-encode the path as UTF-8 (%XX)',
-  FST_ERR_MAX_PARAM_LENGTH: 'ids are at most 64 characters',
+  FST_ERR_MAX_PARAM_LENGTH: `a path parameter is at most ${MAX_PARAM_LENGTH} characters`,
 };
 
 interface ValidationIssue {

@@ -18,8 +18,9 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         title: 'qntx',
         version,
         description:
-          'Attestations, ix handlers and the Pulse scheduler. Every route but /health and the page needs the access token ' +
-          '(Authorization: Bearer <token>, or the cookie POST /api/session sets). Every error is {error, details[], hint?}.',
+          'Attestations, ix handlers and the Pulse scheduler. Every route but /health and the page needs the access token, ' +
+          'as Authorization: Bearer <token> (/ws also takes a single-use ticket from POST /api/session/ws-ticket). ' +
+          'Every error is {error, details[], hint?}.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -8,7 +8,7 @@ import { hostLiteral, ownHostNames } from './bind-address.js';
 export interface GuardOptions {
   /** The address the server is bound to. */
   bindHost: string;
-  /** Names (or name:port) a reverse proxy may use. */
+  /** Names a reverse proxy may use: `name` (its default ports only) or `name:port`. */
   allowedHosts: readonly string[];
   /** The port the server listens on (known once it listens). */
   port(): number;
@@ -16,6 +16,8 @@ export interface GuardOptions {
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
+/** The ports a bare allowed name stands for: http's and https's defaults. */
+const DEFAULT_PORTS = new Set(['80', '443']);
 
 interface HostPort {
   name: string;
@@ -39,19 +41,31 @@ export class RequestGuard {
     return this.ownCache.names;
   }
 
-  /** Whether `name` with `port` (null: none given) is this server or an allowed name. */
-  private serves(hp: HostPort, allowOwn: boolean): boolean {
-    if (allowOwn && hp.port !== null && this.own().has(`${hp.name}:${hp.port}`)) return true;
-    return this.o.allowedHosts.some((entry) => {
+  /** The allowed entries naming `name`: `port` null for a bare name. */
+  private allowedFor(name: string): HostPort[] {
+    const literal = hostLiteral(name);
+    return this.o.allowedHosts.flatMap((entry) => {
       const e = splitHost(entry);
-      if (!e || hostLiteral(e.name) !== hostLiteral(hp.name)) return false;
-      return e.port === null || e.port === hp.port;
+      return e && hostLiteral(e.name) === literal ? [e] : [];
+    });
+  }
+
+  /**
+   * Whether a Host header names this server (its own names with its port) or an allowed one. A
+   * bare allowed name means its default ports: none given, 80 or 443 (a Host does not say which
+   * scheme); `name:port` that port, or none given when the port is 80 or 443.
+   */
+  private servesHost(hp: HostPort): boolean {
+    if (hp.port !== null && this.own().has(`${hp.name}:${hp.port}`)) return true;
+    return this.allowedFor(hp.name).some((e) => {
+      if (e.port === null) return hp.port === null || DEFAULT_PORTS.has(hp.port);
+      return hp.port === e.port || (hp.port === null && DEFAULT_PORTS.has(e.port));
     });
   }
 
   checkHost(host: string | undefined): void {
     const hp = host ? splitHost(host) : null;
-    if (!hp || !this.serves(hp, true)) {
+    if (!hp || !this.servesHost(hp)) {
       throw new ForbiddenError(host ? `this server does not answer to the Host '${host.slice(0, 200)}'` : 'a Host header is required', {
         details: [`host=${(host ?? '').slice(0, 200)}`],
         hint: 'use http://127.0.0.1:<port>, or name this host with --allowed-host (QNTX_ALLOWED_HOSTS)',
@@ -59,7 +73,11 @@ export class RequestGuard {
     }
   }
 
-  /** Whether an Origin header names this server: http on its own names, http(s) on allowed ones. */
+  /**
+   * Whether an Origin names this server, by scheme, name and port: `http:` on its own names with
+   * its port; on an allowed name, a bare entry takes the scheme's default port only (http 80,
+   * https 443) and `name:port` that port.
+   */
   originAllowed(origin: string): boolean {
     let url: URL;
     try {
@@ -68,8 +86,11 @@ export class RequestGuard {
       return false;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    const name = url.hostname.toLowerCase();
+    // The URL parser leaves the port empty when it is the scheme's default.
     const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-    return this.serves({ name: url.hostname.toLowerCase(), port }, url.protocol === 'http:');
+    if (url.protocol === 'http:' && this.own().has(`${name}:${port}`)) return true;
+    return this.allowedFor(name).some((e) => (e.port === null ? url.port === '' : e.port === port));
   }
 
   checkOrigin(method: string, origin: string | undefined): void {

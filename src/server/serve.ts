@@ -6,9 +6,10 @@ import { createQntx, type Qntx, type QntxOptions } from '../app.js';
 import type { Settings } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { VERSION, WEB_DIST } from '../version.js';
-import { buildServer, sessionCookieName } from './app.js';
+import { buildServer } from './app.js';
 import { bindsLoopbackOnly, hostLiteral } from './bind-address.js';
 import { loadOrCreateToken } from './token-file.js';
+import { WsTickets } from './ws-tickets.js';
 import { attachWebSocket } from './ws.js';
 
 export interface RunningServer {
@@ -44,6 +45,8 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
   const qntx = await createQntx(settings, opts);
   let app: FastifyInstance;
   let detachWs: () => void;
+  // Issued by a route, redeemed by the WebSocket upgrade: one store for both.
+  const wsTickets = new WsTickets({ now: () => qntx.clock.now() });
   try {
     app = await buildServer({
       qntx,
@@ -54,12 +57,13 @@ export async function startServer(settings: Settings, opts: QntxOptions = {}): P
       allowedHosts: settings.allowedHosts,
       limits: settings,
       webDir: WEB_DIST,
+      wsTickets,
       publish: (e) => qntx.events.emit(e),
     });
     detachWs = attachWebSocket(app, {
       events: qntx.allEvents,
       token,
-      cookieName: () => sessionCookieName(portOf(app)),
+      tickets: wsTickets,
       bindHost: settings.host,
       allowedHosts: settings.allowedHosts,
       port: () => portOf(app),

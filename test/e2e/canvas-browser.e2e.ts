@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 // Issue 15, the attestation browser in a real browser: system attestations hidden by default,
 // totals equal the API's count, a row opens a drawer with provenance links (run → handler version
-// → code), ids are short and copy whole, columns resize, and export links download the filter.
+// → code), ids are short and copy whole, columns resize, and the export buttons download the filter.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { api, browserSkipReason, launchBrowser, openCanvas, startQntx, until, type RunningQntx } from './harness.js';
@@ -65,13 +66,16 @@ describe('the attestation browser', { skip }, () => {
     await page.mouse.up();
     assert.ok((await th.boundingBox())!.width > before + 40, 'the column grew');
 
-    // Export: the links download the current filter, streamed by the server.
-    const href = (await ax.getByRole('link', { name: 'JSONL' }).getAttribute('href'))!;
-    assert.match(href, /exclude_system=true/);
-    const body = await page.evaluate(async (u) => (await fetch(u)).text(), href);
-    assert.equal(body.trim().split('\n').length, dataCount);
-    const csv = await page.evaluate(async (u) => (await fetch(u)).text(), (await ax.getByRole('link', { name: 'CSV' }).getAttribute('href'))!);
-    assert.equal(csv.trim().split('\n').length, dataCount + 1, 'a header and a line each');
+    // Export: the buttons download the current filter (system rows hidden), fetched with the
+    // page's Bearer header: no link holds a credential, so a plain GET of the route is refused.
+    const download = async (name: string) => {
+      const [file] = await Promise.all([page.waitForEvent('download'), ax.getByRole('button', { name }).click()]);
+      assert.equal(file.suggestedFilename(), `attestations.${name.toLowerCase()}`);
+      return fs.readFileSync((await file.path())!, 'utf8');
+    };
+    assert.equal((await download('JSONL')).trim().split('\n').length, dataCount);
+    assert.equal((await download('CSV')).trim().split('\n').length, dataCount + 1, 'a header and a line each');
+    assert.equal(await page.evaluate(async () => (await fetch('/api/attestations/export?format=jsonl')).status), 401);
     // A row opens its drawer: the fields, attributes as JSON, provenance links.
     await row.click();
     const drawer = ax.getByRole('dialog', { name: `Attestation ${id}` });

@@ -65,9 +65,10 @@ describe('the canvas in a browser', { skip }, () => {
   it("walks the seed's flow: missing handler → Create handler → Save → scheduled runs → attestations", T, async () => {
     const srv = await freshServer();
     const { page, dialogs, pageErrors } = await openCanvas(browser, srv);
-    // The token went into an HttpOnly cookie and out of the address bar.
+    // The token went into the origin's web storage and out of the address bar; no cookie holds it.
     assert.equal(new URL(page.url()).search, '');
-    assert.equal(await page.evaluate('document.cookie'), '', 'the cookie is HttpOnly');
+    assert.equal(await page.evaluate("localStorage.getItem('qntx.token')"), srv.token);
+    assert.deepEqual(await page.context().cookies(), []);
 
     // 1. An IX glyph for `ix webhook`: no handler yet, so red with Create handler.
     const ix = await spawnGlyph(page, 'ix');
@@ -186,7 +187,7 @@ describe('the canvas in a browser', { skip }, () => {
     assert.deepEqual(await snapshot(page), before);
 
     // A restart on the same data directory: still there, with the same token. (The port is new
-    // here, and the cookie is per port, so the page is opened from the printed URL again.)
+    // here, and web storage is per origin, port included, so the page is opened from the printed URL again.)
     await srv.stop();
     server = await startQntx(srv.dataDir);
     assert.equal(server.token, srv.token);

@@ -11,8 +11,9 @@ import { Shortcuts } from './ui/Shortcuts.js';
 import { Toolbar } from './ui/Toolbar.js';
 import { UndoToast } from './ui/UndoToast.js';
 
-export function App() {
-  const services = useMemo(() => createServices(), []);
+/** `token`: the access token the page keeps (undefined: none, every request is then refused but /health's). */
+export function App({ token }: { token: string | undefined }) {
+  const services = useMemo(() => createServices(token), [token]);
   const [paletteOpen, setPaletteOpen] = useState(false);
 
   useEffect(() => {

@@ -1,22 +1,28 @@
-// Entry point of the qntx canvas: trades the URL's access token for the session cookie, then renders.
+// Entry point of the qntx canvas: takes the access token (from the URL, else web storage), then renders.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '@xyflow/react/dist/style.css';
 import './styles.css';
 import { App } from './App.js';
-import { startSession } from './api/session.js';
+import { takeToken } from './api/session.js';
 
-function render(): void {
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <App />
-    </StrictMode>,
-  );
+/** localStorage, or undefined when the browser refuses it (reading the property itself may throw). */
+function localStore(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
 }
 
-// Rendered after the swap, so that the first requests already carry the cookie.
-void startSession({
+const token = takeToken({
   location: window.location,
   replaceUrl: (url) => window.history.replaceState(window.history.state, '', url),
-  post: (url, init) => window.fetch(url, init),
-}).finally(render);
+  storage: localStore(),
+});
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App token={token} />
+  </StrictMode>,
+);

@@ -20,6 +20,10 @@ const enc = encodeURIComponent;
 
 export function createApi(http: Http) {
   return {
+    session: {
+      /** A single-use ticket (30 s) that opens /ws: a browser's WebSocket cannot send the Bearer header. */
+      wsTicket: () => http.post<{ ticket: string; expires_at: number }>('/api/session/ws-ticket'),
+    },
     canvas: {
       list: async () => (await http.get<{ glyphs: CanvasGlyphDto[] }>('/api/canvas')).glyphs,
       get: (id: string) => http.get<CanvasGlyphDto>(`/api/canvas/glyphs/${enc(id)}`),
@@ -59,8 +63,8 @@ export function createApi(http: Http) {
       count: async (f: ListFilter) => (await http.get<{ count: number }>(`/api/attestations/count?${listFilterString(f)}`)).count,
       get: (id: string) => http.get<AttestationDto>(`/api/attestations/${enc(id)}`),
       provenance: (id: string) => http.get<Provenance>(`/api/attestations/${enc(id)}/provenance`),
-      /** A link that downloads the filter's attestations, streamed by the server (the session cookie authorises it). */
-      exportUrl: (format: 'jsonl' | 'csv', f: ListFilter) => `/api/attestations/export?format=${format}${listFilterString(f) ? `&${listFilterString(f)}` : ''}`,
+      /** Every attestation of the filter as a file, streamed by the server and fetched with the page's Bearer header. */
+      exportFile: (format: 'jsonl' | 'csv', f: ListFilter) => http.getBlob(exportPath(format, f)),
     },
     ax: {
       query: (req: AxRequest) => http.post<AxResponseDto>('/api/ax', req),
@@ -70,6 +74,11 @@ export function createApi(http: Http) {
 }
 
 export type Api = ReturnType<typeof createApi>;
+
+export function exportPath(format: 'jsonl' | 'csv', f: ListFilter): string {
+  const filter = listFilterString(f);
+  return `/api/attestations/export?format=${format}${filter ? `&${filter}` : ''}`;
+}
 
 export interface ListFilter {
   subjects: readonly string[];

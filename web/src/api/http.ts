@@ -21,6 +21,8 @@ export interface FetchResponseLike {
   status: number;
   statusText: string;
   text(): Promise<string>;
+  /** The body as a Blob (real fetch responses; fakes in tests may leave it out). */
+  blob?(): Promise<Blob>;
 }
 
 export type FetchLike = (
@@ -34,11 +36,14 @@ export interface Http {
   put<T>(path: string, body: unknown, opts?: { keepalive?: boolean }): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
   del<T = void>(path: string, opts?: { keepalive?: boolean }): Promise<T>;
+  /** A GET whose answer is a file (an export), with the same header and errors. */
+  getBlob(path: string): Promise<Blob>;
 }
 
+/** `token`: the access token, sent as `Authorization: Bearer` on every request. */
 export function createHttp(fetchImpl: FetchLike, base = '', token?: string): Http {
-  async function send<T>(method: string, path: string, body?: unknown, keepalive?: boolean): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async function respond(method: string, path: string, body?: unknown, keepalive?: boolean, accept = 'application/json'): Promise<FetchResponseLike> {
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     let res: FetchResponseLike;
@@ -52,10 +57,16 @@ export function createHttp(fetchImpl: FetchLike, base = '', token?: string): Htt
     } catch (err) {
       throw new ApiError(`cannot reach the qntx server (${(err as Error).message})`, 0, ['network=unreachable'], 'is `qntx serve` running?');
     }
+    if (!res.ok) {
+      const text = await res.text();
+      throw toApiError(res, text ? safeJson(text) : undefined, text);
+    }
+    return res;
+  }
+  async function send<T>(method: string, path: string, body?: unknown, keepalive?: boolean): Promise<T> {
+    const res = await respond(method, path, body, keepalive);
     const text = await res.text();
-    const json = text ? safeJson(text) : undefined;
-    if (!res.ok) throw toApiError(res, json, text);
-    return json as T;
+    return (text ? safeJson(text) : undefined) as T;
   }
   return {
     get: (p) => send('GET', p),
@@ -63,6 +74,11 @@ export function createHttp(fetchImpl: FetchLike, base = '', token?: string): Htt
     put: (p, b, o) => send('PUT', p, b, o?.keepalive),
     patch: (p, b) => send('PATCH', p, b),
     del: (p, o) => send('DELETE', p, undefined, o?.keepalive),
+    getBlob: async (p) => {
+      const res = await respond('GET', p, undefined, undefined, '*/*');
+      if (!res.blob) throw new ApiError('this client cannot read files', 0, ['response=blob']);
+      return res.blob();
+    },
   };
 }
 

@@ -3,7 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from 'react';
 import type { ScheduleState, ServerEvent } from '../../../src/protocol.js';
 import { emptyPulse, pulseReducer, type PulseState } from '../live/pulse-store.js';
-import { LiveSocket, wsUrl, type ConnectionState } from '../live/socket.js';
+import { LiveSocket, ticketProtocols, wsUrl, type ConnectionState } from '../live/socket.js';
 import { useServices } from './services.js';
 
 export interface PulseActions {
@@ -100,6 +100,7 @@ export function PulseProvider({ children }: { children: ReactNode }) {
     };
     const socket = new LiveSocket({
       url: wsUrl(window.location),
+      protocols: async () => ticketProtocols((await api.session.wsTicket()).ticket),
       onEvent,
       onState: (s) => {
         setConnection(s);
@@ -115,7 +116,7 @@ export function PulseProvider({ children }: { children: ReactNode }) {
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
     };
-  }, [bus, follow, refresh]);
+  }, [api, bus, follow, refresh]);
 
   useEffect(() => {
     if (connection.status === 'open') return;

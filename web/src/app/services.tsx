@@ -12,9 +12,9 @@ export interface Services {
   bus: Bus;
 }
 
-/** Requests carry the session cookie (set at start-up from the URL's token, see api/session.ts). */
-export function createServices(): Services {
-  const http = createHttp((url, init) => window.fetch(url, init), '');
+/** Every request carries `token` as a Bearer header (the page keeps it in web storage, see api/session.ts). */
+export function createServices(token: string | undefined): Services {
+  const http = createHttp((url, init) => window.fetch(url, init), '', token);
   return { api: createApi(http), triggers: createTriggersApi(http), bus: new Bus() };
 }
 

@@ -1,4 +1,6 @@
 // The live connection to /ws: parses ServerEvents, reconnects with backoff, reports its state.
+// A browser's WebSocket cannot send the Bearer header: each attempt first gets a single-use ticket
+// over HTTP (with the header) and offers it as a subprotocol beside `qntx`.
 import type { ServerEvent } from '../../../src/protocol.js';
 import { backoffDelay, type BackoffPolicy } from '../../../src/backoff.js';
 
@@ -12,6 +14,8 @@ export type ConnectionState =
 
 export interface LiveSocketOptions {
   url: string;
+  /** The subprotocols of one attempt (a fresh ticket each time); a rejection counts as a failed attempt. */
+  protocols?: () => Promise<string[]>;
   onEvent: (e: ServerEvent) => void;
   onState: (s: ConnectionState) => void;
 }
@@ -21,6 +25,8 @@ export class LiveSocket {
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private stopped = false;
+  /** Set while an attempt waits for its subprotocols (its ticket). */
+  private connecting: object | undefined;
 
   constructor(private readonly opts: LiveSocketOptions) {}
 
@@ -31,6 +37,7 @@ export class LiveSocket {
 
   stop(): void {
     this.stopped = true;
+    this.connecting = undefined;
     if (this.timer) clearTimeout(this.timer);
     this.ws?.close();
     this.ws = undefined;
@@ -38,16 +45,35 @@ export class LiveSocket {
 
   /** Skips the wait after a failure (the indicator's "retry now"). */
   retryNow(): void {
-    if (this.ws || this.stopped) return;
+    if (this.ws || this.connecting || this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
     this.connect();
   }
 
   private connect(): void {
     this.opts.onState({ status: 'connecting', attempt: this.attempt });
+    const pending = this.opts.protocols?.();
+    if (!pending) return this.open(undefined);
+    // Marks the attempt as under way, so that retryNow() waits for it.
+    const attempt = (this.connecting = {});
+    pending.then(
+      (protocols) => {
+        if (this.connecting !== attempt) return;
+        this.connecting = undefined;
+        if (!this.stopped) this.open(protocols);
+      },
+      () => {
+        if (this.connecting !== attempt) return;
+        this.connecting = undefined;
+        if (!this.stopped) this.scheduleRetry();
+      },
+    );
+  }
+
+  private open(protocols: string[] | undefined): void {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.opts.url);
+      ws = protocols ? new WebSocket(this.opts.url, protocols) : new WebSocket(this.opts.url);
     } catch {
       this.scheduleRetry();
       return;
@@ -81,7 +107,12 @@ export class LiveSocket {
   }
 }
 
-/** Same origin as the page: the upgrade carries the session cookie (a token in the URL would end up in logs). */
+/** The subprotocols that open /ws with a ticket: `qntx` (what the server echoes) and the ticket. */
+export function ticketProtocols(ticket: string): string[] {
+  return ['qntx', `qntx-ticket.${ticket}`];
+}
+
+/** Same origin as the page, and no credential in it (a URL ends up in logs): the ticket rides in a subprotocol. */
 export function wsUrl(loc: { protocol: string; host: string }): string {
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`;
 }

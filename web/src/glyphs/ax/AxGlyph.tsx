@@ -6,6 +6,7 @@ import type { AxConflictDto, AxResponseDto } from '../../../../src/protocol.js';
 import { ApiError } from '../../api/http.js';
 import { useCanvasActions } from '../../app/canvas.js';
 import { useServices } from '../../app/services.js';
+import { saveBlob } from '../../lib/download.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { AttestationDrawer } from './AttestationDrawer.js';
 import { AxConflicts } from './AxConflicts.js';
@@ -41,6 +42,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
   const [loading, setLoading] = useState(false);
   const [total, setTotal] = useState<number | null>(null);
   const [openId, setOpenId] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
   const ids = useId();
   const seq = useRef(0);
 
@@ -174,12 +176,26 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
         <span className="spacer" />
         <span className="small ax-export">
           export{' '}
-          <a href={api.ats.exportUrl('jsonl', filter)} download="attestations.jsonl">
-            JSONL
-          </a>{' '}
-          <a href={api.ats.exportUrl('csv', filter)} download="attestations.csv">
-            CSV
-          </a>
+          {(['jsonl', 'csv'] as const).map((format) => (
+            <button
+              key={format}
+              type="button"
+              className="link-button"
+              data-export={format}
+              disabled={exporting}
+              title={`Download every attestation of the filter as ${format.toUpperCase()}`}
+              onClick={() => {
+                setExporting(true);
+                api.ats
+                  .exportFile(format, filter)
+                  .then((blob) => saveBlob(blob, `attestations.${format}`))
+                  .catch((err: unknown) => setError({ message: `export failed: ${(err as Error).message}`, at: null, hint: err instanceof ApiError ? err.hint : undefined }))
+                  .finally(() => setExporting(false));
+              }}
+            >
+              {format.toUpperCase()}
+            </button>
+          ))}
         </span>
         <label className="small ax-system">
           <input
