@@ -1,5 +1,5 @@
 // `--help` on every command and subcommand of the CLI prints its usage and exits 0 (in process:
-// commander's exit is overridden by buildProgram, so nothing here spawns a process).
+// commander's exit and output are redirected through buildProgram, so nothing here spawns a process).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CommanderError, type Command } from 'commander';
@@ -12,24 +12,19 @@ function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
 
 async function help(words: string[]): Promise<{ exitCode: number; out: string }> {
   let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  }) as typeof process.stdout.write;
+  const program = await buildProgram('all', { writeOut: (s) => (out += s), writeErr: (s) => (out += s) });
   try {
-    await buildProgram().parseAsync(['node', 'qntx', ...words]);
+    await program.parseAsync(['node', 'qntx', ...words]);
     return { exitCode: -1, out };
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     return { exitCode: err.exitCode, out };
-  } finally {
-    process.stdout.write = write;
   }
 }
 
+const paths = commandPaths(await buildProgram());
+
 describe('qntx --help', () => {
-  const paths = commandPaths(buildProgram());
   it('covers the commands of the README', () => {
     for (const c of ['serve', 'as', 'ax', 'alias', 'import', 'ix', 'handlers', 'hooks', 'pulse', 'run', 'secrets', 'worker']) {
       assert.ok(paths.some((p) => p[0] === c), c);

@@ -1,47 +1,62 @@
-// The qntx command line: one subcommand per file under commands/.
-import { Command, CommanderError } from 'commander';
+// The qntx command line: one subcommand per file under commands/. Only the module of the command
+// being run is loaded (the application behind it costs a second or more to import), so
+// `qntx --version`, `qntx --help` and light commands start at once.
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { VERSION } from '../version.js';
-import { registerAlias } from './commands/alias.js';
-import { registerAs } from './commands/as.js';
-import { registerAx } from './commands/ax.js';
-import { registerHandlers } from './commands/handlers.js';
-import { registerHooks } from './commands/hooks.js';
-import { registerImport } from './commands/import.js';
-import { registerIx } from './commands/ix.js';
-import { registerPulse } from './commands/pulse.js';
-import { registerRun } from './commands/run.js';
-import { registerSecrets } from './commands/secrets.js';
-import { registerServe } from './commands/serve.js';
-import { registerWorker } from './commands/worker.js';
-import { createLogger } from '../logger.js';
 import { reportError } from './output.js';
-import { installProcessPolicy } from './process-policy.js';
+import { installProcessPolicy, type FatalLog } from './process-policy.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Every command: its one-line summary (for `qntx --help`) and how to load its module. */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Register> }> = {
+  serve: { summary: 'run the server (default http://127.0.0.1:8770, SQLite in ./data)', load: async () => (await import('./commands/serve.js')).registerServe },
+  as: { summary: 'make an attestation: qntx as alice is engineer of acme [by hr] [at 2026-01-29]', load: async () => (await import('./commands/as.js')).registerAs },
+  ax: { summary: 'query attestations in the AX language: qntx ax alice is engineer of acme since 2026-01', load: async () => (await import('./commands/ax.js')).registerAx },
+  alias: { summary: 'make A an alias of B for ax queries, remove it, or list identities', load: async () => (await import('./commands/alias.js')).registerAlias },
+  import: { summary: 'import attestations from a JSON-lines file', load: async () => (await import('./commands/import.js')).registerImport },
+  ix: { summary: 'schedule an ix command: qntx ix <type> [args] [--every 30s | --cron "0 9 * * 1-5"]', load: async () => (await import('./commands/ix.js')).registerIx },
+  handlers: { summary: 'ix handlers: Python scripts stored as attestations', load: async () => (await import('./commands/handlers.js')).registerHandlers },
+  hooks: { summary: 'webhooks: URLs an outside system POSTs to, to run a handler', load: async () => (await import('./commands/hooks.js')).registerHooks },
+  pulse: { summary: 'schedules, executions and jobs', load: async () => (await import('./commands/pulse.js')).registerPulse },
+  run: { summary: 'run a Python handler script locally (stores nothing unless a store is given)', load: async () => (await import('./commands/run.js')).registerRun },
+  secrets: { summary: 'secrets handlers read as ix.secrets (values are never shown)', load: async () => (await import('./commands/secrets.js')).registerSecrets },
+  worker: { summary: 'run jobs only (scale-out on PostgreSQL)', load: async () => (await import('./commands/worker.js')).registerWorker },
+};
+
+/**
+ * The program with the named commands loaded and the others as summaries only (enough for
+ * `qntx --help`); every command when `load` is 'all'.
+ */
+export async function buildProgram(load: readonly string[] | 'all' = 'all', output?: OutputConfiguration): Promise<Command> {
   const program = new Command('qntx')
     .description('attestations, ix ingest and the Pulse scheduler')
     .version(VERSION)
     .exitOverride()
     .showHelpAfterError();
-  registerServe(program);
-  registerAs(program);
-  registerAx(program);
-  registerAlias(program);
-  registerImport(program);
-  registerIx(program);
-  registerHandlers(program);
-  registerHooks(program);
-  registerPulse(program);
-  registerRun(program);
-  registerSecrets(program);
-  registerWorker(program);
+  // Before the commands are added: they inherit it.
+  if (output) program.configureOutput(output);
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    if (load === 'all' || load.includes(name)) (await c.load())(program);
+    else program.command(name).description(c.summary).allowUnknownOption().helpOption(false);
+  }
   return program;
 }
 
+/** A fatal error goes to stderr as one JSON line, as the logger writes it (pino is not loaded for it). */
+const fatalLog: FatalLog = {
+  fatal(obj, msg) {
+    const e = obj.err instanceof Error ? { type: obj.err.name, message: obj.err.message, stack: obj.err.stack } : obj.err;
+    process.stderr.write(JSON.stringify({ level: 60, time: Date.now(), name: 'qntx', ...obj, err: e, msg }) + '\n');
+  },
+  flush() {},
+};
+
 export async function main(argv: string[]): Promise<void> {
-  installProcessPolicy(createLogger({ name: 'qntx' }));
-  const program = buildProgram();
+  installProcessPolicy(fatalLog);
+  const name = argv.slice(2).find((w) => !w.startsWith('-'));
   try {
+    const program = await buildProgram(name && name in COMMANDS ? [name] : []);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -2,11 +2,15 @@
 // exception thrown from a callback): it logs it with its context and exits with code 1. Carrying
 // on in an unknown state is worse: a supervisor restarts the process, and leases make that safe
 // (its jobs run again elsewhere once their leases run out).
-import type { Logger } from '../logger.js';
+/** What the policy writes with: the logger of the process, or anything with the same two calls. */
+export interface FatalLog {
+  fatal(obj: Record<string, unknown>, msg: string): void;
+  flush(): void;
+}
 
 let installed = false;
 
-export function installProcessPolicy(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): void {
+export function installProcessPolicy(logger: FatalLog, exit: (code: number) => void = (code) => process.exit(code)): void {
   if (installed) return;
   installed = true;
   const die = (kind: 'unhandledRejection' | 'uncaughtException', err: unknown) => {
