@@ -14,6 +14,7 @@ import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerWorker } from './commands/worker.js';
 import { createLogger } from '../logger.js';
+import { hideCredentialArgs } from './hide-credentials.js';
 import { reportError } from './output.js';
 import { installProcessPolicy } from './process-policy.js';
 
@@ -39,6 +40,9 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  hideCredentialArgs(argv);
+  // What qntx creates (data directory, database, token, key, caches) is its user's alone.
+  process.umask(0o077);
   installProcessPolicy(createLogger({ name: 'qntx' }));
   const program = buildProgram();
   try {

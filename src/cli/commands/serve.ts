@@ -9,6 +9,7 @@ interface ServeFlags {
   port?: string;
   dataDir?: string;
   databaseUrl?: string;
+  databaseUrlFile?: string;
   readDatabaseUrl?: string;
   worker: boolean;
   /** false with --no-token (commander's negation). */
@@ -25,7 +26,8 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (QNTX_HOST)')
     .option('--port <port>', 'port, 0 = any free port (QNTX_PORT)')
     .option('--data-dir <dir>', 'data directory for SQLite (QNTX_DATA_DIR)')
-    .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (QNTX_DATABASE_URL)')
+    .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (QNTX_DATABASE_URL; erased from the command line at start, better given by variable or file)')
+    .option('--database-url-file <file>', 'a file (mode 0600) holding the PostgreSQL URL (QNTX_DATABASE_URL_FILE)')
     .option('--read-database-url <url>', 'a streaming replica for attestation and canvas reads (QNTX_READ_DATABASE_URL)')
     .option('--no-worker', 'do not run jobs in this process (API, UI and ticker only)')
     .option('--allowed-host <name>', 'also answer to this Host (a reverse proxy\'s name; repeatable; QNTX_ALLOWED_HOSTS)', collect)

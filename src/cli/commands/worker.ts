@@ -8,12 +8,13 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('run jobs only (scale-out): qntx worker --database-url U [--concurrency N] [--handlers a,b]')
-    .option('--database-url <url>', 'PostgreSQL URL (QNTX_DATABASE_URL)')
+    .option('--database-url <url>', 'PostgreSQL URL (QNTX_DATABASE_URL; erased from the command line at start)')
+    .option('--database-url-file <file>', 'a file (mode 0600) holding the PostgreSQL URL (QNTX_DATABASE_URL_FILE)')
     .option('--data-dir <dir>', 'data directory, when on SQLite')
     .option('--concurrency <n>', 'jobs at once (QNTX_WORKER_CONCURRENCY)')
     .option('--handlers <names>', 'only these job handlers, comma-separated')
-    .action(async (o: { databaseUrl?: string; dataDir?: string; concurrency?: string; handlers?: string }) => {
-      const settings = cliSettings({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, workerConcurrency: o.concurrency });
+    .action(async (o: { databaseUrl?: string; databaseUrlFile?: string; dataDir?: string; concurrency?: string; handlers?: string }) => {
+      const settings = cliSettings({ databaseUrl: o.databaseUrl, databaseUrlFile: o.databaseUrlFile, dataDir: o.dataDir, workerConcurrency: o.concurrency });
       const logger = createLogger({ level: settings.logLevel, name: 'qntx-worker' });
       const handlers = o.handlers?.split(',').map((s) => s.trim()).filter(Boolean);
       const qntx = await createQntx(settings, {
