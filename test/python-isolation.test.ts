@@ -2,6 +2,7 @@
 // server's database, key or token, not its /proc entries, not another run's directory; and every
 // capability is gone (docs/security.md, "The handler process").
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -9,6 +10,8 @@ import { silentLogger } from '../src/logger.js';
 import { PythonRunner } from '../src/python/runner.js';
 import { tempDir } from './helpers.js';
 import { api, startProcess, type QntxProcess } from './process-helpers.js';
+
+const REPO = path.resolve(import.meta.dirname, '..');
 
 const isRoot = process.getuid?.() === 0;
 // Under CI the suite must run, not skip: the CI machine runs tests as root.
@@ -107,21 +110,21 @@ describe('what a handler run can read', { skip }, () => {
       'print(json.dumps(out))',
     ].join('\n'));
     const [v, t] = await Promise.all([victim, thief]);
-    assert.equal(v.success, true, JSON.stringify(v));
+    assert.equal(v.success, true, JSON.stringify({ v, t }));
     assert.equal(t.success, true, JSON.stringify(t));
     assert.deepEqual(JSON.parse(t.stdout), { list: 'PermissionError', read: 'PermissionError', root: 'PermissionError' });
   });
 });
 
 describe('a run without isolation', { skip }, () => {
-  let runner: PythonRunner;
+  let runner: PythonRunner | undefined;
   let dataDir: string;
   before(() => {
     dataDir = tempDir();
     fs.writeFileSync(path.join(dataDir, 'secret.key'), 'key\n', { mode: 0o600 });
   });
   after(async () => {
-    await runner.close();
+    await runner?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -144,5 +147,63 @@ describe('a run without isolation', { skip }, () => {
     } finally {
       await iso.close();
     }
+  });
+});
+
+// Not root: the parent makes a user namespace (the server's uid mapped to itself) and runs share
+// the server's uid. Tried by a runner started as `nobody` with the system's python3 (root's pyenv
+// is not readable by nobody).
+const SYSTEM_PYTHON = '/usr/bin/python3';
+const nonRootSkip = !isRoot ? skip : !fs.existsSync(SYSTEM_PYTHON) ? `${SYSTEM_PYTHON} is not installed` : !fs.existsSync('/usr/bin/setpriv') ? 'setpriv is not installed' : false;
+
+describe('a server that is not root', { skip: nonRootSkip }, () => {
+  let dir: string;
+  before(() => {
+    dir = tempDir('qntx-nonroot-');
+    fs.chmodSync(dir, 0o777);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('covers the data directory, refuses the server\'s environ and shows a run only its own directory', async () => {
+    const data = path.join(dir, 'data');
+    const script = path.join(dir, 'runner.mts');
+    fs.writeFileSync(script, `
+import fs from 'node:fs';
+import { PythonRunner } from ${JSON.stringify(path.join(REPO, 'src/python/runner.ts'))};
+import { silentLogger } from ${JSON.stringify(path.join(REPO, 'src/logger.ts'))};
+fs.mkdirSync(${JSON.stringify(data)}, { mode: 0o700 });
+fs.writeFileSync(${JSON.stringify(path.join(data, 'secret.key'))}, 'key', { mode: 0o600 });
+const r = new PythonRunner({ logger: silentLogger(), hide: [${JSON.stringify(data)}], python: ${JSON.stringify(SYSTEM_PYTHON)} });
+const iso = await r.isolation();
+const code = ${JSON.stringify(probe([path.join(data, 'secret.key')], [
+      "out['environ'] = tryread('/proc/%d/environ' % int(ix.args[0]))",
+      "out['siblings'] = trylist(os.path.dirname(os.environ['TMPDIR']))",
+      "out['uid'] = os.getuid()",
+      "out['secrets'] = sorted(ix.secrets)",
+    ].join('\n')))};
+const run = await r.run({ code, context: { scriptType: 't', args: [String(process.pid)], secrets: { S: 'v' } } });
+await r.close();
+process.stdout.write(JSON.stringify({ iso, run }));
+`);
+    const child = spawn('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', path.join(REPO, 'node_modules/tsx/dist/loader.mjs'), script], {
+      cwd: dir,
+      env: { PATH: '/usr/bin:/bin', HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, err);
+    const { iso, run } = JSON.parse(out);
+    assert.deepEqual(iso, { mode: 'userns', reason: null });
+    assert.equal(run.success, true, JSON.stringify(run));
+    const seen = JSON.parse(run.stdout);
+    assert.equal(seen[path.join(data, 'secret.key')], 'PermissionError');
+    assert.equal(seen.environ, 'PermissionError');
+    assert.match(seen.siblings, /^listed:\d+$/, 'only its own run directory');
+    assert.equal(seen.uid, 65534);
+    assert.deepEqual(seen.secrets, ['S'], 'isolated: the granted secret arrives');
   });
 });

@@ -166,9 +166,9 @@ class Isolation(object):
         run directories holds only its own."""
         if self.mode is None:
             return
-        fd = os.open(run_dir, O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        unshare(CLONE_NEWNS)
+        fd = os.open(run_dir, O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)  # a mount of this namespace
         try:
-            unshare(CLONE_NEWNS)
             mount('tmpfs', runs_root, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=711,size=4k')
             os.mkdir(run_dir, 0o700)
             mount('/proc/self/fd/%d' % fd, run_dir, None, MS_BIND)

@@ -128,6 +128,8 @@ def drop_privileges(uid, gid):
 def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
     """In the child, before the script: rlimits, the uid, no new privileges, death with the parent."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # The server runs with umask 077 (its files are its own); a handler's files get the usual modes.
+    os.umask(0o022)
     resource.setrlimit(resource.RLIMIT_CPU, (lim['cpuSeconds'], lim['cpuSeconds'] + 1))
     file_bytes = min(file_bytes, lim['diskBytes'])  # one file cannot pass what the whole run may store
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))

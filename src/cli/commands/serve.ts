@@ -45,6 +45,9 @@ export function registerServe(program: Command): void {
         process.stderr.write('warning: serving without an access token (--no-token): any program or user of this machine can run code through it\n');
       }
       process.stdout.write(`qntx listening on ${server.pageUrl}\n`);
+      // As root runs are isolated by a mount namespace; otherwise that needs user namespaces: find
+      // out now, so that a server whose runs get no secret says so at start (the runner logs why).
+      if (process.getuid?.() !== 0) void server.qntx.runner.isolation().catch(() => undefined);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;
