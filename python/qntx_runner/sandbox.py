@@ -97,24 +97,29 @@ def drop_bounding_set():
     """The bounding and ambient sets emptied, so no program the run starts regains a capability,
     not even one run as uid 0. Needs CAP_SETPCAP (before the uid changes); without it (a server
     that is not root and has no user namespace) there is nothing to drop."""
+    if LIBC is None:
+        return
+    drop, zero = ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(0)
     for cap in range(CAP_LAST + 1):
-        prctl(PR_CAPBSET_DROP, cap)
+        LIBC.prctl(drop, ctypes.c_ulong(cap), zero, zero, zero)
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+
+
+if LIBC is not None:
+    class _CapHeader(ctypes.Structure):
+        _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+    class _CapData(ctypes.Structure):
+        _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
+                    ('inheritable', ctypes.c_uint32)]
+    # Built once in the parent: a run only makes the call.
+    _CAP_ARGS = (ctypes.byref(_CapHeader(0x20080522, 0)), (_CapData * 2)())
 
 
 def clear_capabilities():
     """Effective, permitted and inheritable emptied: a run that stays uid 0 (or root of a user
     namespace) keeps no power over files or processes."""
-    if LIBC is None:
-        return
-
-    class Header(ctypes.Structure):
-        _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
-                    ('inheritable', ctypes.c_uint32)]
-    if LIBC.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()) != 0:
+    if LIBC is not None and LIBC.capset(*_CAP_ARGS) != 0:
         raise OSError(ctypes.get_errno(), 'capset')
 
 
