@@ -22,6 +22,8 @@ export function registerWorker(program: Command): void {
         pulse: { ticker: false, concurrency: Math.max(1, settings.workerConcurrency), ...(handlers?.length ? { handlers } : {}) },
       });
       await qntx.start();
+      // Not root, runs are isolated only with user namespaces: find out now (the runner logs why not).
+      if (process.getuid?.() !== 0) void qntx.runner.isolation().catch(() => undefined);
       process.stdout.write(`qntx worker ${qntx.pulse.workerId} running (${qntx.database.kind}, concurrency ${Math.max(1, settings.workerConcurrency)})\n`);
       let stopping = false;
       const stop = (signal: string) => {
