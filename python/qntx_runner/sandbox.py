@@ -1,4 +1,4 @@
-"""Containment of a run: rlimits, the sandbox uid (as root), the uid-block lock that keeps two
+"""Containment of a run: rlimits, capabilities, the sandbox uid (as root), the uid-block lock that keeps two
 warm parents' runs apart, and what a uid leaves behind (/dev/shm, SysV IPC). Decisions:
 docs/python-runner.md, "Sandbox uid"."""
 import os

@@ -30,8 +30,8 @@ export interface PythonRunnerOptions {
    */
   adhoc?: Partial<LaneOptions>;
   /**
-   * When Python runs as root, each run drops to an unprivileged uid (keeping read access to
-   * files) so RLIMIT_NPROC binds. `false` keeps root (fork bombs are then only stopped by the
+   * When Python runs as root, each run drops to an unprivileged uid (with no capability left)
+   * so RLIMIT_NPROC binds. `false` keeps uid 0, without capabilities (fork bombs are then only stopped by the
    * timeout). Default { uidBase: 68096, gid: 65534, lockDir: "/run/qntx" }.
    */
   sandbox?: Partial<SandboxOptions> | false;
