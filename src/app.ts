@@ -100,6 +100,8 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     maxConcurrent: Math.max(1, settings.workerConcurrency),
     adhoc: { slots: settings.executeConcurrency, queue: settings.executeQueue, maxTimeoutMs: settings.executeTimeoutMs },
     spawn: opts.spawnPython,
+    // Out of every run's sight: the database, the secret key, the token, spooled inputs.
+    hide: [settings.dataDir, settings.tokenFile ?? path.join(settings.dataDir, 'token')],
   });
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);

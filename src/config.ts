@@ -1,5 +1,6 @@
 // Settings: parsed once at start-up from command-line flags and QNTX_* variables by one zod
 // schema. Nothing else in the code base reads process.env.
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, issuesToDetails } from './errors.js';
@@ -38,6 +39,8 @@ export const settingsSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** A file (mode 0600) holding databaseUrl: keeps the URL's password out of argv and the environment. */
+  databaseUrlFile: z.string().min(1).optional(),
   /** A streaming replica of databaseUrl: attestation queries, lists and canvas reads go to it. */
   readDatabaseUrl: z
     .string()
@@ -109,6 +112,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     port: env.QNTX_PORT,
     dataDir: env.QNTX_DATA_DIR,
     databaseUrl: env.QNTX_DATABASE_URL,
+    databaseUrlFile: env.QNTX_DATABASE_URL_FILE,
     readDatabaseUrl: env.QNTX_READ_DATABASE_URL,
     token: env.QNTX_TOKEN,
     logLevel: env.QNTX_LOG_LEVEL,
@@ -142,6 +146,9 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
   for (const src of [fromEnv, flags]) {
     for (const [k, v] of Object.entries(src)) if (v !== undefined && v !== '') merged[k] = v;
   }
+  if (merged.databaseUrlFile !== undefined && merged.databaseUrl === undefined && typeof merged.databaseUrlFile === 'string') {
+    merged.databaseUrl = readCredentialFile(merged.databaseUrlFile);
+  }
   const parsed = settingsSchema.safeParse(merged);
   if (!parsed.success) {
     throw new ConfigError('invalid settings', { details: issuesToDetails(parsed.error.issues) });
@@ -151,6 +158,25 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     dataDir: path.resolve(parsed.data.dataDir),
     handlerEnvironment: handlerEnvironment(parsed.data.handlerEnv, env),
   };
+}
+
+/** A credential kept in a file: refused when others may read it, as ssh refuses a private key. */
+function readCredentialFile(file: string): string {
+  let mode: number;
+  let text: string;
+  try {
+    mode = fs.statSync(file).mode;
+    text = fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, { details: [`database_url_file=${file}`] });
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new ConfigError(`${file} holds a database URL and is readable by others`, {
+      details: [`database_url_file=${file}`, `mode=${(mode & 0o777).toString(8)}`],
+      hint: `chmod 600 ${file}`,
+    });
+  }
+  return text;
 }
 
 function handlerEnvironment(names: readonly string[], env: NodeJS.ProcessEnv): Record<string, string> {

@@ -279,6 +279,32 @@ describe('ingestGit', () => {
     assert.ok(log.args.includes('-z'));
   });
 
+  it('gives git an allowlisted environment: no secret of the server', async () => {
+    const planted = { QNTX_SECRET_KEY: 'k'.repeat(44), QNTX_DATABASE_URL: 'postgres://u:pw-in-env@h/db', AWS_SECRET_ACCESS_KEY: 'aws-value', GIT_DIR: '/elsewhere' };
+    const saved = Object.fromEntries(Object.keys(planted).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, planted);
+    const envs: NodeJS.ProcessEnv[] = [];
+    const spy = ((cmd: string, args: string[], opts: any) => {
+      envs.push(opts.env);
+      return spawn(cmd, args, opts);
+    }) as unknown as typeof spawn;
+    try {
+      await ingestGit({ source: repo, cacheDir: tempDir(), spawn: spy, onBatch: async () => {} });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    assert.ok(envs.length >= 3);
+    for (const env of envs) {
+      for (const name of Object.keys(planted)) assert.equal(env[name], undefined, `git got ${name}`);
+      const unexpected = Object.keys(env).filter((k) => !/^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z_]+|TZ|TMPDIR|XDG_CONFIG_HOME|SSH_AUTH_SOCK|(http|https|no|all)_proxy|(HTTP|HTTPS|NO|ALL)_PROXY|SSL_CERT_(FILE|DIR)|GIT_[A-Z0-9_]+|GCM_INTERACTIVE)$/.test(k));
+      assert.deepEqual(unexpected, []);
+      assert.equal(env.PATH, process.env.PATH);
+    }
+  });
+
   it('kills git and rejects with the reason when the signal aborts', async () => {
     const big = path.join(root, 'big');
     await fastImportRepo(big, 3000, T);

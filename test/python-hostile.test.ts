@@ -25,6 +25,7 @@ describe('hostile state sent to the runner', () => {
   before(() => {
     runner = new PythonRunner({ logger: silentLogger() });
     dir = tempDir();
+    fs.chmodSync(dir, 0o755); // runs keep no capability: the file they wait for must be where their uid may look
   });
   after(async () => {
     await runner.close();
@@ -65,6 +66,7 @@ describe('hostile requests to POST /api/python/execute', () => {
   before(async () => {
     s = await startTestServer();
     dir = tempDir();
+    fs.chmodSync(dir, 0o755); // runs keep no capability: the file they wait for must be where their uid may look
   });
   after(async () => {
     await s.stop();

@@ -44,6 +44,7 @@ describe('warm parent: malformed and hostile commands', () => {
 
   before(async () => {
     dir = tempDir();
+    fs.chmodSync(dir, 0o755); // runs keep no capability: the file they wait for must be where their uid may look
     inbox = new Inbox();
     const info = await resolvePython('python3');
     parent = await WarmParent.start({

@@ -28,6 +28,7 @@ describe('the execute queue', () => {
   let dir: string;
   before(async () => {
     dir = tempDir();
+    fs.chmodSync(dir, 0o755); // runs keep no capability: the file they wait for must be where their uid may look
     s = await startTestServer('sqlite', { executeTimeoutMs: 30_000 });
     ws = await WsClient.connect(s.url);
   });

@@ -20,17 +20,21 @@ async function json(url: string, init?: RequestInit): Promise<any> {
 
 describe('crash recovery of a real server', () => {
   const dir = tempDir();
+  // Runs cannot see the data directory: the file a handler reads lives beside it, where its uid may look.
+  const shared = tempDir('qntx-shared-');
+  fs.chmodSync(shared, 0o755);
   const children: QntxProcess[] = [];
   after(async () => {
     await Promise.all(children.map((c) => c.kill('SIGKILL')));
     fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(shared, { recursive: true, force: true });
   });
 
   it('completes the job once after kill -9 and a restart', async () => {
     const a = await serve(dir);
     children.push(a);
     // How long to sleep is read from a file, so the test can make the retried attempt quick.
-    const sleepFile = `${dir}/sleep-seconds`;
+    const sleepFile = `${shared}/sleep-seconds`;
     fs.writeFileSync(sleepFile, '30');
     const code = `import time\ntime.sleep(float(open(${JSON.stringify(sleepFile)}).read()))\nattest("slow-run", "finished", "slow")\n`;
     await json(`${a.url}/api/python/register-handler`, { method: 'POST', body: JSON.stringify({ script_type: 'slow', code }) });

@@ -13,6 +13,7 @@ from qntx_runner import limits, timestamps
 from qntx_runner.protocol import ENC, write_all
 
 PROTO_FD = 3  # in the child: the protocol pipe to the parent (0 = /dev/null, 1/2 = output pipes)
+INPUT_FD = 4  # in the child: an `so` input file, opened for the run (the run may not open it)
 BATCH_ITEMS = 1000
 BATCH_BYTES = 1 << 20
 BATCH_SECONDS = 0.1
@@ -69,7 +70,7 @@ class AxInput(object):
         spec = spec or {}
         self.query = spec.get('query')
         self._items = spec.get('items')
-        self._path = spec.get('path')
+        self._fd = spec.get('fd')
         self._count = int(spec.get('count') or 0)
 
     def __len__(self):
@@ -79,14 +80,24 @@ class AxInput(object):
         return self._count > 0
 
     def __iter__(self):
-        if self._path is None:
+        if self._fd is None:
             return iter(self._items or [])
         return self._lines()
 
     def _lines(self):
-        with open(self._path, 'r', encoding='utf-8') as f:
-            for line in f:
-                yield json.loads(line)
+        # pread from offset 0: each iteration reads the whole file, whatever another one did.
+        offset, rest = 0, b''
+        while True:
+            chunk = os.pread(self._fd, 1 << 16, offset)
+            if not chunk:
+                break
+            offset += len(chunk)
+            *lines, rest = (rest + chunk).split(b'\n')
+            for line in lines:
+                if line:
+                    yield json.loads(line)
+        if rest.strip():
+            yield json.loads(rest)
 
     def __repr__(self):
         return 'ix.input(query=%r, count=%d)' % (self.query, self._count)

@@ -16,21 +16,37 @@ FILENAME = '<handler>'
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def setup_fds(out_w, err_w, proto_w):
+def setup_fds(out_w, err_w, proto_w, input_fd):
     # fd 0 of the parent is already /dev/null. Everything else (Node's channel, other runs' pipes,
-    # the parent's selector) is closed so user code cannot write to it.
+    # the parent's selector, its descriptors of covered directories) is closed so user code cannot
+    # use it; an `so` input file opened for the run becomes INPUT_FD.
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)
     if proto_w != bridge_mod.PROTO_FD:
         os.dup2(proto_w, bridge_mod.PROTO_FD)
+    keep = bridge_mod.PROTO_FD
+    if input_fd is not None:
+        os.dup2(input_fd, bridge_mod.INPUT_FD, inheritable=False)
+        keep = bridge_mod.INPUT_FD
     for name in os.listdir('/proc/self/fd'):
         fd = int(name)
-        if fd > bridge_mod.PROTO_FD:
+        if fd > keep:
             try:
                 os.close(fd)
             except OSError:
                 pass
     os.set_inheritable(bridge_mod.PROTO_FD, False)  # subprocesses of the script do not get the protocol pipe
+
+
+def open_input(ctx, iso):
+    """The `so` input file, opened before the run loses the right to (its directory is covered and
+    0700): the run reads it from INPUT_FD."""
+    spec = ctx.get('input')
+    if not isinstance(spec, dict) or not spec.get('path'):
+        return None
+    fd = iso.open_input(spec.pop('path'))
+    spec['fd'] = bridge_mod.INPUT_FD
+    return fd
 
 
 def set_streams():
@@ -47,7 +63,15 @@ def child_main(run, server):
         os.setsid()
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        setup_fds(run.out_w, run.err_w, run.proto_w)
+        if server.iso.mode is None and run.ctx.get('secrets'):
+            # Not isolated, a run could read the server's key and database: it gets no secret.
+            run.ctx['secrets'] = {}
+            os.write(run.err_w, ('qntx runner: secrets withheld: runs are not isolated (%s)\n'
+                                 % server.iso.reason).encode())
+        input_fd = open_input(run.ctx, server.iso)
+        setup_fds(run.out_w, run.err_w, run.proto_w, input_fd)
+        if run.uid is None and server.iso.mode is not None:
+            server.iso.private_run_dir(server.runs_root, run.dir)  # runs share a uid: hide the others'
         lim = run.limits
         sandbox.contain(lim, server.cfg['maxFileBytes'], run.nproc, run.uid, server.gid, server.pid)
         rundirs.enter_environment(run.env)

@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-from qntx_runner import child, protocol, rundirs, sandbox
+from qntx_runner import child, isolation, protocol, rundirs, sandbox
 from qntx_runner.pipes import RunPipes
 from qntx_runner.reaper import Reaper
 from qntx_runner.runs import Run, done_message, failure
@@ -43,6 +43,11 @@ class Server(RunPipes):
         self.reaper = Reaper(self.pid, self.by_pid, self.gid)
         self.uid_base = None
         self.runs_root = rundirs.make_runs_root(cfg['tmpRoot'], bool(self.sandbox))
+        self.iso = isolation.Isolation()
+        if cfg.get('isolate', True):
+            self.iso.setup(cfg.get('hide') or [], isolation.needed_paths(cfg, self.runs_root), self.gid)
+        else:
+            self.iso.reason = 'turned off'
         self.dirs = rundirs.RunDirs(self.runs_root)
         self.reaper.keep.add(self.dirs.janitor)
         if self.sandbox:
@@ -255,7 +260,7 @@ class Server(RunPipes):
     def loop(self):
         self.send({'t': 'ready', 'pid': self.pid, 'executable': sys.executable,
                    'version': list(sys.version_info[:3]), 'sandbox': bool(self.sandbox), 'uidBase': self.uid_base,
-                   'subreaper': self.subreaper})
+                   'subreaper': self.subreaper, 'isolation': self.iso.mode, 'isolationReason': self.iso.reason})
         self.drain_commands()  # what followed the start-up message, if anything
         while True:
             timeout = self.check_timeouts()
@@ -286,4 +291,5 @@ class Server(RunPipes):
                 except OSError:
                     pass
         self.dirs.close()
+        self.iso.release()
         rundirs.remove_tree(self.runs_root)

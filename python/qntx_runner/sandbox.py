@@ -1,4 +1,4 @@
-"""Containment of a run: rlimits, the sandbox uid (as root), the uid-block lock that keeps two
+"""Containment of a run: rlimits, capabilities, the sandbox uid (as root), the uid-block lock that keeps two
 warm parents' runs apart, and what a uid leaves behind (/dev/shm, SysV IPC). Decisions:
 docs/python-runner.md, "Sandbox uid"."""
 import os
@@ -18,12 +18,11 @@ except Exception:  # a Python built without ctypes: no pdeathsig, subreaper or c
 
 UID_BLOCK = 64  # sandbox uids per warm parent; also the most concurrent runs
 PR_SET_PDEATHSIG = 1
-PR_SET_KEEPCAPS = 8
+PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
-PR_CAP_AMBIENT_RAISE = 2
-CAP_DAC_READ_SEARCH = 2
+PR_CAP_AMBIENT_CLEAR_ALL = 4
 IPC_RMID = 0
 
 
@@ -83,37 +82,68 @@ def open_lock_dir(path):
     return fd
 
 
+def _last_cap():
+    try:
+        with open('/proc/sys/kernel/cap_last_cap') as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 63
+
+
+CAP_LAST = _last_cap()
+
+
+def drop_bounding_set():
+    """The bounding and ambient sets emptied, so no program the run starts regains a capability,
+    not even one run as uid 0. Needs CAP_SETPCAP (before the uid changes); without it (a server
+    that is not root and has no user namespace) there is nothing to drop."""
+    if LIBC is None:
+        return
+    drop, zero = ctypes.c_int(PR_CAPBSET_DROP), ctypes.c_ulong(0)
+    for cap in range(CAP_LAST + 1):
+        LIBC.prctl(drop, ctypes.c_ulong(cap), zero, zero, zero)
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+
+
+if LIBC is not None:
+    class _CapHeader(ctypes.Structure):
+        _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+    class _CapData(ctypes.Structure):
+        _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
+                    ('inheritable', ctypes.c_uint32)]
+    # Built once in the parent: a run only makes the call.
+    _CAP_ARGS = (ctypes.byref(_CapHeader(0x20080522, 0)), (_CapData * 2)())
+
+
+def clear_capabilities():
+    """Effective, permitted and inheritable emptied: a run that stays uid 0 (or root of a user
+    namespace) keeps no power over files or processes."""
+    if LIBC is not None and LIBC.capset(*_CAP_ARGS) != 0:
+        raise OSError(ctypes.get_errno(), 'capset')
+
+
 def drop_privileges(uid, gid):
-    """Root only: become uid/gid so RLIMIT_NPROC binds, keeping root's read access (imports)."""
-    prctl(PR_SET_KEEPCAPS, 1)
+    """Root only: become uid/gid so RLIMIT_NPROC binds; setuid clears every capability left."""
     os.setgroups([])
     os.setgid(gid)
     os.setuid(uid)
-    if LIBC is not None:
-        class Header(ctypes.Structure):
-            _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
-
-        class Data(ctypes.Structure):
-            _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32),
-                        ('inheritable', ctypes.c_uint32)]
-        data = (Data * 2)()
-        bit = 1 << CAP_DAC_READ_SEARCH
-        data[0].effective = data[0].permitted = data[0].inheritable = bit
-        if LIBC.capset(ctypes.byref(Header(0x20080522, 0)), data) == 0:
-            # ambient: programs the script runs keep the same read access
-            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_DAC_READ_SEARCH)
 
 
 def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
     """In the child, before the script: rlimits, the uid, no new privileges, death with the parent."""
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # The server runs with umask 077 (its files are its own); a handler's files get the usual modes.
+    os.umask(0o022)
     resource.setrlimit(resource.RLIMIT_CPU, (lim['cpuSeconds'], lim['cpuSeconds'] + 1))
     file_bytes = min(file_bytes, lim['diskBytes'])  # one file cannot pass what the whole run may store
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
     if nproc is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    drop_bounding_set()
     if uid is not None:
         drop_privileges(uid, gid)
+    clear_capabilities()
     prctl(PR_SET_NO_NEW_PRIVS, 1)
     prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
     if os.getppid() != parent_pid:

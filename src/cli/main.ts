@@ -3,6 +3,7 @@
 // `qntx --version`, `qntx --help` and light commands start at once.
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { VERSION } from '../version.js';
+import { hideCredentialArgs } from './hide-credentials.js';
 import { reportError } from './output.js';
 import { installProcessPolicy, type FatalLog } from './process-policy.js';
 
@@ -53,6 +54,9 @@ const fatalLog: FatalLog = {
 };
 
 export async function main(argv: string[]): Promise<void> {
+  hideCredentialArgs(argv);
+  // What qntx creates (data directory, database, token, key, caches) is its user's alone.
+  process.umask(0o077);
   installProcessPolicy(fatalLog);
   const name = argv.slice(2).find((w) => !w.startsWith('-'));
   try {

@@ -1,11 +1,11 @@
 // Opens the qntx database: SQLite (better-sqlite3, WAL, a file in the data dir) by default,
 // PostgreSQL (pg) when a postgres:// URL is given. Runs the migrations before returning.
-import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { QntxError } from '../errors.js';
+import { createPrivateFile, ensurePrivateDataDir, narrowDataDir } from './data-dir.js';
 import type { Logger } from '../logger.js';
 import { migrate, type Dialect } from './migrations.js';
 import { READ_OPTIONS, ReadRouter } from './read-router.js';
@@ -59,6 +59,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       hint: 'pass --database-url (the primary) with --read-database-url (its replica)',
     });
   }
+  // On PostgreSQL the data directory still holds the token, the secret key and the git cache.
+  if (opts.databaseUrl) narrowDataDir(opts.dataDir);
   const database = opts.databaseUrl ? await openPostgres(opts) : openSqlite(opts);
   try {
     const applied = await migrateWithRetry(database);
@@ -90,7 +92,8 @@ export function sqlitePath(dataDir: string): string {
 }
 
 function openSqlite(opts: OpenOptions): Database {
-  fs.mkdirSync(opts.dataDir, { recursive: true });
+  ensurePrivateDataDir(opts.dataDir);
+  createPrivateFile(sqlitePath(opts.dataDir));
   const raw = new BetterSqlite3(sqlitePath(opts.dataDir));
   raw.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a process crash; only an OS crash can lose the last commits.

@@ -55,12 +55,20 @@ export function firstLine(text: string): string {
 }
 
 /**
- * The environment of every git we run. The server's environment is passed through on purpose:
- * PATH, HOME (the user's git config and credential helpers), proxies and the SSH agent.
+ * What git gets of the server's environment: what it needs to find itself, the user's git config
+ * and credentials (HOME, XDG_CONFIG_HOME, the SSH agent), proxies and CA bundles, the locale, and
+ * git's own GIT_* settings (less those that point it at another repository). Nothing else: the
+ * server's variables (QNTX_SECRET_KEY, QNTX_DATABASE_URL, QNTX_TOKEN, cloud credentials) stay out of
+ * git, of its hooks and helpers, and of their /proc/<pid>/environ.
  */
-export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REPO_LOCATING) delete env[name];
+const GIT_ENV_ALLOWED = /^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z_]+|TZ|TMPDIR|XDG_CONFIG_HOME|SSH_AUTH_SOCK|(http|https|no|all)_proxy|(HTTP|HTTPS|NO|ALL)_PROXY|SSL_CERT_FILE|SSL_CERT_DIR|GIT_[A-Z0-9_]+)$/;
+
+/** The environment of every git we run: the allowlist above, then our fixed settings. */
+export function gitEnv(extra: Record<string, string> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined && GIT_ENV_ALLOWED.test(name) && !REPO_LOCATING.includes(name)) env[name] = value;
+  }
   return {
     ...env,
     GIT_TERMINAL_PROMPT: '0',

@@ -2,6 +2,7 @@
 // never its argv: the environment may hold values passed on purpose). Built from the runner's
 // options; tests that speak to a parent directly build it the same way.
 import os from 'node:os';
+import path from 'node:path';
 import { ATTESTATION_LIMITS } from '../ats/limits.js';
 import { ValidationError } from '../errors.js';
 import { STATE_LIMITS } from './limits.js';
@@ -32,6 +33,10 @@ export interface ParentOptions {
    * Nothing else of the server's reaches a handler (settings.handlerEnvironment).
    */
   env?: Record<string, string>;
+  /** Paths runs must not see (the data directory, the token file); see PythonRunnerOptions. */
+  hide?: readonly string[];
+  /** false: no mount namespace (tests of what runs see without one). Default true. */
+  isolate?: boolean;
 }
 
 export interface ParentConfig {
@@ -46,6 +51,9 @@ export interface ParentConfig {
   env: Record<string, string>;
   /** Where the parent makes the directory of its runs' private directories. */
   tmpRoot: string;
+  /** Covered in the runs' view: the data directory, the token and key files. */
+  hide: string[];
+  isolate: boolean;
   /** The one table of limits (src/ats/limits.ts, STATE_LIMITS): Python defines none of its own. */
   limits: { attestation: typeof ATTESTATION_LIMITS; state: typeof STATE_LIMITS };
 }
@@ -69,6 +77,8 @@ export function parentConfig(o: ParentOptions): ParentConfig {
     maxProcesses,
     env: { PATH: DEFAULT_PATH, ...o.env },
     tmpRoot: os.tmpdir(),
+    hide: (o.hide ?? []).map((p) => path.resolve(p)),
+    isolate: o.isolate ?? true,
     limits: { attestation: ATTESTATION_LIMITS, state: STATE_LIMITS },
   };
 }

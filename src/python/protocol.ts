@@ -31,7 +31,9 @@ export interface DoneMessage
 }
 
 export type ParentMessage =
-  | { t: 'ready'; pid: number; executable: string; version: number[]; sandbox: boolean; uidBase: number | null; subreaper: boolean }
+  /** isolation: how runs are kept from the server's files and processes (null: not, for `isolationReason`). */
+  | { t: 'ready'; pid: number; executable: string; version: number[]; sandbox: boolean; uidBase: number | null; subreaper: boolean;
+      isolation: 'root' | 'userns' | null; isolationReason: string | null }
   /** pid = the run's process group; dir = its private directory; uid = its sandbox uid or null. */
   | { t: 'started'; id: number; pid: number; dir: string; uid: number | null }
   /** `state`: an ix.checkpoint(): commit these items together with this state. */

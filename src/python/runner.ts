@@ -30,8 +30,8 @@ export interface PythonRunnerOptions {
    */
   adhoc?: Partial<LaneOptions>;
   /**
-   * When Python runs as root, each run drops to an unprivileged uid (keeping read access to
-   * files) so RLIMIT_NPROC binds. `false` keeps root (fork bombs are then only stopped by the
+   * When Python runs as root, each run drops to an unprivileged uid (with no capability left)
+   * so RLIMIT_NPROC binds. `false` keeps uid 0, without capabilities (fork bombs are then only stopped by the
    * timeout). Default { uidBase: 68096, gid: 65534, lockDir: "/run/qntx" }.
    */
   sandbox?: Partial<SandboxOptions> | false;
@@ -46,6 +46,19 @@ export interface PythonRunnerOptions {
   env?: Record<string, string>;
   /** Starts the warm parent (default node's `spawn`); tests watch what it is given. */
   spawn?: WarmParentOptions['spawn'];
+  /**
+   * Paths no run may see: the data directory (database, key, token, spooled inputs), a token or
+   * key file kept elsewhere. The warm parent covers them in a mount namespace of its own.
+   */
+  hide?: readonly string[];
+  /** false: no mount namespace for runs (tests only). Default true. */
+  isolate?: boolean;
+}
+
+export interface Isolation {
+  /** 'root': a mount namespace; 'userns': a user and mount namespace; null: none (see reason). */
+  mode: 'root' | 'userns' | null;
+  reason: string | null;
 }
 
 interface PendingCheck {
@@ -105,6 +118,12 @@ export class PythonRunner {
   /** The warm parent's pid, or null when none is running. */
   get parentPid(): number | null {
     return this.parent?.alive ? this.parent.pid : null;
+  }
+
+  /** How runs are isolated from the server (starts the warm parent if none is running). */
+  async isolation(): Promise<Isolation> {
+    const parent = await this.ensureParent();
+    return parent.isolation;
   }
 
   async run(opts: RunOptions): Promise<RunResult> {

@@ -29,6 +29,7 @@ export class WarmParent {
   private constructor(
     private readonly proc: ChildProcessWithoutNullStreams,
     readonly pid: number,
+    readonly isolation: { mode: 'root' | 'userns' | null; reason: string | null },
   ) {
     this.exitPromise = new Promise((resolve) => proc.once('close', () => resolve()));
   }
@@ -69,8 +70,11 @@ export class WarmParent {
           }
           if (msg.t === 'ready' && !parent) {
             clearTimeout(timer);
-            parent = new WarmParent(proc, msg.pid);
-            opts.logger.debug({ pid: msg.pid, executable: msg.executable, sandbox: msg.sandbox }, 'python runner ready');
+            parent = new WarmParent(proc, msg.pid, { mode: msg.isolation ?? null, reason: msg.isolationReason ?? null });
+            opts.logger.debug({ pid: msg.pid, executable: msg.executable, sandbox: msg.sandbox, isolation: msg.isolation }, 'python runner ready');
+            if (!msg.isolation) {
+              opts.logger.warn({ reason: msg.isolationReason }, 'handler runs are not isolated from the server: they can read its files and get no secrets');
+            }
             resolve(parent);
           } else opts.onMessage(msg);
         }

@@ -61,7 +61,7 @@ export function loadOrCreateKey(src: KeySource): SecretKey {
   const found = loadKey(src);
   if (found) return found;
   const file = keyFile(src);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const key = crypto.randomBytes(32);
   try {
     fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });

@@ -27,7 +27,7 @@ export function loadOrCreateToken(file: string): string {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const token = randomBytes(32).toString('base64url');
   // Written aside, then linked into place (atomic, fails if it exists): of two servers starting
   // at once, one creates the file and the other reads the whole of it.

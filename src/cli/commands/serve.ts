@@ -9,6 +9,7 @@ interface ServeFlags {
   port?: string;
   dataDir?: string;
   databaseUrl?: string;
+  databaseUrlFile?: string;
   readDatabaseUrl?: string;
   worker: boolean;
   /** false with --no-token (commander's negation). */
@@ -25,7 +26,8 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'address to bind (QNTX_HOST)')
     .option('--port <port>', 'port, 0 = any free port (QNTX_PORT)')
     .option('--data-dir <dir>', 'data directory for SQLite (QNTX_DATA_DIR)')
-    .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (QNTX_DATABASE_URL)')
+    .option('--database-url <url>', 'PostgreSQL URL instead of SQLite (QNTX_DATABASE_URL; erased from the command line at start, better given by variable or file)')
+    .option('--database-url-file <file>', 'a file (mode 0600) holding the PostgreSQL URL (QNTX_DATABASE_URL_FILE)')
     .option('--read-database-url <url>', 'a streaming replica for attestation and canvas reads (QNTX_READ_DATABASE_URL)')
     .option('--no-worker', 'do not run jobs in this process (API, UI and ticker only)')
     .option('--allowed-host <name>', 'also answer to this Host (a reverse proxy\'s name; repeatable; QNTX_ALLOWED_HOSTS)', collect)
@@ -43,6 +45,9 @@ export function registerServe(program: Command): void {
         process.stderr.write('warning: serving without an access token (--no-token): any program or user of this machine can run code through it\n');
       }
       process.stdout.write(`qntx listening on ${server.pageUrl}\n`);
+      // As root runs are isolated by a mount namespace; otherwise that needs user namespaces: find
+      // out now, so that a server whose runs get no secret says so at start (the runner logs why).
+      if (process.getuid?.() !== 0) void server.qntx.runner.isolation().catch(() => undefined);
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

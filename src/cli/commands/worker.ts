@@ -9,12 +9,13 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('run jobs only (scale-out): qntx worker --database-url U [--concurrency N] [--handlers a,b]')
-    .option('--database-url <url>', 'PostgreSQL URL (QNTX_DATABASE_URL)')
+    .option('--database-url <url>', 'PostgreSQL URL (QNTX_DATABASE_URL; erased from the command line at start)')
+    .option('--database-url-file <file>', 'a file (mode 0600) holding the PostgreSQL URL (QNTX_DATABASE_URL_FILE)')
     .option('--data-dir <dir>', 'data directory (files beside the database; the database itself must be PostgreSQL)')
     .option('--concurrency <n>', 'jobs at once (QNTX_WORKER_CONCURRENCY)')
     .option('--handlers <names>', 'only these job handlers, comma-separated')
-    .action(async (o: { databaseUrl?: string; dataDir?: string; concurrency?: string; handlers?: string }) => {
-      const settings = cliSettings({ databaseUrl: o.databaseUrl, dataDir: o.dataDir, workerConcurrency: o.concurrency });
+    .action(async (o: { databaseUrl?: string; databaseUrlFile?: string; dataDir?: string; concurrency?: string; handlers?: string }) => {
+      const settings = cliSettings({ databaseUrl: o.databaseUrl, databaseUrlFile: o.databaseUrlFile, dataDir: o.dataDir, workerConcurrency: o.concurrency });
       if (!settings.databaseUrl) {
         // On SQLite the one server both schedules and runs jobs; a worker beside it would only
         // compete for the file, and without it nothing would ever make a job for the worker to run.
@@ -30,6 +31,8 @@ export function registerWorker(program: Command): void {
         pulse: { ticker: false, concurrency: Math.max(1, settings.workerConcurrency), ...(handlers?.length ? { handlers } : {}) },
       });
       await qntx.start();
+      // Not root, runs are isolated only with user namespaces: find out now (the runner logs why not).
+      if (process.getuid?.() !== 0) void qntx.runner.isolation().catch(() => undefined);
       process.stdout.write(`qntx worker ${qntx.pulse.workerId} running (${qntx.database.kind}, concurrency ${Math.max(1, settings.workerConcurrency)})\n`);
       let stopping = false;
       const stop = (signal: string) => {
