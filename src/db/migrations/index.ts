@@ -14,6 +14,7 @@ import { migration010b } from './010b_schedule_totals.js';
 import { migration011 } from './011_cron.js';
 import { migration011b } from './011b_secrets.js';
 import { migration011c } from './011c_hooks.js';
+import { migration012 } from './012_folded_keys.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -30,4 +31,5 @@ export const migrations: readonly QntxMigration[] = [
   migration011,
   migration011b,
   migration011c,
+  migration012,
 ];
