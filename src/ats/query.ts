@@ -38,8 +38,9 @@ export const ROW_COLUMNS = [
   'a.created_at', 'a.handler_version',
 ] as const;
 
+/** The page size: absent or 0 is the default (as the original QNTX reads `limit: 0`), at most MAX_LIMIT. */
 export function effectiveLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT;
+  if (limit === undefined || limit === 0) return DEFAULT_LIMIT;
   return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
 }
 
