@@ -291,7 +291,7 @@ for (const { kind, skip } of DB_KINDS) {
         // Written as a store before 012 wrote it: field rows without their folded keys.
         await sql`insert into attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
           values (1000, 'ASbetween', '["Betweén"]', '["Alias"]', '["Old"]', '["x"]', 5, 'test', '{}', 5)`.execute(db);
-        for (const [field, value] of [[1, 'Betweén'], [2, 'Alias'], [3, 'Old'], [4, 'x']] as const) {
+        for (const [field, value] of [[1, 'Betweén'], [2, 'Alias'], [3, 'Old'], [4, 'x'], [5, 'repo=R/Up']] as const) {
           await sql`insert into attestation_fields (field, value, timestamp, seq) values (${field}, ${value}, 5, 1000)`.execute(db);
         }
         const { migrate } = await import('../src/db/migrations.js');
@@ -304,6 +304,8 @@ for (const { kind, skip } of DB_KINDS) {
         assert.deepEqual(found.map((e) => e.subjectAs).sort(), ['Betweén', 'new-1', 'old-1', 'old-2']);
         const engine = new AxEngine({ store: q.store, aliasEdges: edges, clock: q.clock, sameness: samenessConfig() });
         assert.deepEqual([...(await engine.aliases.resolve(['OLD'])).written.values()].sort(), ['Betweén', 'OLD', 'new-1', 'old-1', 'old-2']);
+        const keys = await sql<{ field: number; folded: string }>`select field, folded from attestation_fields where seq = 1000 order by field`.execute(db);
+        assert.deepEqual(keys.rows.map((r) => [Number(r.field), r.folded]), [[1, 'betweén'], [2, 'alias'], [3, 'old'], [4, 'x'], [5, 'repo=R/Up']], 'attribute rows keep their case');
         // The row written before 012 is found by its folded keys (non-ASCII folded in code).
         assert.deepEqual((await q.store.query({ subjects: ['BETWEÉN'], predicates: ['ALIAS'] })).items.map((x) => x.id), ['ASbetween']);
       } finally {
