@@ -92,6 +92,10 @@ for (const { kind, skip } of DB_KINDS) {
       assert.equal(groups[0]!.subject, 'alice', 'named as asked');
     });
 
+    it('refuses a reserved predicate in any case', () => {
+      assert.throws(() => q.ats.prepare({ subjects: ['x'], predicates: ['IX_Handler'], contexts: ['t'] }, { source: 'test', actor: 'x' }), /predicate 'IX_Handler' is reserved/);
+    });
+
     it('the structured filter and counts fold too', async () => {
       const items = (await q.store.query({ contexts: ['ACME'], predicates: ['ENGINEER'] })).items;
       assert.ok([id.bobEng, id.aliceEng].every((x) => items.some((a) => a.id === x)));

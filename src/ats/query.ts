@@ -172,7 +172,7 @@ function notSystem(eb: Eb, alias: 'a' | 'd', pg: boolean): Expression<SqlBool> {
     .selectFrom('attestation_fields as x')
     .select(sql.lit(1).as('one'))
     .where('x.field', '=', FIELD_CODE.predicates)
-    .where('x.value', 'in', [...RESERVED_PREDICATES])
+    .where('x.folded', 'in', [...RESERVED_PREDICATES])
     .whereRef('x.timestamp', '=', `${alias}.timestamp`)
     .whereRef('x.seq', '=', `${alias}.seq`);
   // As for the other probes: OFFSET 0 keeps PostgreSQL from planning it as an anti-join over the table.
