@@ -99,7 +99,7 @@ for (const { kind, skip } of DB_KINDS) {
     it('a restatement in other spellings is no conflict (sameness compares as queries do)', async () => {
       const say = (s: string, p: string, c: string, a: string, at: string) =>
         q.ats.prepare({ subjects: [s], predicates: [p], contexts: [c], actors: [a], timestamp: at }, { source: 'test', actor: 'x' });
-      await q.store.insertMany([say('dana', 'title', 'Acme', 'hr', '2026-02-01T00:00:00Z'), say('DANA', 'Title', 'acme', 'HR', '2026-02-03T00:00:00Z')]);
+      await q.store.insertMany([say('dana', 'title', 'Acme', 'hr', '2026-02-01T00:00:00Z'), say('DANA', 'title', 'acme', 'HR', '2026-02-03T00:00:00Z')]);
       const res = await engine.run(readAxQuery('ax dana', { now: NOW }).filter);
       assert.equal(res.conflicts.length, 0, JSON.stringify(res.conflicts));
       assert.equal(res.attestations.length, 2);
