@@ -68,6 +68,8 @@ for (const { kind, skip } of DB_KINDS) {
       ['ax c1 of src/m*', ['src']],
       ['ax usa', ['usaFact', 'usa']],
       ['ax of Usa', ['usa']],
+      ['ax FREDDIE is Member over 1d', ['queen']],
+      ['ax of SRC/* over 1d', ['src']],
     ];
 
     for (const [text, want] of cases) {
