@@ -121,6 +121,9 @@ for (const { kind, skip } of DB_KINDS) {
       assert.deepEqual(res.attestations[0]!.matched_aliases, [{ field: 'subjects', value: 'United States', alias_of: 'usa' }]);
       const r = await engine.aliases.resolve(['united STATES']);
       assert.deepEqual([...r.written.values()].sort(), ['USA', 'united STATES']);
+      // resolver_test.go: both ways, each including itself.
+      assert.deepEqual([...(await engine.aliases.resolve(['USA'])).written.values()].sort(), ['USA', 'United States']);
+      assert.deepEqual([...(await engine.aliases.resolve(['United States'])).written.values()].sort(), ['USA', 'United States']);
     });
 
     it('completes by prefix without regard to case, offering stored spellings', async () => {
