@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AsidFactory } from '../src/ats/asid.js';
+import { fold } from '../src/ats/fold.js';
 import { FIELD_CODE, FIELD_NAMES, type NewAttestation } from '../src/ats/types.js';
 import { openTestQntx, tempDir } from '../test/helpers.js';
 import { fmt, machine, opsPerSecond } from './util.js';
@@ -68,13 +69,13 @@ async function insertRates(n: number): Promise<{ store: number; raw: number }> {
     const raw = q.database.sqlite!;
     const insA = raw.prepare(`insert into attestations (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insF = raw.prepare('insert into attestation_fields (field, value, timestamp, seq) values (?, ?, ?, ?)');
+    const insF = raw.prepare('insert into attestation_fields (field, value, folded, timestamp, seq) values (?, ?, ?, ?, ?)');
     const rows2 = Array.from({ length: n }, (_, i) => synthetic(i));
     const tx = raw.transaction((batch: NewAttestation[]) => {
       for (const a of batch) {
         const seq = insA.run(a.id, JSON.stringify(a.subjects), JSON.stringify(a.predicates), JSON.stringify(a.contexts),
           JSON.stringify(a.actors), a.timestamp, a.source, JSON.stringify(a.attributes), a.created_at).lastInsertRowid;
-        for (const f of FIELD_NAMES) for (const v of a[f]) insF.run(FIELD_CODE[f], v, a.timestamp, seq);
+        for (const f of FIELD_NAMES) for (const v of a[f]) insF.run(FIELD_CODE[f], v, fold(v), a.timestamp, seq);
       }
     });
     t = performance.now();
@@ -100,7 +101,7 @@ async function contentKeyCost(n: number): Promise<{ withKey: number; without: nu
     raw.exec('drop index attestations_claim');
     const cols = '(seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)';
     const aMany = raw.prepare(`insert into attestations ${cols} values ${Array(64).fill('(?,?,?,?,?,?,?,?,?,?)').join(',')}`);
-    const fMany = raw.prepare(`insert into attestation_fields (field, value, timestamp, seq) values ${Array(256).fill('(?,?,?,?)').join(',')}`);
+    const fMany = raw.prepare(`insert into attestation_fields (field, value, folded, timestamp, seq) values ${Array(256).fill('(?,?,?,?,?)').join(',')}`);
     let seq = 0;
     const plain = raw.transaction((batch: NewAttestation[]) => {
       for (let i = 0; i < batch.length; i += 64) {
@@ -109,10 +110,10 @@ async function contentKeyCost(n: number): Promise<{ withKey: number; without: nu
         for (const x of batch.slice(i, i + 64)) {
           seq++;
           a.push(seq, x.id, JSON.stringify(x.subjects), JSON.stringify(x.predicates), JSON.stringify(x.contexts), JSON.stringify(x.actors), x.timestamp, x.source, JSON.stringify(x.attributes), x.created_at);
-          for (const name of FIELD_NAMES) for (const v of x[name]) f.push(FIELD_CODE[name], v, x.timestamp, seq);
+          for (const name of FIELD_NAMES) for (const v of x[name]) f.push(FIELD_CODE[name], v, fold(v), x.timestamp, seq);
         }
         aMany.run(a);
-        for (let k = 0; k + 1024 <= f.length; k += 1024) fMany.run(f.slice(k, k + 1024));
+        for (let k = 0; k + 1280 <= f.length; k += 1280) fMany.run(f.slice(k, k + 1280));
       }
     });
     let tKeyed = 0;

@@ -92,16 +92,16 @@ async function intoStore(runner: PythonRunner): Promise<void> {
     const raw = q.database.sqlite!;
     const insA = raw.prepare(`insert into attestations (id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insF = raw.prepare('insert into attestation_fields (field, value, timestamp, seq) values (?, ?, ?, ?)');
+    const insF = raw.prepare('insert into attestation_fields (field, value, folded, timestamp, seq) values (?, ?, ?, ?, ?)');
     const rows = Array.from({ length: ATTESTATIONS }, (_, i) => [q.ats.ids.next(), `r${i}`, i] as const);
     const tx = raw.transaction((batch: ReadonlyArray<readonly [string, string, number]>) => {
       for (const [id, subject, i] of batch) {
         const ts = 1_700_000_000_000 + i;
         const seq = insA.run(id, JSON.stringify([subject]), '["p"]', '["c"]', '["bench"]', ts, 'bench', JSON.stringify({ i }), ts).lastInsertRowid;
-        insF.run(1, subject, ts, seq);
-        insF.run(2, 'p', ts, seq);
-        insF.run(3, 'c', ts, seq);
-        insF.run(4, 'bench', ts, seq);
+        insF.run(1, subject, subject, ts, seq);
+        insF.run(2, 'p', 'p', ts, seq);
+        insF.run(3, 'c', 'c', ts, seq);
+        insF.run(4, 'bench', 'bench', ts, seq);
       }
     });
     t = performance.now();

@@ -24,6 +24,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { AsidFactory } from '../src/ats/asid.js';
 import { claimKey } from '../src/ats/claim-key.js';
+import { fold } from '../src/ats/fold.js';
 import { FIELD_CODE, FIELD_NAMES, type NewAttestation } from '../src/ats/types.js';
 import { loadSettings } from '../src/config.js';
 import { quoteIdent, sqlitePath } from '../src/db/database.js';
@@ -104,8 +105,8 @@ async function bareCopy(n: number): Promise<number> {
     const fields = function* () {
       for (let i = 0; i < n; i++) {
         const a = row(i);
-        for (const name of FIELD_NAMES) for (const v of a[name]) yield `${FIELD_CODE[name]}\t${esc(v)}\t${a.timestamp}\t${i + 1}\n`;
-        yield `5\trepo=${a.attributes.repo}\t${a.timestamp}\t${i + 1}\n`;
+        for (const name of FIELD_NAMES) for (const v of a[name]) yield `${FIELD_CODE[name]}\t${esc(v)}\t${esc(fold(v))}\t${a.timestamp}\t${i + 1}\n`;
+        yield `5\trepo=${a.attributes.repo}\trepo=${a.attributes.repo}\t${a.timestamp}\t${i + 1}\n`;
       }
     };
     const chunks = function* (g: Generator<string>) {
@@ -124,7 +125,7 @@ async function bareCopy(n: number): Promise<number> {
       Readable.from(chunks(rows())),
       client.query(copyFrom('copy attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at, claim_key) from stdin')),
     );
-    await pipeline(Readable.from(chunks(fields())), client.query(copyFrom('copy attestation_fields (field, value, timestamp, seq) from stdin')));
+    await pipeline(Readable.from(chunks(fields())), client.query(copyFrom('copy attestation_fields (field, value, folded, timestamp, seq) from stdin')));
     await client.query('commit');
     return n / ((performance.now() - t) / 1000);
   } finally {
@@ -140,14 +141,14 @@ async function plainSqlite(n: number): Promise<number> {
     const raw = q.database.sqlite!;
     const insA = raw.prepare(`insert into attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at, claim_key)
       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    const insF = raw.prepare('insert into attestation_fields (field, value, timestamp, seq) values (?, ?, ?, ?)');
+    const insF = raw.prepare('insert into attestation_fields (field, value, folded, timestamp, seq) values (?, ?, ?, ?, ?)');
     const ids = new AsidFactory();
     const tx = raw.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) {
         const a = full(i, ids);
         insA.run(i + 1, a.id, JSON.stringify(a.subjects), JSON.stringify(a.predicates), JSON.stringify(a.contexts), JSON.stringify(a.actors),
           a.timestamp, a.source, JSON.stringify(a.attributes), a.created_at, claimKey(a));
-        for (const name of FIELD_NAMES) for (const v of a[name]) insF.run(FIELD_CODE[name], v, a.timestamp, i + 1);
+        for (const name of FIELD_NAMES) for (const v of a[name]) insF.run(FIELD_CODE[name], v, fold(v), a.timestamp, i + 1);
         insF.run(5, `repo=${a.attributes.repo}`, a.timestamp, i + 1);
       }
     });

@@ -6,6 +6,7 @@ import { prepareAxInput } from './ax/action-input.js';
 import { parseActorRules } from './ax/sameness/credibility.js';
 import { samenessConfig } from './ax/sameness/config.js';
 import { AxService } from './ax/service.js';
+import { DEFAULT_ZONE, resolveTime } from './ax/time.js';
 import { createAttestationStore } from './ats/open-store.js';
 import { AttestationService } from './ats/service.js';
 import type { AttestationStore } from './ats/store.js';
@@ -90,7 +91,10 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     logger,
   });
   const store = createAttestationStore(database);
-  const ats = new AttestationService(store, clock);
+  // `as … at T`: the start of what T names (a day is its midnight, UTC), `now` the instant itself.
+  const ats = new AttestationService(store, clock, (text, now) =>
+    text.trim().toLowerCase() === 'now' ? now : resolveTime(text, DEFAULT_ZONE, now)?.start,
+  );
   const runner = new PythonRunner({
     python: settings.python,
     logger,

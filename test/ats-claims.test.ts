@@ -16,7 +16,7 @@ import { runCli } from './cli-helpers.js';
 import { createQntx } from '../src/app.js';
 import { loadSettings } from '../src/config.js';
 import { silentLogger } from '../src/logger.js';
-import { DB_KINDS, dropSchema, openTestQntx, PG_SKIP, PG_URL, tempDir, UNDO_AFTER_009, uniqueSchema, type TestQntx } from './helpers.js';
+import { DB_KINDS, dropSchema, openTestQntx, PG_SKIP, PG_URL, tempDir, UNDO_AFTER_009, undoFoldedKeys, uniqueSchema, type TestQntx } from './helpers.js';
 import { startTestServer, type TestServer } from './http-helpers.js';
 
 const origin = { source: 'test', actor: 'tester' };
@@ -230,8 +230,7 @@ describe('migration 007 on PostgreSQL rows stored before it', { skip: PG_SKIP },
     // Back to the schema before 007 (and the migrations after it), with rows as a run before it stored them.
     for (const stmt of [
       `delete from kysely_migration where name >= '007'`,
-      'drop table ax_alias_edges',
-      'drop function ax_alias_edges_insert() cascade',
+      ...undoFoldedKeys('postgres'),
       'drop index attestations_claim',
       'alter table attestations drop column claim_key, drop column handler_version',
       'alter table pulse_executions drop column attestations_already_known',

@@ -11,7 +11,7 @@ import { samenessConfig } from '../src/ax/sameness/config.js';
 import type { Attestation } from '../src/ats/types.js';
 import { ManualClock } from '../src/clock.js';
 import type { AxResponseDto } from '../src/protocol.js';
-import { DB_KINDS, openTestQntx, UNDO_AFTER_009, type TestQntx } from './helpers.js';
+import { DB_KINDS, openTestQntx, UNDO_AFTER_009, undoFoldedKeys, type TestQntx } from './helpers.js';
 
 const NOW = Date.parse('2026-03-10T15:30:00Z');
 
@@ -225,7 +225,7 @@ for (const { kind, skip } of DB_KINDS) {
       it('ends in a cycle', async () => {
         for (const x of ['X1', 'X2', 'X3']) assert.deepEqual(await knows(`ax ${x}`), ['X3']);
         const r = await engine.aliases.resolve(['X1']);
-        assert.deepEqual([...r.of.keys()].sort(), ['X1', 'X2', 'X3']);
+        assert.deepEqual([...r.written.values()].sort(), ['X1', 'X2', 'X3']);
         assert.equal(r.truncated, false);
       });
 
@@ -277,29 +277,37 @@ for (const { kind, skip } of DB_KINDS) {
 
 for (const { kind, skip } of DB_KINDS) {
   describe(`ax alias edges across an upgrade (${kind})`, { skip }, () => {
-    it('migration 008 backfills the edges of aliases stored before it, and the trigger keeps new ones', async () => {
+    it('migrations 008 and 013 backfill the edges of aliases stored before them (any case of `alias`), and the triggers keep new ones', async () => {
       const q = await openTestQntx(kind);
       try {
         const a = (s: string, c: string) => q.ats.prepare({ subjects: [s], predicates: ['alias'], contexts: [c] }, { source: 'test', actor: 'x' });
         await q.store.insertMany([a('old-1', 'OLD'), a('old-2', 'OLD')]);
         // Back to the state before 008: no table, no trigger, no record of the migration.
         const db = q.database.db;
-        await sql`drop table ax_alias_edges`.execute(db);
-        if (kind === 'postgres') await sql`drop function ax_alias_edges_insert() cascade`.execute(db);
-        else await sql`drop trigger ax_alias_edges_insert`.execute(db);
+        for (const stmt of undoFoldedKeys(kind)) await sql.raw(stmt).execute(db);
         await sql`delete from kysely_migration where name >= '008'`.execute(db);
         await sql`drop table ix_handler_current`.execute(db);
         for (const stmt of UNDO_AFTER_009) await sql.raw(stmt).execute(db);
-        await q.store.insertMany([a('between', 'OLD')]);
+        // Written as a store before 013 wrote it: field rows without their folded keys.
+        await sql`insert into attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at)
+          values (1000, 'ASbetween', '["Betweén"]', '["Alias"]', '["Old"]', '["x"]', 5, 'test', '{}', 5)`.execute(db);
+        for (const [field, value] of [[1, 'Betweén'], [2, 'Alias'], [3, 'Old'], [4, 'x'], [5, 'repo=R/Up']] as const) {
+          await sql`insert into attestation_fields (field, value, timestamp, seq) values (${field}, ${value}, 5, 1000)`.execute(db);
+        }
         const { migrate } = await import('../src/db/migrations.js');
         const { migrations } = await import('../src/db/migrations/index.js');
         assert.deepEqual(await migrate(db as never, kind), migrations.map((m) => m.name).filter((n) => n >= '008'));
         await q.store.insertMany([a('new-1', 'OLD')]);
         const edges = new AliasEdges(q.database);
-        const { edges: found } = await edges.touching(['OLD'], 100);
-        assert.deepEqual(found.map((e) => e.subject).sort(), ['between', 'new-1', 'old-1', 'old-2']);
+        const { edges: found } = await edges.touching(['old'], 100);
+        assert.deepEqual(found.map((e) => e.subject).sort(), ['betweén', 'new-1', 'old-1', 'old-2']);
+        assert.deepEqual(found.map((e) => e.subjectAs).sort(), ['Betweén', 'new-1', 'old-1', 'old-2']);
         const engine = new AxEngine({ store: q.store, aliasEdges: edges, clock: q.clock, sameness: samenessConfig() });
-        assert.deepEqual([...(await engine.aliases.resolve(['OLD'])).of.keys()].sort(), ['OLD', 'between', 'new-1', 'old-1', 'old-2']);
+        assert.deepEqual([...(await engine.aliases.resolve(['OLD'])).written.values()].sort(), ['Betweén', 'OLD', 'new-1', 'old-1', 'old-2']);
+        const keys = await sql<{ field: number; folded: string }>`select field, folded from attestation_fields where seq = 1000 order by field`.execute(db);
+        assert.deepEqual(keys.rows.map((r) => [Number(r.field), r.folded]), [[1, 'betweén'], [2, 'alias'], [3, 'old'], [4, 'x'], [5, 'repo=R/Up']], 'attribute rows keep their case');
+        // The row written before 013 is found by its folded keys (non-ASCII folded in code).
+        assert.deepEqual((await q.store.query({ subjects: ['BETWEÉN'], predicates: ['ALIAS'] })).items.map((x) => x.id), ['ASbetween']);
       } finally {
         await q.cleanup();
       }

@@ -74,6 +74,20 @@ export const DB_KINDS: Array<{ kind: DbKind; skip: string | false }> = [
 ];
 
 /**
+ * Undoes migration 013 (folded keys): the field index's keys, and the alias edges with their
+ * triggers. The edges of 008 are gone with it (013 rebuilt their table), so the store is then as
+ * before 008 as far as aliases go.
+ */
+export function undoFoldedKeys(kind: 'sqlite' | 'postgres'): string[] {
+  return [
+    kind === 'postgres' ? 'drop function ax_alias_edges_fields() cascade' : 'drop trigger ax_alias_edges_fields',
+    'drop table ax_alias_edges',
+    'drop index attestation_fields_folded',
+    'alter table attestation_fields drop column folded',
+  ];
+}
+
+/**
  * Statements that undo migrations 010 and later, for tests that take a store back to an earlier
  * migration and upgrade it again (migrations have no down step). Both databases.
  */

@@ -108,7 +108,9 @@ for (const { kind, skip } of DB_KINDS) {
       assert.deepEqual(labels(await complete('ax alice is ti')), ['title']);
       const ctx = await complete('ax is member of A');
       assert.equal(ctx.field, 'contexts');
-      assert.deepEqual(ctx.options[0], { label: 'Acme Corp', apply: '"Acme Corp"', kind: 'value', detail: 'contexts' });
+      // Without regard to case: `A` completes acme and Acme Corp, each as stored.
+      assert.deepEqual(labels(ctx), ['acme', 'Acme Corp']);
+      assert.deepEqual(ctx.options[1], { label: 'Acme Corp', apply: '"Acme Corp"', kind: 'value', detail: 'contexts' });
       assert.deepEqual(labels(await complete('ax by ix')), ['ix:webhook']);
       assert.deepEqual(labels(await complete('ax by "llm')), ['llm:gpt']);
       const mid = await complete('ax al is title', 5);

@@ -30,7 +30,7 @@ describe('AX glyph syntax', () => {
   });
 
   it('splits words the way the server does', () => {
-    for (const q of ['a "b c" d\\ e', "x 'y z' \"q\\\"r\"", 'pre"mid dle"post is "C:\\dir"']) {
+    for (const q of ['a "b c" d\\ e', "x 'y z' \"q\\\"r\"", 'pre"mid dle"post is "C:\\dir"', 'alice, bob,carol is "a,b" x,']) {
       const server = parseAx(q).subjects.concat(parseAx(q).predicates);
       const web = axSpans(q).filter((s) => s.kind !== 'keyword').map((s) => s.text);
       assert.deepEqual(web, server, q);
@@ -47,6 +47,8 @@ describe('AX glyph syntax', () => {
     const edited = withField(q, 'contexts', 'Acme Corp, of');
     assert.deepEqual(parseAx(edited).contexts, ['Acme Corp', 'of'], 'the server reads what the fields wrote');
     assert.equal(quoteAxValue('ax'), '"ax"');
+    for (const v of ['a,b', 'a|b', '50%', '#', '*', '@', 'a*b']) assert.deepEqual(parseAx(`ax ${quoteAxValue(v)}`).subjects, [v], v);
+    assert.equal(quoteAxValue('src/*'), 'src/*', 'a trailing * stays the prefix match');
     assert.equal(withClauses({ subjects: [], predicates: [], contexts: [], actors: [], rest: '' }), '');
   });
 

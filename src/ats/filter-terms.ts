@@ -2,14 +2,16 @@
 // indexed attributes as field-5 values, the other attributes as JSON comparisons, and the
 // subjects of another filter (`subjects_from`). query.ts turns the terms into SQL.
 import { ValidationError } from '../errors.js';
+import { fold } from './fold.js';
 import { ATTR_FIELD_CODE, ATTR_KEY, INDEXED_ATTRIBUTES, attrIndexValue } from './attr-index.js';
 import { FIELD_CODE, type AttestationFilter, type FieldName } from './types.js';
 
 export interface Term {
   /** attestation_fields.field */
   code: number;
+  /** Compared with attestation_fields.folded: folded values (attribute rows: as written). */
   exact: string[];
-  /** Value prefixes: `value >= p and value < successor(p)`. */
+  /** Folded prefixes: `folded >= p and folded < successor(p)`. */
   prefixes: string[];
   /** The subjects of another filter's matches (the subject term only). */
   from?: AttestationFilter;
@@ -49,9 +51,11 @@ function term(code: number, values: readonly string[] | undefined): Term | null 
   const t: Term = { code, exact: [], prefixes: [] };
   for (const v of values) {
     const s = splitValue(v);
-    if (s.exact !== undefined) t.exact.push(s.exact);
-    else t.prefixes.push(s.prefix!);
+    if (s.exact !== undefined) t.exact.push(fold(s.exact));
+    else t.prefixes.push(fold(s.prefix!));
   }
+  t.exact = [...new Set(t.exact)];
+  t.prefixes = [...new Set(t.prefixes)];
   return t;
 }
 

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
+import { fold } from './fold.js';
 import { buildAttestationQuery } from './query.js';
 
 const P_MARK = '\u0000predicate';
@@ -18,6 +19,7 @@ export function compileNewest(db: Kysely<Schema>, dialect: Dialect): CompiledNew
   const slots = compiled.parameters as unknown[];
   return {
     sql: compiled.sql,
-    params: (p, c) => slots.map((v) => (v === P_MARK ? p : v === C_MARK ? c : v)),
+    // The query compares folded keys: the values are folded as the filter's would be.
+    params: (p, c) => slots.map((v) => (v === P_MARK ? fold(p) : v === C_MARK ? fold(c) : v)),
   };
 }

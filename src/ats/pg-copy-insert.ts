@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
+import { foldedRow } from './fold.js';
 import { FIELD_CODE, FIELD_NAMES, type InsertResult, type NewAttestation } from './types.js';
 
 // Temporary tables live as long as the pooled connection; their rows only until the commit.
@@ -20,7 +21,7 @@ const STAGE = `
     ord integer, id text, subjects text, predicates text, contexts text, actors text, timestamp bigint,
     source text, attributes text, created_at bigint, claim_key bytea, handler_version integer
   ) on commit delete rows;
-  create temp table if not exists qntx_stage_f (id text, field smallint, value text) on commit delete rows`;
+  create temp table if not exists qntx_stage_fk (id text, field smallint, value text, folded text) on commit delete rows`;
 
 const MOVE = `
   with ins as (
@@ -30,8 +31,8 @@ const MOVE = `
     on conflict (claim_key) do nothing
     returning seq, id, timestamp
   ), f as (
-    insert into attestation_fields (field, value, timestamp, seq)
-    select s.field, s.value, ins.timestamp, ins.seq from qntx_stage_f s join ins on ins.id = s.id
+    insert into attestation_fields (field, value, folded, timestamp, seq)
+    select s.field, s.value, s.folded, ins.timestamp, ins.seq from qntx_stage_fk s join ins on ins.id = s.id
   )
   select count(*)::int as n from ins`;
 
@@ -74,8 +75,11 @@ function* rowLines(items: ReadonlyArray<{ a: NewAttestation; key: Buffer }>): Ge
 function* fieldLines(items: ReadonlyArray<{ a: NewAttestation }>): Generator<string> {
   for (const { a } of items) {
     const id = esc(a.id);
-    for (const name of FIELD_NAMES) for (const v of a[name]) yield `${id}\t${FIELD_CODE[name]}\t${esc(v)}\n`;
-    for (const v of attrIndexValues(a.attributes)) yield `${id}\t${ATTR_FIELD_CODE}\t${esc(v)}\n`;
+    for (const name of FIELD_NAMES) {
+      const code = FIELD_CODE[name];
+      for (const v of a[name]) yield `${id}\t${code}\t${esc(v)}\t${esc(foldedRow(code, v))}\n`;
+    }
+    for (const v of attrIndexValues(a.attributes)) yield `${id}\t${ATTR_FIELD_CODE}\t${esc(v)}\t${esc(v)}\n`;
   }
 }
 
@@ -133,8 +137,11 @@ function* directFields(items: ReadonlyArray<{ a: NewAttestation }>, seqs: readon
   let i = 0;
   for (const { a } of items) {
     const tail = `\t${a.timestamp}\t${seqs[i++]}\n`;
-    for (const name of FIELD_NAMES) for (const v of a[name]) yield `${FIELD_CODE[name]}\t${esc(v)}${tail}`;
-    for (const v of attrIndexValues(a.attributes)) yield `${ATTR_FIELD_CODE}\t${esc(v)}${tail}`;
+    for (const name of FIELD_NAMES) {
+      const code = FIELD_CODE[name];
+      for (const v of a[name]) yield `${code}\t${esc(v)}\t${esc(foldedRow(code, v))}${tail}`;
+    }
+    for (const v of attrIndexValues(a.attributes)) yield `${ATTR_FIELD_CODE}\t${esc(v)}\t${esc(v)}${tail}`;
   }
 }
 
@@ -165,7 +172,7 @@ export async function copyInsert(pool: pg.Pool, all: readonly NewAttestation[]):
         'attestations (seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at, claim_key, handler_version)',
         directRows(fresh, seqs),
       );
-      await copyInto(client, 'attestation_fields (field, value, timestamp, seq)', directFields(fresh, seqs));
+      await copyInto(client, 'attestation_fields (field, value, folded, timestamp, seq)', directFields(fresh, seqs));
       return fresh.length;
     });
     return { created, alreadyKnown: all.length - created };
@@ -181,7 +188,7 @@ export async function stagedInsert(pool: pg.Pool, items: ReadonlyArray<{ a: NewA
   const created = await inTransaction(pool, async (client) => {
     await client.query(STAGE);
     await copyInto(client, 'qntx_stage_a', rowLines(items));
-    await copyInto(client, 'qntx_stage_f', fieldLines(items));
+    await copyInto(client, 'qntx_stage_fk', fieldLines(items));
     const { rows } = await client.query<{ n: number }>(MOVE);
     return Number(rows[0]?.n ?? 0);
   });

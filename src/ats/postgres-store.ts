@@ -7,6 +7,7 @@ import { compileNewest, type CompiledNewest } from './newest.js';
 import { handlerLockSql, handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
+import { foldedRow } from './fold.js';
 import { copyInsert } from './pg-copy-insert.js';
 import type { ReadRouter } from '../db/read-router.js';
 import {
@@ -221,10 +222,11 @@ async function insertRows(trx: Transaction<Schema>, all: readonly NewAttestation
     on conflict (claim_key) do nothing
     returning seq, id`.execute(trx);
   const seqOf = new Map(inserted.rows.map((r) => [r.id, Number(r.seq)]));
-  const f = { field: [] as number[], value: [] as string[], timestamp: [] as number[], seq: [] as number[] };
+  const f = { field: [] as number[], value: [] as string[], folded: [] as string[], timestamp: [] as number[], seq: [] as number[] };
   const push = (code: number, v: string, ts: number, seq: number) => {
     f.field.push(code);
     f.value.push(v);
+    f.folded.push(foldedRow(code, v));
     f.timestamp.push(ts);
     f.seq.push(seq);
   };
@@ -236,8 +238,8 @@ async function insertRows(trx: Transaction<Schema>, all: readonly NewAttestation
   }
   if (f.seq.length) {
     await sql`
-      insert into attestation_fields (field, value, timestamp, seq)
-      select * from unnest(${f.field}::smallint[], ${f.value}::text[], ${f.timestamp}::bigint[], ${f.seq}::bigint[])`.execute(
+      insert into attestation_fields (field, value, folded, timestamp, seq)
+      select * from unnest(${f.field}::smallint[], ${f.value}::text[], ${f.folded}::text[], ${f.timestamp}::bigint[], ${f.seq}::bigint[])`.execute(
       trx,
     );
   }

@@ -1,7 +1,8 @@
 // Builds the SQL of an attestation query with Kysely (shared by both dialects).
-// One term drives the query through the (field, value, timestamp, seq) index (exact values, or a
-// prefix as a value range); every other exact term is an EXISTS probe on the same primary key;
-// a prefix that does not drive, and unindexed attributes, are checked on the row. No table is
+// Values are compared by their case fold (src/ats/fold.ts): one term drives the query through the
+// (field, folded, timestamp, seq) index (exact keys, or a prefix as a key range); every other exact
+// term is an EXISTS probe on the same index; a prefix that does not drive is checked on the row's
+// values (each one's key a primary-key probe), unindexed attributes on the row. No table is
 // scanned. `subjects_from` drives by the subjects of another filter's matches.
 import { sql, type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { Schema } from '../db/schema.js';
@@ -37,8 +38,9 @@ export const ROW_COLUMNS = [
   'a.created_at', 'a.handler_version',
 ] as const;
 
+/** The page size: absent or 0 is the default (as the original QNTX reads `limit: 0`), at most MAX_LIMIT. */
 export function effectiveLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT;
+  if (limit === undefined || limit === 0) return DEFAULT_LIMIT;
   return Math.max(1, Math.min(MAX_LIMIT, Math.floor(limit)));
 }
 
@@ -47,9 +49,9 @@ export function effectiveLimit(limit: number | undefined): number {
 type Eb = ExpressionBuilder<any, any>;
 const COLUMN_OF: Record<number, string> = Object.fromEntries(FIELD_NAMES.map((n) => [FIELD_CODE[n], n]));
 
-/** `alias.value` matches the term's exact values or prefixes. */
+/** `alias.folded` matches the term's exact keys or prefixes. */
 function valueMatch(eb: Eb, alias: string, t: Term): Expression<SqlBool> {
-  const col = `${alias}.value`;
+  const col = `${alias}.folded`;
   const parts: Expression<SqlBool>[] = [];
   if (t.exact.length === 1) parts.push(eb(col, '=', t.exact[0]!));
   else if (t.exact.length > 1) parts.push(eb(col, 'in', t.exact));
@@ -67,22 +69,38 @@ function subjectsOf(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect) 
     });
   }
   const inner = m.q.select('d.seq');
+  // Each subject's key: a primary-key probe of its field row.
   return dialect === 'sqlite'
-    ? sql`(select j.value from attestations s, json_each(s.subjects) j where s.seq in (${inner}))`
-    : sql`(select jsonb_array_elements_text(s.subjects::jsonb) from attestations s where s.seq in (${inner}))`;
+    ? sql`(select k.folded from attestations s, json_each(s.subjects) j, attestation_fields k
+        where s.seq in (${inner}) and k.field = ${FIELD_CODE.subjects} and k.value = j.value and k.timestamp = s.timestamp and k.seq = s.seq)`
+    : // OFFSET 0 keeps each part as written: the matches first, then one probe per subject (not a join over the table).
+      sql`(select k.folded from (select s.timestamp, s.seq, s.subjects from attestations s where s.seq in (${inner}) offset 0) s
+        cross join lateral jsonb_array_elements_text(s.subjects::jsonb) j(v)
+        cross join lateral (select o.folded from attestation_fields o where o.field = ${FIELD_CODE.subjects}
+          and o.value = (j.v collate "C") and o.timestamp = s.timestamp and o.seq = s.seq offset 0) k)`;
 }
 
-/** A prefix on a field that does not drive: checked on the row's own values. */
+/**
+ * A prefix on a field that does not drive: checked on the row's own values, each one's key read
+ * by a primary-key probe of its field row (the key is computed in code, never by SQL).
+ */
 function rowPrefix(t: Term, dialect: Dialect): Expression<SqlBool> {
   const col = sql.ref(`a.${COLUMN_OF[t.code]}`);
-  // PostgreSQL compares in byte order, like the index column (collate "C", migration 007).
-  const v = dialect === 'sqlite' ? sql.raw('j.value') : sql.raw('(j.v collate "C")');
+  // The keys compare in byte order on both databases (collate "C" on PostgreSQL, migration 013).
+  // SQLite: `+k.folded` keeps the key's own index out (a walk of every key in the range); the
+  // probe is the primary key's (field, value, timestamp, seq).
+  const v = sql.raw(dialect === 'sqlite' ? '+k.folded' : 'k.folded');
   const ranges = t.prefixes.map((p) => sql`(${v} >= ${p} and ${v} < ${prefixEnd(p)})`);
   const exact = t.exact.length ? [sql`${v} in (${sql.join(t.exact)})`] : [];
   const any = sql.join([...exact, ...ranges], sql` or `);
   return dialect === 'sqlite'
-    ? sql<SqlBool>`exists (select 1 from json_each(${col}) as j where ${any})`
-    : sql<SqlBool>`exists (select 1 from jsonb_array_elements_text(${col}::jsonb) as j(v) where ${any})`;
+    ? sql<SqlBool>`exists (select 1 from json_each(${col}) as j, attestation_fields k
+        where k.field = ${t.code} and k.value = j.value and k.timestamp = a.timestamp and k.seq = a.seq and (${any}))`
+    : // OFFSET 0: the key is read by one primary-key probe per value, never joined by hash or range.
+      sql<SqlBool>`exists (select 1 from jsonb_array_elements_text(${col}::jsonb) as j(v)
+        cross join lateral (select o.folded from attestation_fields o where o.field = ${t.code} and o.value = (j.v collate "C")
+          and o.timestamp = a.timestamp and o.seq = a.seq offset 0) k
+        where ${any})`;
 }
 
 function jsonAttr(j: JsonAttr, dialect: Dialect) {
@@ -112,7 +130,7 @@ function matching(db: Kysely<Schema>, f: AttestationFilter, dialect: Dialect, ro
   q = q.where('d.field', '=', drive.code);
   // PostgreSQL, several exact driving values: one ordered walk per value (`u.v`, see buildPaged).
   const values = pg && !drive.from && drive.prefixes.length === 0 && drive.exact.length > 1 ? drive.exact : [];
-  q = perValue && values.length ? q.where('d.value', '=', sql.ref('u.v') as never) : drive.from ? q.where('d.value', 'in', subjectsOf(db, drive.from, dialect) as never) : q.where((eb) => valueMatch(eb, 'd', drive));
+  q = perValue && values.length ? q.where('d.folded', '=', sql.ref('u.v') as never) : drive.from ? q.where('d.folded', 'in', subjectsOf(db, drive.from, dialect) as never) : q.where((eb) => valueMatch(eb, 'd', drive));
   if (f.time_start !== undefined) q = q.where('d.timestamp', '>=', f.time_start);
   if (f.time_end !== undefined) q = q.where('d.timestamp', '<=', f.time_end);
   const rowChecks: Expression<SqlBool>[] = [];
@@ -154,7 +172,7 @@ function notSystem(eb: Eb, alias: 'a' | 'd', pg: boolean): Expression<SqlBool> {
     .selectFrom('attestation_fields as x')
     .select(sql.lit(1).as('one'))
     .where('x.field', '=', FIELD_CODE.predicates)
-    .where('x.value', 'in', [...RESERVED_PREDICATES])
+    .where('x.folded', 'in', [...RESERVED_PREDICATES])
     .whereRef('x.timestamp', '=', `${alias}.timestamp`)
     .whereRef('x.seq', '=', `${alias}.seq`);
   // As for the other probes: OFFSET 0 keeps PostgreSQL from planning it as an anti-join over the table.

@@ -2,6 +2,7 @@
 // register and remove), never by POST /api/as, `qntx import`, `qntx as` or a handler's attest().
 // The registry passes RESERVED_WRITE; nothing else holds a reason to.
 import { ValidationError } from '../errors.js';
+import { fold } from './fold.js';
 
 /** `ix_handler`: a handler version or its retraction (context = the ix type). */
 export const RESERVED_PREDICATES: ReadonlySet<string> = new Set(['ix_handler']);
@@ -16,7 +17,8 @@ export const RESERVED_WRITE: ReservedWrite = Object.freeze({ owner: 'handler-reg
 /** Throws a 400 naming the predicate when `predicates` holds a reserved one without the capability. */
 export function checkReserved(predicates: readonly string[], capability: ReservedWrite | undefined, where?: string): void {
   if (capability === RESERVED_WRITE) return;
-  const hit = predicates.find((p) => RESERVED_PREDICATES.has(p));
+  // Predicates match without regard to case, so `IX_Handler` would pass for one.
+  const hit = predicates.find((p) => RESERVED_PREDICATES.has(fold(p)));
   if (hit === undefined) return;
   throw new ValidationError(`predicate '${hit}' is reserved for the system`, {
     details: [...(where ? [where] : []), `predicate=${hit}`],

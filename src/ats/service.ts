@@ -5,7 +5,7 @@ import { AsidFactory } from './asid.js';
 import { toNewAttestation } from './input.js';
 import type { ReservedWrite } from './reserved.js';
 import type { AttestationStore } from './store.js';
-import { parseAttestationText } from './text.js';
+import { parseAttestationText, parseAttestationWords, type ParsedText } from './text.js';
 import type { Attestation, NewAttestation } from './types.js';
 
 export interface AttestOrigin {
@@ -21,8 +21,17 @@ export class AttestationService {
   constructor(
     readonly store: AttestationStore,
     private readonly clock: Clock,
+    /** Reads the time of `as … at|on T` (AX's time words) at a given now; without it only dates and instants. */
+    private readonly readTime?: (text: string, now: number) => number | undefined,
   ) {
     this.ids = new AsidFactory(() => clock.now());
+  }
+
+  /** The textual form (one string, or the CLI's words), times read at the clock's now. */
+  parseText(text: string | readonly string[]): ParsedText {
+    const now = this.clock.now();
+    const read = this.readTime ? (t: string) => this.readTime!(t, now) : undefined;
+    return typeof text === 'string' ? parseAttestationText(text, read) : parseAttestationWords(text, read);
   }
 
   /** The current time of the injected clock, ms. */
@@ -40,7 +49,7 @@ export class AttestationService {
           details: Object.keys(rest).map((k) => `${k}=not allowed with text`),
         });
       }
-      raw = parseAttestationText(text);
+      raw = this.parseText(text);
     }
     return toNewAttestation(raw, { ...origin, now: this.clock.now(), ids: this.ids }, where);
   }

@@ -9,13 +9,15 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { ATTR_FIELD_CODE, attrIndexValues } from './attr-index.js';
 import { claimKey } from './claim-key.js';
+import { foldedRow } from './fold.js';
 import { FIELD_CODE, FIELD_NAMES, type InsertResult, type NewAttestation } from './types.js';
 
 const A_COLS = '(seq, id, subjects, predicates, contexts, actors, timestamp, source, attributes, created_at, claim_key, handler_version)';
 const A_WIDTH = 12;
 const A_ROW = `(${Array(A_WIDTH).fill('?').join(', ')})`;
 const ON_KNOWN = 'on conflict (claim_key) do nothing';
-const F_ROW = '(?, ?, ?, ?)';
+const F_ROW = '(?, ?, ?, ?, ?)';
+const F_WIDTH = 5;
 const A_CHUNK = 64;
 const F_CHUNK = 256;
 
@@ -32,8 +34,8 @@ export class SqliteBatchInsert {
     this.seqsIn = raw.prepare('select seq from attestations where seq between ? and ?').pluck();
     this.aMany = raw.prepare(`insert into attestations ${A_COLS} values ${Array(A_CHUNK).fill(A_ROW).join(', ')} ${ON_KNOWN}`);
     this.aOne = raw.prepare(`insert into attestations ${A_COLS} values ${A_ROW} ${ON_KNOWN}`);
-    this.fMany = raw.prepare(`insert into attestation_fields (field, value, timestamp, seq) values ${Array(F_CHUNK).fill(F_ROW).join(', ')}`);
-    this.fOne = raw.prepare(`insert into attestation_fields (field, value, timestamp, seq) values ${F_ROW}`);
+    this.fMany = raw.prepare(`insert into attestation_fields (field, value, folded, timestamp, seq) values ${Array(F_CHUNK).fill(F_ROW).join(', ')}`);
+    this.fOne = raw.prepare(`insert into attestation_fields (field, value, folded, timestamp, seq) values ${F_ROW}`);
   }
 
   /** Must run inside a transaction that holds the write lock. */
@@ -96,7 +98,7 @@ export class SqliteBatchInsert {
     const params: unknown[] = [];
     let rows = 0;
     const push = (code: number, v: string, ts: number, seq: number) => {
-      params.push(code, v, ts, seq);
+      params.push(code, v, foldedRow(code, v), ts, seq);
       if (++rows === F_CHUNK) {
         this.fMany.run(params);
         params.length = 0;
@@ -110,6 +112,6 @@ export class SqliteBatchInsert {
       for (const name of FIELD_NAMES) for (const v of a[name]) push(FIELD_CODE[name], v, a.timestamp, seq);
       for (const v of attrIndexValues(a.attributes)) push(ATTR_FIELD_CODE, v, a.timestamp, seq);
     }
-    for (let i = 0; i < params.length; i += 4) this.fOne.run(params.slice(i, i + 4));
+    for (let i = 0; i < params.length; i += F_WIDTH) this.fOne.run(params.slice(i, i + F_WIDTH));
   }
 }

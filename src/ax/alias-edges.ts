@@ -1,25 +1,32 @@
-// Reads alias edges (migration 008's ax_alias_edges): the pairs of `alias` attestations that
-// touch some values, newest first, with whether each attestation is a retraction. An index range
-// per asked value on both databases; SQLite statements are prepared once.
+// Reads alias edges (ax_alias_edges, migration 013): the pairs of `alias` attestations that touch
+// some values, newest first, with whether each attestation is a retraction. Edges are keyed by
+// the case folds of their values (src/ats/fold.ts), so asked keys meet every spelling. An index
+// range per asked key on both databases; SQLite statements are prepared once.
 import { CompiledQuery, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 
 export interface AliasEdge {
+  /** Folded keys. */
   subject: string;
   context: string;
+  /** The pair as one of its attestations wrote it. */
+  subjectAs: string;
+  contextAs: string;
   timestamp: number;
   retracted: boolean;
 }
 
 export interface AliasEdgeSource {
-  /** Edges whose subject or context is one of `values`, newest first; `full` when `limit` cut them. */
+  /** Edges whose subject or context key is one of `values` (folded keys), newest first; `full` when `limit` cut them. */
   touching(values: readonly string[], limit: number): Promise<{ edges: AliasEdge[]; full: boolean }>;
 }
 
 interface Row {
   subject: string;
   context: string;
+  subject_as: string;
+  context_as: string;
   ts: number | string;
   sq: number | string;
   attributes: string;
@@ -46,14 +53,22 @@ export class AliasEdges implements AliasEdgeSource {
 
   private build(values: readonly string[], limit: number): CompiledQuery<Row> {
     const db = this.database.db;
-    const side = (col: 'e.subject' | 'e.context') =>
+    const side = (col: 'e.subject_key' | 'e.context_key') =>
       db
         .selectFrom('ax_alias_edges as e')
         .innerJoin('attestations as x', 'x.seq', 'e.seq')
-        .select(['e.subject as subject', 'e.context as context', 'e.timestamp as ts', 'e.seq as sq', 'x.attributes as attributes'])
+        .select([
+          'e.subject_key as subject',
+          'e.context_key as context',
+          'e.subject as subject_as',
+          'e.context as context_as',
+          'e.timestamp as ts',
+          'e.seq as sq',
+          'x.attributes as attributes',
+        ])
         .where(col, 'in', [...values]);
-    return side('e.subject')
-      .unionAll(side('e.context'))
+    return side('e.subject_key')
+      .unionAll(side('e.context_key'))
       // A compound select orders by its own column names (SQLite insists).
       .orderBy('ts', 'desc')
       .orderBy('sq', 'desc')
@@ -72,7 +87,14 @@ export class AliasEdges implements AliasEdgeSource {
       const key = `${r.sq}\u0000${r.subject}\u0000${r.context}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      edges.push({ subject: r.subject, context: r.context, timestamp: Number(r.ts), retracted: isRetraction(r.attributes) });
+      edges.push({
+        subject: r.subject,
+        context: r.context,
+        subjectAs: r.subject_as,
+        contextAs: r.context_as,
+        timestamp: Number(r.ts),
+        retracted: isRetraction(r.attributes),
+      });
     }
     return { edges, full: rows.length > limit };
   }

@@ -2,6 +2,7 @@
 // newest first, `over` filters with indexed lookups, and sameness analysis classifies the page.
 import type { Clock } from '../clock.js';
 import type { AttestationStore } from '../ats/store.js';
+import { fold } from '../ats/fold.js';
 import { effectiveLimit } from '../ats/query.js';
 import type { Attestation, AttestationFilter } from '../ats/types.js';
 import { ValidationError } from '../errors.js';
@@ -85,7 +86,7 @@ export class AxEngine {
         }
         aliasTruncated ||= r.truncated;
         aliasOf.set(field, r.of);
-        store[field] = [...r.of.keys()];
+        store[field] = [...r.written.values()];
       }),
     );
     const over = f.over
@@ -119,7 +120,18 @@ export class AxEngine {
     if (o.excludeSystem) p.store.exclude_system = true;
     const { items, next_cursor } = await this.page(p, effectiveLimit(o.limit), o.cursor);
     const subjectsOf = p.aliasOf.get('subjects');
-    const identity = subjectsOf ? (s: string) => subjectsOf.get(s) ?? s : undefined;
+    // Spellings of one subject are one identity (named as first seen on the page); so are its
+    // aliases when the query widened to them (named as asked).
+    const spelling = new Map<string, string>();
+    const identity = (s: string) => {
+      const k = fold(s);
+      const asked = subjectsOf?.get(k);
+      if (asked !== undefined) return asked;
+      const seen = spelling.get(k);
+      if (seen !== undefined) return seen;
+      spelling.set(k, s);
+      return s;
+    };
     const { conflicts, hidden } = analyseSameness(items, o.sameness ?? this.o.sameness, this.o.clock.now(), identity);
     const shown = o.all ? items : items.filter((a) => !hidden.has(a.id));
     return {
@@ -136,8 +148,10 @@ function withAliases(a: Attestation, aliasOf: Map<AliasField, Map<string, string
   let matches: AxAliasMatchDto[] | undefined;
   for (const [field, of] of aliasOf) {
     for (const v of a[field]) {
-      const asked = of.get(v);
-      if (asked !== undefined && asked !== v) (matches ??= []).push({ field, value: v, alias_of: asked });
+      const k = fold(v);
+      const asked = of.get(k);
+      // Another spelling of the asked value is the value itself, not an alias of it.
+      if (asked !== undefined && fold(asked) !== k) (matches ??= []).push({ field, value: v, alias_of: asked });
     }
   }
   return matches ? { ...a, matched_aliases: matches } : a;

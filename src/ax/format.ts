@@ -4,18 +4,22 @@ import { formatDuration } from './duration.js';
 import { FIELD_KEYWORD, keywordOf } from './keywords.js';
 import { VALUE_FIELDS, type AxFilter, type AxQuery, type TimeClause } from './query.js';
 
-const PLAIN = /^[^\s"'\\]+$/;
+/** No space, quote, backslash, comma, wildcard or pipe; a `*` only at the end (a prefix). */
+const PLAIN = /^[^\s"'\\,*^%$#|]+\*?$/;
 
-/** A value as one token: quoted when it holds spaces, quotes or backslashes, or is a keyword. */
+/**
+ * A value as one token: quoted when it holds spaces, quotes, backslashes, commas, wildcards or
+ * pipes, is a keyword, or is `@` alone.
+ */
 export function quoteValue(v: string): string {
-  if (PLAIN.test(v) && !keywordOf(v) && v.toLowerCase() !== 'ax') return v;
+  if (PLAIN.test(v) && !keywordOf(v) && v.toLowerCase() !== 'ax' && v !== '@') return v;
   return `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 /** A time expression: its words as written, quoted whole when a word would read as a keyword. */
 function quoteTime(text: string): string {
   const words = text.split(' ');
-  if (words.every((w) => PLAIN.test(w) && !keywordOf(w) && w.toLowerCase() !== 'in')) return text;
+  if (words.every((w) => PLAIN.test(w) && !w.endsWith('*') && w !== '@' && !keywordOf(w) && w.toLowerCase() !== 'in')) return text;
   return quoteValue(text);
 }
 

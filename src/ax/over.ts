@@ -1,6 +1,9 @@
 // `over N`: keeps attestations whose (subject, predicate, context) has held for longer than N:
 // from its first attestation to its latest when that is a retraction, otherwise to now. Two
-// indexed lookups per distinct triple (oldest, newest), cached for the request.
+// indexed lookups per distinct triple (oldest, newest), cached for the request. Values compare
+// as the store compares them: by case fold, a trailing `*` a prefix.
+import { splitValue } from '../ats/filter-terms.js';
+import { fold } from '../ats/fold.js';
 import type { AttestationStore } from '../ats/store.js';
 import type { Attestation, AttestationFilter } from '../ats/types.js';
 import { heldLongerThan } from './duration.js';
@@ -8,6 +11,15 @@ import type { Duration } from './query.js';
 
 /** Triples of one attestation looked at (a commit touching 256 files is checked on its first 16). */
 export const MAX_TRIPLES_PER_ATTESTATION = 16;
+
+/** Whether a stored value is one of the asked ones (exact keys, or prefixes of keys). */
+function matches(value: string, asked: readonly string[]): boolean {
+  const k = fold(value);
+  return asked.some((a) => {
+    const t = splitValue(a);
+    return t.exact !== undefined ? fold(t.exact) === k : k.startsWith(fold(t.prefix!));
+  });
+}
 
 export class OverCheck {
   private readonly cache = new Map<string, Promise<boolean>>();
@@ -20,7 +32,7 @@ export class OverCheck {
   /** True when any of the attestation's triples (restricted to the filter's values) held long enough. */
   async holds(a: Attestation): Promise<boolean> {
     const f = this.o.filter;
-    const pick = (vs: string[], asked: string[] | undefined) => (asked?.length ? vs.filter((v) => asked.includes(v)) : vs);
+    const pick = (vs: string[], asked: string[] | undefined) => (asked?.length ? vs.filter((v) => matches(v, asked)) : vs);
     const subjects = pick(a.subjects, f.subjects);
     const predicates = pick(a.predicates, f.predicates);
     const contexts = pick(a.contexts, f.contexts);
@@ -37,7 +49,7 @@ export class OverCheck {
   }
 
   private triple(s: string, p: string, c: string): Promise<boolean> {
-    const key = `${s}\u0000${p}\u0000${c}`;
+    const key = `${fold(s)}\u0000${fold(p)}\u0000${fold(c)}`;
     let v = this.cache.get(key);
     if (!v) {
       v = this.held(s, p, c);

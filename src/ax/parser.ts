@@ -42,6 +42,21 @@ export function parseAx(input: string): AxQuery {
   return new Parser(lex(input).tokens, input).parse();
 }
 
+const WILDCARD_HINT = 'AX matches whole values (a * ending a value is a prefix: src/*); quote the character to ask for it as written';
+
+/** Wildcards, the pipe and a lone `@` are not values (unless quoted). */
+function checkWord(t: AxToken): void {
+  if (t.special?.char === '|') {
+    throw axSyntaxError("the pipe '|' is not supported", t.special.column, 'separate values with spaces: ax alice is author editor', ['char=|']);
+  }
+  if (t.special) {
+    throw axSyntaxError(`wildcard '${t.special.char}' is not supported`, t.special.column, WILDCARD_HINT, [`char=${t.special.char}`]);
+  }
+  if (!t.quoted && t.text === '@') {
+    throw axSyntaxError("'@' alone is not a value", t.column, 'write a name with it (alice@example.com), or quote it: "@"');
+  }
+}
+
 class Parser {
   private readonly q = emptyQuery();
   private i = 0;
@@ -61,6 +76,7 @@ class Parser {
     if (first && !first.quoted && first.text.toLowerCase() === 'ax') this.i = 1;
     while (this.i < this.tokens.length) {
       const t = this.tokens[this.i]!;
+      checkWord(t);
       const role = t.keyword;
       if (!role) {
         this.value(t);

@@ -92,6 +92,31 @@ function fmtOffset(minutes: number): string {
   return `${sign}${Math.floor(a / 60)}${a % 60 ? `:${String(a % 60).padStart(2, '0')}` : ''}`;
 }
 
+/** Day names and their abbreviations → luxon's weekday (1 = Monday … 7 = Sunday). */
+const WEEKDAYS: ReadonlyMap<string, number> = new Map(
+  [
+    ['monday', 'mon'],
+    ['tuesday', 'tue', 'tues'],
+    ['wednesday', 'wed'],
+    ['thursday', 'thu', 'thur', 'thurs'],
+    ['friday', 'fri'],
+    ['saturday', 'sat'],
+    ['sunday', 'sun'],
+  ].flatMap((names, i) => names.map((n) => [n, i + 1] as [string, number])),
+);
+
+/**
+ * `next friday` is the coming Friday (1 to 7 days ahead: on a Monday, 4), as the original QNTX
+ * reads it; chrono-node reads it as the Friday of the next week (11 days on a Monday).
+ */
+function nextWeekday(text: string, zone: string, now: number): TimeInterval | undefined {
+  const m = /^next\s+([a-z]+)$/i.exec(text);
+  const target = m ? WEEKDAYS.get(m[1]!.toLowerCase()) : undefined;
+  if (target === undefined) return undefined;
+  const today = DateTime.fromMillis(now, { zone });
+  return interval(today.plus({ days: (target - today.weekday + 7) % 7 || 7 }), 'day');
+}
+
 /** The interval a time expression names, or undefined when it is not a time. */
 export function resolveTime(text: string, zone: string, now: number): TimeInterval | undefined {
   const t = text.trim();
@@ -104,5 +129,5 @@ export function resolveTime(text: string, zone: string, now: number): TimeInterv
     const iso = isoInterval(t, zone);
     if (iso) return iso;
   }
-  return chronoInterval(t, zone, now);
+  return nextWeekday(t, zone, now) ?? chronoInterval(t, zone, now);
 }

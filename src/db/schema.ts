@@ -27,13 +27,21 @@ export interface AttestationsTable {
 /** One row per (attestation, field, value); primary key (field, value, timestamp, seq). */
 export interface AttestationFieldsTable {
   field: number;
+  /** As written. */
   value: string;
+  /** What lookups compare: the value's case fold (src/ats/fold.ts); attribute rows keep their case. */
+  folded: string;
   timestamp: number;
   seq: number;
 }
 
-/** AX: the (subject, context) pairs of `alias` attestations, kept by triggers (migration 008). */
+/**
+ * AX: the (subject, context) pairs of `alias` attestations, kept by triggers on the field index
+ * (migration 013): keyed by their folded values, the spellings beside them.
+ */
 export interface AxAliasEdgesTable {
+  subject_key: string;
+  context_key: string;
   subject: string;
   context: string;
   timestamp: number;

@@ -63,7 +63,7 @@ const nestedQuerySchema = querySchema(queryFields);
 
 export const filterQuerySchema = querySchema({
   ...queryFields,
-  limit: z.coerce.number().int().min(1).max(1e9).optional().describe('at most 1000 (larger is capped)'),
+  limit: z.coerce.number().int().min(0).max(1e9).optional().describe('at most 1000 (larger is capped); 0: the default, 100'),
   order: order.optional(),
   cursor: cursor.optional(),
   exclude_system: excludeSystemParam.optional(),
@@ -160,7 +160,7 @@ export const bodyFilterSchema = z.strictObject({
   ...innerBody,
   subjects_from: z.strictObject(innerBody).optional(),
   exclude_system: z.boolean().optional().describe('leave out system attestations (ix_handler versions and retractions)'),
-  limit: z.number().int().min(1).max(1e9).optional(),
+  limit: z.number().int().min(0).max(1e9).optional(),
   order: order.optional(),
   cursor: cursor.optional(),
 });

@@ -13,12 +13,21 @@ export const ACTOR_TYPES: readonly ActorType[] = ['human', 'llm', 'system', 'ext
 /** Higher is more credible. */
 export const CREDIBILITY: Readonly<Record<ActorType, number>> = { human: 4, llm: 3, system: 2, external: 1 };
 
-/** ix handlers (`ix:<type>`) and built-in ingesters (`ixgest.git`) are systems; `llm:*` are LLMs. */
+/**
+ * ix handlers (`ix:<type>`), built-in ingesters (`ixgest.git`) and qntx's own parts (`qntx:pulse`)
+ * are systems; `llm:*` and the names models go by (`claude-3-opus`, `gpt-4o`, `openai-assistant`)
+ * are LLMs, as the original QNTX classifies them.
+ */
 export const DEFAULT_ACTOR_RULES: readonly ActorTypeRule[] = [
   { pattern: 'ixgest.*', type: 'system' },
   { pattern: 'ix:*', type: 'system' },
   { pattern: 'system:*', type: 'system' },
+  { pattern: 'qntx:*', type: 'system' },
   { pattern: 'llm:*', type: 'llm' },
+  { pattern: 'claude*', type: 'llm' },
+  { pattern: 'openai*', type: 'llm' },
+  { pattern: 'gpt*', type: 'llm' },
+  { pattern: 'anthropic*', type: 'llm' },
   { pattern: 'external:*', type: 'external' },
 ];
 
@@ -44,7 +53,8 @@ export function parseActorRules(text: string): ActorTypeRule[] {
 
 function toRegExp(pattern: string): RegExp {
   const body = pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
-  return new RegExp(`^${body}$`, 's');
+  // Actors compare without regard to case everywhere else, so patterns do too (`Claude*`).
+  return new RegExp(`^${body}$`, 'si');
 }
 
 export class Credibility {

@@ -1,5 +1,8 @@
 // Groups the claims of a result page by (subject identity, predicate): one attestation with
 // several subjects or predicates takes part in each of its pairs. Linear in the results.
+// Identities compare as queries do, without regard to case: `Acme` and `acme` are one context,
+// `Engineer` and `engineer` one predicate.
+import { fold } from '../../ats/fold.js';
 import type { Attestation } from '../../ats/types.js';
 
 /** Provenance the runner adds to every attestation of a run: not part of what is claimed. */
@@ -7,9 +10,9 @@ const PROVENANCE_KEYS = new Set(['handler_version']);
 
 export interface Claim {
   a: Attestation;
-  /** Sorted actors, joined: one key per distinct set of actors. */
+  /** Sorted folded actors, joined: one key per distinct set of actors. */
   actorKey: string;
-  /** Sorted contexts, joined. */
+  /** Sorted folded contexts, joined. */
   contextKey: string;
   /** contextKey + the attributes without provenance: two claims with equal values say the same. */
   valueKey: string;
@@ -46,8 +49,8 @@ export function claimAttributes(a: Attestation): Record<string, unknown> {
 const SEP = '\u0000';
 
 function toClaim(a: Attestation): Claim {
-  const actorKey = a.actors.length === 1 ? a.actors[0]! : [...a.actors].sort().join(SEP);
-  const contextKey = a.contexts.length === 1 ? a.contexts[0]! : [...a.contexts].sort().join(SEP);
+  const actorKey = a.actors.length === 1 ? fold(a.actors[0]!) : [...new Set(a.actors.map(fold))].sort().join(SEP);
+  const contextKey = a.contexts.length === 1 ? fold(a.contexts[0]!) : [...new Set(a.contexts.map(fold))].sort().join(SEP);
   const attrs = claimAttributes(a);
   const valueKey = `${contextKey}${SEP}${SEP}${Object.keys(attrs).length ? stable(attrs) : ''}`;
   return { a, actorKey, contextKey, valueKey };
@@ -70,7 +73,7 @@ export function groupClaims(
     for (const s of a.subjects) {
       const id = identity(s);
       for (const p of a.predicates) {
-        const key = `${id}${SEP}${p}`;
+        const key = `${fold(id)}${SEP}${fold(p)}`;
         if (seen.has(key)) continue; // two aliases of one identity in one attestation
         seen.add(key);
         let g = byKey.get(key);

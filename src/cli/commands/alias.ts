@@ -17,7 +17,7 @@ export function registerAlias(program: Command): void {
     await withQntx(o, async (q) => {
       if (b === undefined) {
         const ids = await q.ax.engine.aliases.resolve([a]);
-        const values = [...ids.of.keys()];
+        const values = [...ids.written.values()];
         if (o.json) return printJson({ identity: a, values, truncated: ids.truncated });
         process.stdout.write(`${values.join('\n')}\n${ids.truncated ? '(the walk stopped at its bounds)\n' : ''}`);
         return;

@@ -23,7 +23,7 @@ const optsSchema = z.object({
   actor: z.array(z.string().min(1)).optional(),
   since: timestampSchema.optional(),
   until: timestampSchema.optional(),
-  limit: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(0).optional(),
   cursor: z.string().optional(),
   order: z.enum(['asc', 'desc']).optional(),
   every: z.string().optional(),

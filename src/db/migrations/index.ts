@@ -15,6 +15,7 @@ import { migration011 } from './011_cron.js';
 import { migration011b } from './011b_secrets.js';
 import { migration011c } from './011c_hooks.js';
 import { migration012 } from './012_hook_limits.js';
+import { migration013 } from './013_folded_keys.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -32,4 +33,5 @@ export const migrations: readonly QntxMigration[] = [
   migration011b,
   migration011c,
   migration012,
+  migration013,
 ];

@@ -17,7 +17,7 @@ import { attestationCount, attestationDto, attestationPage, provenanceDto } from
 /** Either the textual form alone, or the structured fields (subjects, predicates and contexts required). */
 const asBody = attestationInputSchema
   .partial()
-  .extend({ text: text(64 * 1024).optional().describe('as SUBJECT... is PREDICATE... of CONTEXT... [by ACTOR...] [at TIME]') })
+  .extend({ text: text(64 * 1024).optional().describe('as SUBJECT... [is|are PREDICATE...] [of CONTEXT...] [by ACTOR...] [at|on TIME] (docs/as.md)') })
   .superRefine((b, ctx) => {
     if (b.text !== undefined) {
       for (const k of Object.keys(b)) if (k !== 'text') ctx.addIssue({ code: 'custom', path: [k], message: 'not allowed with text' });

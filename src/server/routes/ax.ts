@@ -11,7 +11,7 @@ const DAY = 24 * 3600_000;
 
 const axBody = z.strictObject({
   query: z.union([text(20_000), jsonObject]),
-  limit: z.number().int().min(1).max(1000).optional(),
+  limit: z.number().int().min(0).max(1000).optional().describe('0 or absent: the default, 100'),
   cursor: cursor.optional(),
   /** Every match instead of the resolved view. */
   all: z.boolean().optional(),

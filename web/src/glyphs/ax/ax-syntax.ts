@@ -34,7 +34,8 @@ export const AX_KEYWORDS: Readonly<Record<string, AxClause | 'and'>> = {
   and: 'and',
 };
 
-const SPACE = /\s/;
+/** What separates words outside quotes: white space, and a comma (`alice, bob`). */
+const SPACE = /[\s,]/;
 
 interface Word {
   from: number;
@@ -133,10 +134,11 @@ export function axClauses(input: string): AxClauses {
   return out;
 }
 
-const PLAIN = /^[^\s"'\\]+$/;
+/** As the server's writer: no space, quote, backslash, comma, wildcard or pipe; a `*` only at the end (a prefix). */
+const PLAIN = /^[^\s"'\\,*^%$#|]+\*?$/;
 
 export function quoteAxValue(v: string): string {
-  if (PLAIN.test(v) && !AX_KEYWORDS[v.toLowerCase()] && v.toLowerCase() !== 'ax') return v;
+  if (PLAIN.test(v) && !AX_KEYWORDS[v.toLowerCase()] && v.toLowerCase() !== 'ax' && v !== '@') return v;
   return `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
