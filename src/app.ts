@@ -87,6 +87,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     readDatabaseUrl: settings.readDatabaseUrl,
     pgSchema: opts.pgSchema,
     poolSize: settings.workerConcurrency + 8,
+    queryTimeLimitMs: settings.queryTimeLimitMs,
     logger,
   });
   const store = createAttestationStore(database);

@@ -9,6 +9,7 @@ import { QntxError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { migrate, type Dialect } from './migrations.js';
 import { READ_OPTIONS, ReadRouter } from './read-router.js';
+import { DEFAULT_QUERY_TIME_LIMIT_MS, SqliteReader } from './sqlite-reader.js';
 import { WalCheckpointer } from './wal-checkpoint.js';
 import type { Schema } from './schema.js';
 
@@ -25,6 +26,11 @@ export interface Database {
   readonly reads: ReadRouter | undefined;
   /** SQLite: bulk loads hold WAL checkpoints back, then one runs on a thread of its own (wal-checkpoint.ts). */
   readonly walCheckpointer: WalCheckpointer | undefined;
+  /**
+   * SQLite: attestation queries run in processes of their own, each statement under the time limit
+   * (sqlite-reader.ts); undefined with a limit of 0 (reads on the main connection, unbounded).
+   */
+  readonly sqliteReader: SqliteReader | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,12 @@ export interface OpenOptions {
   logger?: Logger | undefined;
   /** SQLite: WAL a bulk load may pile up before it is checkpointed (default 4 GiB; tests lower it). */
   bulkWalBytes?: number | undefined;
+  /**
+   * The longest an attestation read may run, ms (default 5000; 0: no limit, and on SQLite reads
+   * stay on the main connection). SQLite: the read process is stopped; PostgreSQL:
+   * statement_timeout of the read connections. Writes are never limited.
+   */
+  queryTimeLimitMs?: number | undefined;
 }
 
 const INT8_OID = 20;
@@ -105,6 +117,8 @@ function openSqlite(opts: OpenOptions): Database {
   raw.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
   const walCheckpointer = new WalCheckpointer(raw, opts.logger, opts.bulkWalBytes);
+  const limit = opts.queryTimeLimitMs ?? DEFAULT_QUERY_TIME_LIMIT_MS;
+  const sqliteReader = limit > 0 ? new SqliteReader({ file: raw.name, timeLimitMs: limit, logger: opts.logger }) : undefined;
   let closed = false;
   return {
     kind: 'sqlite',
@@ -114,9 +128,11 @@ function openSqlite(opts: OpenOptions): Database {
     pgConfig: undefined,
     reads: undefined,
     walCheckpointer,
+    sqliteReader,
     async close() {
       if (closed) return;
       closed = true;
+      await sqliteReader?.close();
       await walCheckpointer.idle();
       await db.destroy();
     },
@@ -171,6 +187,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     pgConfig: config,
     reads,
     walCheckpointer: undefined,
+    sqliteReader: undefined,
     async close() {
       if (closed) return;
       closed = true;

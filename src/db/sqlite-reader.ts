@@ -1,0 +1,256 @@
+// SQLite: where long reads run. A query of the attestation store (a page, a count, an export's
+// pages) runs in a child process with a read-only connection of its own (WAL lets readers run
+// beside the writer), so the server's one thread keeps answering meanwhile; each statement has a
+// time limit.
+//
+// Why processes and not worker threads: this build of SQLite has no progress handler
+// (SQLITE_OMIT_PROGRESS_CALLBACK) and better-sqlite3 exposes no sqlite3_interrupt, so nothing
+// reaches into a running sqlite3_step. Worker.terminate() only stops JavaScript: a worker inside
+// one long step goes on to its end (measured: a terminated worker exited 82 s later, burning a
+// core meanwhile). A process is stopped by SIGKILL at once; the kernel closes its file and
+// releases its WAL read lock, and a fresh process takes its place for the next read.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { QueryTimeLimitError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** Default of QNTX_QUERY_TIME_LIMIT_MS. */
+export const DEFAULT_QUERY_TIME_LIMIT_MS = 5000;
+
+/** How to read a statement's rows. */
+export type ReadMode =
+  | { kind: 'all' }
+  | { kind: 'get' }
+  /**
+   * Rows one at a time, stopping after `maxRows`, or after the first row that takes the summed
+   * size (its string columns' UTF-8 bytes plus `rowOverhead`) past `maxBytes`: a page held to a
+   * byte budget never loads more than one row beyond it.
+   */
+  | { kind: 'page'; maxRows: number; maxBytes: number; rowOverhead: number };
+
+export interface SqliteReads {
+  read<R>(sql: string, params: readonly unknown[], mode: ReadMode): Promise<R[]>;
+}
+
+export interface SqliteReaderOptions {
+  /** The database file (the main connection has made it WAL). */
+  file: string;
+  /** A statement running longer is stopped and answered with QueryTimeLimitError. */
+  timeLimitMs: number;
+  /** Reads running at once (processes); more wait their turn. */
+  size?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+/** The scheduling priority of read processes (nice): below the server's. */
+const READ_NICENESS = 10;
+
+const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+
+// Plain CommonJS, run by `node -e`: it works the same from the TypeScript sources and the build,
+// and the process gets none of the server's environment or flags.
+const SOURCE = `
+const Database = require(process.argv[1]);
+const db = new Database(process.argv[2], { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 10000');
+db.pragma('cache_size = -65536');
+const cache = new Map();
+function prepare(sql) {
+  let st = cache.get(sql);
+  if (!st) {
+    st = db.prepare(sql);
+    if (cache.size >= 256) cache.delete(cache.keys().next().value);
+    cache.set(sql, st);
+  }
+  return st;
+}
+function run(m) {
+  const st = prepare(m.sql);
+  if (m.mode.kind === 'all') return st.all(...m.params);
+  if (m.mode.kind === 'get') { const r = st.get(...m.params); return r === undefined ? [] : [r]; }
+  const rows = [];
+  let total = 0;
+  for (const r of st.iterate(...m.params)) {
+    rows.push(r);
+    if (rows.length >= m.mode.maxRows) break;
+    let bytes = m.mode.rowOverhead;
+    for (const v of Object.values(r)) if (typeof v === 'string') bytes += Buffer.byteLength(v);
+    total += bytes;
+    if (total > m.mode.maxBytes && rows.length > 1) break;
+  }
+  return rows;
+}
+process.on('message', (m) => {
+  try {
+    process.send({ id: m.id, rows: run(m) });
+  } catch (e) {
+    process.send({ id: m.id, error: { message: String(e && e.message), code: e && e.code } });
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ ready: true });
+`;
+
+interface Job {
+  sql: string;
+  params: readonly unknown[];
+  mode: ReadMode;
+  resolve(rows: unknown[]): void;
+  reject(err: unknown): void;
+}
+
+type Reply = { id: number; rows?: unknown[]; error?: { message: string; code?: string } } | { ready: true };
+
+/** One read process: one statement at a time. */
+class Slot {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private current: { id: number; job: Job; timer: NodeJS.Timeout } | undefined;
+  private nextId = 0;
+
+  constructor(
+    private readonly reader: SqliteReader,
+    private readonly opts: SqliteReaderOptions,
+  ) {}
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  /** The process's id, while one runs (tests check that a stopped one is gone). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  run(job: Job): void {
+    const child = this.child ?? this.start();
+    const id = ++this.nextId;
+    const timer = setTimeout(() => void this.timeUp(id), this.opts.timeLimitMs);
+    this.current = { id, job, timer };
+    child.ref();
+    (child.channel as { ref?: () => void } | undefined)?.ref?.();
+    child.send({ id, sql: job.sql, params: job.params, mode: job.mode });
+  }
+
+  private start(): ChildProcess {
+    const child = spawn(process.execPath, ['-e', SOURCE, driver, this.opts.file], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env: {},
+    });
+    try {
+      // A long read yields the CPU to the server's thread (and to writes) rather than share it evenly.
+      if (child.pid !== undefined) os.setPriority(child.pid, READ_NICENESS);
+    } catch {
+      // not permitted here: the read runs at the server's priority
+    }
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+    child.on('message', (m: Reply) => this.onReply(m));
+    child.on('error', (err) => this.opts.logger?.warn({ err }, 'SQLite read process failed'));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (this.child === child) this.child = undefined;
+        // A process that died on its own (not stopped by us): its statement fails, the next read starts another.
+        const c = this.current;
+        if (c) {
+          this.finish();
+          c.job.reject(new Error(`SQLite read process exited (code ${code}, signal ${signal}): ${stderr.trim().slice(0, 500)}`));
+        }
+        resolve();
+      }),
+    );
+    this.child = child;
+    this.idle(child);
+    return child;
+  }
+
+  private onReply(m: Reply): void {
+    if ('ready' in m) return;
+    const c = this.current;
+    if (!c || c.id !== m.id) return;
+    this.finish();
+    if (m.error) c.job.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+    else c.job.resolve(m.rows ?? []);
+  }
+
+  private async timeUp(id: number): Promise<void> {
+    const c = this.current;
+    if (!c || c.id !== id) return;
+    this.current = undefined; // the exit must not reject it as a crash
+    const child = this.child;
+    this.child = undefined;
+    const ms = this.opts.timeLimitMs;
+    this.opts.logger?.warn({ timeLimitMs: ms, sql: c.job.sql.slice(0, 500) }, 'SQLite read stopped at its time limit');
+    if (child) {
+      child.kill('SIGKILL');
+      await this.exited; // answered once the statement has really stopped
+    }
+    c.job.reject(new QueryTimeLimitError(ms));
+    this.reader.next(this);
+  }
+
+  private finish(): void {
+    clearTimeout(this.current?.timer);
+    this.current = undefined;
+    if (this.child) this.idle(this.child);
+    this.reader.next(this);
+  }
+
+  /** An idle process does not keep the event loop (a CLI command) alive. */
+  private idle(child: ChildProcess): void {
+    child.unref();
+    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    this.child = undefined;
+    if (!child) return;
+    child.ref(); // an idle process is unref'd: its exit must still be awaited
+    child.kill('SIGKILL');
+    await this.exited;
+  }
+}
+
+export class SqliteReader implements SqliteReads {
+  private readonly slots: Slot[];
+  private readonly queue: Job[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: SqliteReaderOptions) {
+    this.slots = Array.from({ length: Math.max(1, opts.size ?? 2) }, () => new Slot(this, opts));
+  }
+
+  get timeLimitMs(): number {
+    return this.opts.timeLimitMs;
+  }
+
+  /** Ids of the read processes now running (tests). */
+  pids(): number[] {
+    return this.slots.map((s) => s.pid).filter((p): p is number => p !== undefined);
+  }
+
+  read<R>(sql: string, params: readonly unknown[], mode: ReadMode): Promise<R[]> {
+    if (this.closed) return Promise.reject(new Error('the SQLite reader is closed'));
+    return new Promise<R[]>((resolve, reject) => {
+      this.queue.push({ sql, params, mode, resolve: resolve as (rows: unknown[]) => void, reject });
+      const free = this.slots.find((s) => !s.busy);
+      if (free) this.next(free);
+    });
+  }
+
+  /** Gives a free slot the next waiting read. */
+  next(slot: Slot): void {
+    if (slot.busy) return;
+    const job = this.queue.shift();
+    if (job) slot.run(job);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) job.reject(new Error('the SQLite reader is closed'));
+    await Promise.all(this.slots.map((s) => s.close()));
+  }
+}
