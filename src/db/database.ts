@@ -166,18 +166,21 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
   // failure reaches its caller; the event only needs a listener.
   pool.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL connection lost')));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const limit = opts.queryTimeLimitMs ?? DEFAULT_QUERY_TIME_LIMIT_MS;
   const readPool = (url: string | undefined) => {
     const p = new pg.Pool({
       ...config,
       connectionString: url,
       max: Math.max(2, Math.ceil((opts.poolSize ?? 10) / 2)),
-      options: [config.options, READ_OPTIONS].filter(Boolean).join(' '),
+      // The query time limit holds on read connections only: writes, bulk loads and migrations
+      // use the primary pool and are never cut by it.
+      options: [config.options, READ_OPTIONS, limit > 0 ? `-c statement_timeout=${limit}` : ''].filter(Boolean).join(' '),
     });
     p.on('error', (err) => opts.logger?.debug({ err }, 'idle PostgreSQL read client failed'));
     p.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL read connection lost')));
     return p;
   };
-  const reads = new ReadRouter(readPool(opts.databaseUrl), opts.readDatabaseUrl ? readPool(opts.readDatabaseUrl) : undefined, opts.logger);
+  const reads = new ReadRouter(readPool(opts.databaseUrl), opts.readDatabaseUrl ? readPool(opts.readDatabaseUrl) : undefined, opts.logger, limit);
   let closed = false;
   return {
     kind: 'postgres',
