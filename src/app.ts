@@ -187,6 +187,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
       if (swept.length) logger.info({ removed: swept.length }, 'removed so-input files left by stopped processes');
       await fanout?.start();
       await pulse.start();
+      database.sqliteReader?.warm();
     },
     close: () =>
       (closing ??= (async () => {

@@ -67,7 +67,7 @@ describe('query time limit (sqlite): reads run off the server thread', () => {
     let done = false;
     const started = performance.now();
     const heavy = server.request('POST', '/api/attestations/query', { ...heavyFilter, limit: 50 }).finally(() => (done = true));
-    // The read process the filter runs in (the reader starts one for it).
+    // The read process the filter runs in (one of the two a server starts).
     const samples: number[] = [];
     let pidsWhileRunning: number[] = [];
     while (!done) {
@@ -75,7 +75,7 @@ describe('query time limit (sqlite): reads run off the server thread', () => {
       const h = await server.request('GET', '/health');
       samples.push(performance.now() - t);
       assert.equal(h.status, 200);
-      if (!pidsWhileRunning.length) pidsWhileRunning = reader.pids();
+      if (!pidsWhileRunning.length) pidsWhileRunning = reader.busyPids();
     }
     const res = await heavy;
     const elapsed = performance.now() - started;
@@ -93,6 +93,8 @@ describe('query time limit (sqlite): reads run off the server thread', () => {
     assert.equal(pidsWhileRunning.length, 1);
     assert.throws(() => process.kill(pidsWhileRunning[0]!, 0), { code: 'ESRCH' });
     assert.ok(!reader.pids().includes(pidsWhileRunning[0]!));
+    // A server keeps its read processes ready: the stopped one was replaced at once.
+    assert.equal(reader.pids().length, 2);
 
     // The server stays healthy: the next read starts a fresh process and answers.
     const ok = await server.request('POST', '/api/attestations/query', { contexts: ['c7'], limit: 3 });

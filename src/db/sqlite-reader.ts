@@ -123,6 +123,11 @@ class Slot {
     return this.child?.pid;
   }
 
+  /** Starts the process now rather than at the first read. */
+  ensure(): void {
+    this.child ?? this.start();
+  }
+
   run(job: Job): void {
     const child = this.child ?? this.start();
     const id = ++this.nextId;
@@ -188,6 +193,8 @@ class Slot {
       await this.exited; // answered once the statement has really stopped
     }
     c.job.reject(new QueryTimeLimitError(ms));
+    // A server keeps its read processes ready: the replacement starts now, not in the next read's time.
+    if (this.reader.eager) this.ensure();
     this.reader.next(this);
   }
 
@@ -223,13 +230,31 @@ export class SqliteReader implements SqliteReads {
     this.slots = Array.from({ length: Math.max(1, opts.size ?? 2) }, () => new Slot(this, opts));
   }
 
+  /** Set by warm(): processes are started ahead of reads, and replaced as soon as one is stopped. */
+  eager = false;
+
+  /**
+   * Starts every read process now (a server, at start): the first reads do not wait for one, and
+   * starting one does not fall within a read's time.
+   */
+  warm(): void {
+    if (this.closed) return;
+    this.eager = true;
+    for (const s of this.slots) s.ensure();
+  }
+
   get timeLimitMs(): number {
     return this.opts.timeLimitMs;
   }
 
-  /** Ids of the read processes now running (tests). */
+  /** Ids of the read processes now started (tests). */
   pids(): number[] {
     return this.slots.map((s) => s.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** Ids of the read processes now running a statement (tests). */
+  busyPids(): number[] {
+    return this.slots.filter((s) => s.busy).map((s) => s.pid).filter((p): p is number => p !== undefined);
   }
 
   read<R>(sql: string, params: readonly unknown[], mode: ReadMode): Promise<R[]> {
