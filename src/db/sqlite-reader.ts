@@ -125,7 +125,7 @@ class Slot {
 
   /** Starts the process now rather than at the first read. */
   ensure(): void {
-    this.child ?? this.start();
+    if (!this.child) this.start();
   }
 
   run(job: Job): void {
