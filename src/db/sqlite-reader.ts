@@ -153,19 +153,27 @@ class Slot {
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
     child.on('message', (m: Reply) => this.onReply(m));
-    child.on('error', (err) => this.opts.logger?.warn({ err }, 'SQLite read process failed'));
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code, signal) => {
-        if (this.child === child) this.child = undefined;
-        // A process that died on its own (not stopped by us): its statement fails, the next read starts another.
+    let gone: () => void = () => {};
+    this.exited = new Promise((resolve) => (gone = resolve));
+    const onGone = (why: string) => {
+      // A process that died on its own (one stopped at the limit is no longer the slot's): its
+      // statement fails, the next read starts another.
+      if (this.child === child) {
+        this.child = undefined;
         const c = this.current;
         if (c) {
           this.finish();
-          c.job.reject(new Error(`SQLite read process exited (code ${code}, signal ${signal}): ${stderr.trim().slice(0, 500)}`));
+          c.job.reject(new Error(`SQLite read process ${why}: ${stderr.trim().slice(0, 500)}`));
         }
-        resolve();
-      }),
-    );
+      }
+      gone();
+    };
+    child.once('exit', (code, signal) => onGone(`exited (code ${code}, signal ${signal})`));
+    child.on('error', (err) => {
+      this.opts.logger?.warn({ err }, 'SQLite read process failed');
+      // Never started (no pid): no exit will follow.
+      if (child.pid === undefined) onGone(`could not start (${err.message})`);
+    });
     this.child = child;
     this.idle(child);
     return child;
@@ -214,6 +222,12 @@ class Slot {
   async close(): Promise<void> {
     const child = this.child;
     this.child = undefined;
+    const c = this.current;
+    if (c) {
+      clearTimeout(c.timer);
+      this.current = undefined;
+      c.job.reject(new Error('the SQLite reader is closed'));
+    }
     if (!child) return;
     child.ref(); // an idle process is unref'd: its exit must still be awaited
     child.kill('SIGKILL');
