@@ -90,9 +90,9 @@ export function issuesToDetails(issues: ReadonlyArray<{ path: ReadonlyArray<Prop
  * this query asked for more work than one is given.
  */
 export class QueryTimeLimitError extends QntxError {
-  constructor(limitMs: number, opts: Omit<Opts, 'details' | 'hint'> = {}) {
-    super('query_time_limit', 503, `query stopped at the time limit of ${limitMs} ms`, {
-      ...opts,
+  constructor(limitMs: number, opts: Omit<Opts, 'details' | 'hint'> & { message?: string } = {}) {
+    super('query_time_limit', 503, opts.message ?? `query stopped at the time limit of ${limitMs} ms`, {
+      cause: opts.cause,
       details: [`time_limit_ms=${limitMs}`],
       hint: 'narrow the filter (fewer values, a time range, a more specific field), or raise QNTX_QUERY_TIME_LIMIT_MS',
     });

@@ -1,6 +1,7 @@
 // The SQLite read processes (src/db/sqlite-reader.ts) on their own: a statement past the time
 // limit is stopped (its process is gone when the error arrives) while the caller's thread stays
-// free; a process that dies on its own fails its statement and the next read gets a new one; reads
+// free; a read waiting past the limit for a process is refused; a process that dies on its own
+// fails its statement and the next read gets a new one; reads
 // see what the main connection committed; closing ends every process. The limit is a setting.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -69,6 +70,28 @@ describe('SQLite read processes', () => {
     const pid = reader.busyPids()[0]!;
     process.kill(pid, 'SIGKILL');
     await assert.rejects(read, /SQLite read process exited/);
+    assert.deepEqual(await reader.read('select 1 as one', [], { kind: 'get' }), [{ one: 1 }]);
+  });
+
+  it('refuses a read that waited past the limit for a free process, without running it', async () => {
+    // Fresh processes: each statement's clock starts once its process is ready, after the wait's.
+    const dir3 = tempDir();
+    const db3 = await openDatabase({ dataDir: dir3, queryTimeLimitMs: 400 });
+    after(async () => {
+      await db3.close();
+      fs.rmSync(dir3, { recursive: true, force: true });
+    });
+    const reader = db3.sqliteReader!;
+    const busy = [reader.read(ENDLESS, [], { kind: 'get' }), reader.read(ENDLESS, [], { kind: 'get' })].map((p) => assert.rejects(p, QueryTimeLimitError));
+    assert.equal(reader.busyPids().length, 2);
+    await assert.rejects(reader.read('select 1 as one', [], { kind: 'get' }), (err: unknown) => {
+      assert.ok(err instanceof QueryTimeLimitError, String(err));
+      assert.match(err.message, /waited past the time limit of 400 ms for a free read process/);
+      assert.deepEqual(err.details, ['time_limit_ms=400']);
+      return true;
+    });
+    assert.equal(reader.waitedOutCount, 1);
+    await Promise.all(busy);
     assert.deepEqual(await reader.read('select 1 as one', [], { kind: 'get' }), [{ one: 1 }]);
   });
 

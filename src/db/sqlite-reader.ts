@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { QueryTimeLimitError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
@@ -42,6 +43,9 @@ export interface SqliteReaderOptions {
   size?: number | undefined;
   logger?: Logger | undefined;
 }
+
+/** How long a read process may take to start (load the driver, open the file) beyond the limit. */
+const STARTUP_MS = 10_000;
 
 /** The scheduling priority of read processes (nice): below the server's. */
 const READ_NICENESS = 10;
@@ -106,7 +110,9 @@ type Reply = { id: number; rows?: unknown[]; error?: { message: string; code?: s
 class Slot {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
-  private current: { id: number; job: Job; timer: NodeJS.Timeout } | undefined;
+  private current: { id: number; job: Job; timer: NodeJS.Timeout; started: boolean } | undefined;
+  /** The process has opened the database (its first message). */
+  private ready = false;
   private nextId = 0;
 
   constructor(
@@ -131,14 +137,18 @@ class Slot {
   run(job: Job): void {
     const child = this.child ?? this.start();
     const id = ++this.nextId;
-    const timer = setTimeout(() => void this.timeUp(id), this.opts.timeLimitMs);
-    this.current = { id, job, timer };
+    // The limit is the statement's: a process still starting (loading the driver, opening the file)
+    // starts its clock once it is ready.
+    // Until then a longer bound holds, should a start hang.
+    const ms = this.ready ? this.opts.timeLimitMs : this.opts.timeLimitMs + STARTUP_MS;
+    this.current = { id, job, timer: setTimeout(() => void this.timeUp(id), ms), started: this.ready };
     child.ref();
     (child.channel as { ref?: () => void } | undefined)?.ref?.();
     child.send({ id, sql: job.sql, params: job.params, mode: job.mode });
   }
 
   private start(): ChildProcess {
+    this.ready = false;
     const child = spawn(process.execPath, ['-e', SOURCE, driver, this.opts.file], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -180,7 +190,16 @@ class Slot {
   }
 
   private onReply(m: Reply): void {
-    if ('ready' in m) return;
+    if ('ready' in m) {
+      this.ready = true;
+      const c = this.current;
+      if (c && !c.started) {
+        clearTimeout(c.timer);
+        c.started = true;
+        c.timer = setTimeout(() => void this.timeUp(c.id), this.opts.timeLimitMs);
+      }
+      return;
+    }
     const c = this.current;
     if (!c || c.id !== m.id) return;
     this.finish();
@@ -237,7 +256,7 @@ class Slot {
 
 export class SqliteReader implements SqliteReads {
   private readonly slots: Slot[];
-  private readonly queue: Job[] = [];
+  private readonly queue: Array<{ job: Job; timer: NodeJS.Timeout; since: number }> = [];
   private closed = false;
 
   constructor(private readonly opts: SqliteReaderOptions) {
@@ -274,22 +293,53 @@ export class SqliteReader implements SqliteReads {
   read<R>(sql: string, params: readonly unknown[], mode: ReadMode): Promise<R[]> {
     if (this.closed) return Promise.reject(new Error('the SQLite reader is closed'));
     return new Promise<R[]>((resolve, reject) => {
-      this.queue.push({ sql, params, mode, resolve: resolve as (rows: unknown[]) => void, reject });
+      const job: Job = { sql, params, mode, resolve: resolve as (rows: unknown[]) => void, reject };
       const free = this.slots.find((s) => !s.busy);
-      if (free) this.next(free);
+      if (free) {
+        free.run(job);
+        return;
+      }
+      // Every process busy: the read waits, at most the time limit too (heavy reads queued behind
+      // each other would otherwise keep the last one waiting for all of them).
+      const timer = setTimeout(() => {
+        const i = this.queue.findIndex((w) => w.job === job);
+        if (i < 0) return;
+        this.queue.splice(i, 1);
+        this.waitedOut(job);
+      }, this.opts.timeLimitMs);
+      this.queue.push({ job, timer, since: performance.now() });
     });
   }
 
-  /** Gives a free slot the next waiting read. */
+  private waitedOut(job: Job): void {
+    const ms = this.opts.timeLimitMs;
+    this.waitedOutCount++;
+    job.reject(new QueryTimeLimitError(ms, { message: `query waited past the time limit of ${ms} ms for a free read process` }));
+  }
+
+  /** Reads refused because they waited past the time limit for a process (tests, diagnostics). */
+  waitedOutCount = 0;
+
+  /** Gives a free slot the next waiting read (one whose wait reached the limit is refused, whichever timer fired first). */
   next(slot: Slot): void {
     if (slot.busy) return;
-    const job = this.queue.shift();
-    if (job) slot.run(job);
+    for (let w = this.queue.shift(); w; w = this.queue.shift()) {
+      clearTimeout(w.timer);
+      if (performance.now() - w.since >= this.opts.timeLimitMs) {
+        this.waitedOut(w.job);
+        continue;
+      }
+      slot.run(w.job);
+      return;
+    }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the SQLite reader is closed'));
+    for (const w of this.queue.splice(0)) {
+      clearTimeout(w.timer);
+      w.job.reject(new Error('the SQLite reader is closed'));
+    }
     await Promise.all(this.slots.map((s) => s.close()));
   }
 }
