@@ -88,6 +88,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     readDatabaseUrl: settings.readDatabaseUrl,
     pgSchema: opts.pgSchema,
     poolSize: settings.workerConcurrency + 8,
+    queryTimeLimitMs: settings.queryTimeLimitMs,
     logger,
   });
   const store = createAttestationStore(database);
@@ -193,6 +194,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
       if (swept.length) logger.info({ removed: swept.length }, 'removed so-input files left by stopped processes');
       await fanout?.start();
       await pulse.start();
+      database.sqliteReader?.warm();
     },
     close: () =>
       (closing ??= (async () => {

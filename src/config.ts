@@ -59,6 +59,11 @@ export const settingsSchema = z.object({
   connectionTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   /** Responses of list routes stop near this many bytes and continue with next_cursor. */
   responseBudgetBytes: z.coerce.number().int().min(64 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /**
+   * The longest one attestation read (a page, a count, an AX query's reads) may run, ms; past it
+   * the read is stopped and answered 503. 0: no limit.
+   */
+  queryTimeLimitMs: z.coerce.number().int().min(0).max(3_600_000).default(5000),
   /** Active schedules at most; creating or resuming one more is a 409. */
   maxActiveSchedules: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -126,6 +131,7 @@ export function loadSettings(flags: SettingsInput, env: NodeJS.ProcessEnv): Sett
     requestTimeoutMs: env.QNTX_REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: env.QNTX_CONNECTION_TIMEOUT_MS,
     responseBudgetBytes: env.QNTX_RESPONSE_BUDGET_BYTES,
+    queryTimeLimitMs: env.QNTX_QUERY_TIME_LIMIT_MS,
     maxActiveSchedules: env.QNTX_MAX_ACTIVE_SCHEDULES,
     axVerificationMs: env.QNTX_AX_VERIFICATION_MS,
     axEvolutionMs: env.QNTX_AX_EVOLUTION_MS,

@@ -84,3 +84,17 @@ export class ConfigError extends QntxError {
 export function issuesToDetails(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string[] {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}=${i.message}`);
 }
+
+/**
+ * A read stopped at the query time limit (QNTX_QUERY_TIME_LIMIT_MS): the database is not broken,
+ * this query asked for more work than one is given.
+ */
+export class QueryTimeLimitError extends QntxError {
+  constructor(limitMs: number, opts: Omit<Opts, 'details' | 'hint'> & { message?: string } = {}) {
+    super('query_time_limit', 503, opts.message ?? `query stopped at the time limit of ${limitMs} ms`, {
+      cause: opts.cause,
+      details: [`time_limit_ms=${limitMs}`],
+      hint: 'narrow the filter (fewer values, a time range, a more specific field), or raise QNTX_QUERY_TIME_LIMIT_MS',
+    });
+  }
+}

@@ -23,6 +23,23 @@ export interface JsonAttr {
   texts: string[];
 }
 
+/**
+ * Most prefix values (`src/*`) one filter may hold, over all its fields and `subjects_from`. Each
+ * is a value range OR-ed into the SQL: SQLite refuses an expression nested past 1,000 levels
+ * ("Expression tree is too large", 996 prefixes in one field), and each range is a walk of its
+ * own. The canvas and the CLI send a handful.
+ */
+export const MAX_FILTER_PREFIXES = 100;
+
+/**
+ * Most values one filter may hold over all its fields: subjects, predicates, contexts, actors,
+ * every attribute value, and those of `subjects_from`. Each field takes 1,000 at most (the API's
+ * schemas); without this, 32 attribute keys of 1,000 values (each one or two SQL parameters)
+ * passed SQLite's 32,766 parameters ("too many SQL variables"). 1,000 predicates × 1,000 contexts
+ * stay within it: what they cost is held by the query time limit.
+ */
+export const MAX_FILTER_TERMS = 4000;
+
 /** Most selective first: subjects and contexts are usually rare, predicates common. */
 const DRIVE_ORDER: readonly FieldName[] = ['subjects', 'contexts', 'actors'];
 
@@ -72,8 +89,49 @@ export interface FilterTerms {
   json: JsonAttr[];
 }
 
-/** Reads a filter into terms; a filter on unindexed attributes alone is refused (it would scan). */
+/** The values and the prefix values of a filter, `subjects_from` included. */
+function filterSize(f: AttestationFilter): { values: number; prefixes: number } {
+  const lists = [f.subjects, f.predicates, f.contexts, f.actors];
+  let values = 0;
+  let prefixes = 0;
+  for (const list of lists) {
+    for (const v of list ?? []) {
+      values++;
+      if (splitValue(v).prefix !== undefined) prefixes++;
+    }
+  }
+  for (const vs of Object.values(f.attributes ?? {})) values += vs.length;
+  if (f.subjects_from) {
+    const inner = filterSize(f.subjects_from);
+    values += inner.values;
+    prefixes += inner.prefixes;
+  }
+  return { values, prefixes };
+}
+
+/** Refuses a filter past the bounds of its cost (a 400 naming the bound, before any SQL is built). */
+function checkCost(f: AttestationFilter): void {
+  const { values, prefixes } = filterSize(f);
+  if (prefixes > MAX_FILTER_PREFIXES) {
+    throw new ValidationError(`a filter takes at most ${MAX_FILTER_PREFIXES} prefix values (value*)`, {
+      details: [`prefixes=${prefixes}, at most ${MAX_FILTER_PREFIXES}`],
+      hint: 'use a shorter common prefix, or exact values',
+    });
+  }
+  if (values > MAX_FILTER_TERMS) {
+    throw new ValidationError(`a filter takes at most ${MAX_FILTER_TERMS} values over all its fields`, {
+      details: [`values=${values}, at most ${MAX_FILTER_TERMS}`],
+      hint: 'split the query',
+    });
+  }
+}
+
+/**
+ * Reads a filter into terms; a filter past its cost bounds, or on unindexed attributes alone (it
+ * would scan), is refused.
+ */
 export function filterTerms(f: AttestationFilter): FilterTerms {
+  checkCost(f);
   const terms: Term[] = [];
   const subjects = term(FIELD_CODE.subjects, f.subjects);
   if (f.subjects_from) {

@@ -5,7 +5,7 @@ import { SqliteAttestationStore } from './sqlite-store.js';
 import type { AttestationStore } from './store.js';
 
 export function createAttestationStore(database: Database): AttestationStore {
-  if (database.sqlite && database.walCheckpointer) return new SqliteAttestationStore(database.db, database.sqlite, database.walCheckpointer);
+  if (database.sqlite && database.walCheckpointer) return new SqliteAttestationStore(database.db, database.sqlite, database.walCheckpointer, database.sqliteReader);
   if (database.pool && database.reads) return new PostgresAttestationStore(database.db, database.pool, database.reads);
   throw new Error(`no driver handle for ${database.kind} database`);
 }

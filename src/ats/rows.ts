@@ -30,7 +30,7 @@ export function toPage(rows: AttestationRowOut[], limit: number): AttestationPag
 }
 
 /** JSON punctuation and keys of one serialised attestation, beyond its stored text. */
-const ROW_OVERHEAD = 160;
+export const ROW_OVERHEAD = 160;
 
 /**
  * Which rows (of a sizes query asked for limit + 1) fit a page of `maxBytes`: the first always,

@@ -5,12 +5,13 @@ import type { DbTx } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 import type { WalCheckpointer } from '../db/wal-checkpoint.js';
+import type { SqliteReads } from '../db/sqlite-reader.js';
 import { compileNewest, type CompiledNewest } from './newest.js';
 import { handlerSql, type HandlerChange, type HandlerPointer, type HandlerSql } from './handler-current.js';
 import { SqliteBatchInsert } from './sqlite-batch-insert.js';
 import { claimKey } from './claim-key.js';
 import { buildAttestationQuery, buildCountQuery, ROW_COLUMNS, type AttestationRowOut } from './query.js';
-import { budgetPage, duplicateIdError, rowToAttestation, toPage } from './rows.js';
+import { budgetPage, duplicateIdError, ROW_OVERHEAD, rowToAttestation, toPage } from './rows.js';
 import type { AttestationStore } from './store.js';
 import { type Attestation, type AttestationFilter, type InsertResult, type NewAttestation } from './types.js';
 
@@ -29,6 +30,11 @@ export class SqliteAttestationStore implements AttestationStore {
     raw: BetterSqlite3.Database,
     /** Bulk loads hold checkpoints back, then one runs in the background. */
     private readonly wal: WalCheckpointer,
+    /**
+     * Where queries and counts run: off the main thread, under the time limit (sqlite-reader.ts).
+     * Without it they run on `raw`. Point reads by key stay on `raw` either way.
+     */
+    private readonly reads?: SqliteReads,
   ) {
     this.st = new SqliteStatements(raw);
     const batch = new SqliteBatchInsert(raw);
@@ -91,6 +97,13 @@ export class SqliteAttestationStore implements AttestationStore {
 
   async query(filter: AttestationFilter) {
     const { compiled, limit } = buildAttestationQuery(this.db, filter, this.kind);
+    if (this.reads) {
+      const params = compiled.parameters as unknown[];
+      if (filter.maxBytes === undefined) return toPage(await this.reads.read<AttestationRowOut>(compiled.sql, params, { kind: 'all' }), limit);
+      // The read process stops at the first row past the budget (or at limit + 1); the page is cut here.
+      const mode = { kind: 'page', maxRows: limit + 1, maxBytes: filter.maxBytes, rowOverhead: ROW_OVERHEAD } as const;
+      return budgetPage((await this.reads.read<AttestationRowOut>(compiled.sql, params, mode)).values(), limit, filter.maxBytes);
+    }
     if (filter.maxBytes === undefined) return toPage(this.st.all(compiled), limit);
     // Rows are read one at a time and the walk stops at the first that does not fit: a page of
     // large rows never loads more than one row past its budget.
@@ -141,7 +154,12 @@ export class SqliteAttestationStore implements AttestationStore {
   }
 
   async count(filter: AttestationFilter = {}): Promise<number> {
-    return Number(this.st.get(buildCountQuery(this.db, filter, this.kind))?.n ?? 0);
+    const compiled = buildCountQuery(this.db, filter, this.kind);
+    if (this.reads) {
+      const [row] = await this.reads.read<{ n: number | string }>(compiled.sql, compiled.parameters as unknown[], { kind: 'get' });
+      return Number(row?.n ?? 0);
+    }
+    return Number(this.st.get(compiled)?.n ?? 0);
   }
 
   async explainCount(filter: AttestationFilter): Promise<string[]> {

@@ -9,6 +9,7 @@ import { createPrivateFile, ensurePrivateDataDir, narrowDataDir } from './data-d
 import type { Logger } from '../logger.js';
 import { migrate, type Dialect } from './migrations.js';
 import { READ_OPTIONS, ReadRouter } from './read-router.js';
+import { DEFAULT_QUERY_TIME_LIMIT_MS, SqliteReader } from './sqlite-reader.js';
 import { WalCheckpointer } from './wal-checkpoint.js';
 import type { Schema } from './schema.js';
 
@@ -25,6 +26,11 @@ export interface Database {
   readonly reads: ReadRouter | undefined;
   /** SQLite: bulk loads hold WAL checkpoints back, then one runs on a thread of its own (wal-checkpoint.ts). */
   readonly walCheckpointer: WalCheckpointer | undefined;
+  /**
+   * SQLite: attestation queries run in processes of their own, each statement under the time limit
+   * (sqlite-reader.ts); undefined with a limit of 0 (reads on the main connection, unbounded).
+   */
+  readonly sqliteReader: SqliteReader | undefined;
   close(): Promise<void>;
 }
 
@@ -39,6 +45,12 @@ export interface OpenOptions {
   logger?: Logger | undefined;
   /** SQLite: WAL a bulk load may pile up before it is checkpointed (default 4 GiB; tests lower it). */
   bulkWalBytes?: number | undefined;
+  /**
+   * The longest an attestation read may run, ms (default 5000; 0: no limit, and on SQLite reads
+   * stay on the main connection). SQLite: the read process is stopped; PostgreSQL:
+   * statement_timeout of the read connections. Writes are never limited.
+   */
+  queryTimeLimitMs?: number | undefined;
 }
 
 const INT8_OID = 20;
@@ -108,6 +120,8 @@ function openSqlite(opts: OpenOptions): Database {
   raw.pragma(`journal_size_limit = ${WAL_LIMIT_BYTES}`);
   const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: raw }) });
   const walCheckpointer = new WalCheckpointer(raw, opts.logger, opts.bulkWalBytes);
+  const limit = opts.queryTimeLimitMs ?? DEFAULT_QUERY_TIME_LIMIT_MS;
+  const sqliteReader = limit > 0 ? new SqliteReader({ file: raw.name, timeLimitMs: limit, logger: opts.logger }) : undefined;
   let closed = false;
   return {
     kind: 'sqlite',
@@ -117,9 +131,11 @@ function openSqlite(opts: OpenOptions): Database {
     pgConfig: undefined,
     reads: undefined,
     walCheckpointer,
+    sqliteReader,
     async close() {
       if (closed) return;
       closed = true;
+      await sqliteReader?.close();
       await walCheckpointer.idle();
       await db.destroy();
     },
@@ -153,18 +169,21 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
   // failure reaches its caller; the event only needs a listener.
   pool.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL connection lost')));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const limit = opts.queryTimeLimitMs ?? DEFAULT_QUERY_TIME_LIMIT_MS;
   const readPool = (url: string | undefined) => {
     const p = new pg.Pool({
       ...config,
       connectionString: url,
       max: Math.max(2, Math.ceil((opts.poolSize ?? 10) / 2)),
-      options: [config.options, READ_OPTIONS].filter(Boolean).join(' '),
+      // The query time limit holds on read connections only: writes, bulk loads and migrations
+      // use the primary pool and are never cut by it.
+      options: [config.options, READ_OPTIONS, limit > 0 ? `-c statement_timeout=${limit}` : ''].filter(Boolean).join(' '),
     });
     p.on('error', (err) => opts.logger?.debug({ err }, 'idle PostgreSQL read client failed'));
     p.on('connect', (client) => client.on('error', (err) => opts.logger?.debug({ err }, 'PostgreSQL read connection lost')));
     return p;
   };
-  const reads = new ReadRouter(readPool(opts.databaseUrl), opts.readDatabaseUrl ? readPool(opts.readDatabaseUrl) : undefined, opts.logger);
+  const reads = new ReadRouter(readPool(opts.databaseUrl), opts.readDatabaseUrl ? readPool(opts.readDatabaseUrl) : undefined, opts.logger, limit);
   let closed = false;
   return {
     kind: 'postgres',
@@ -174,6 +193,7 @@ async function openPostgres(opts: OpenOptions): Promise<Database> {
     pgConfig: config,
     reads,
     walCheckpointer: undefined,
+    sqliteReader: undefined,
     async close() {
       if (closed) return;
       closed = true;

@@ -11,6 +11,7 @@
 // A replica that cannot be reached (down, refusing, restarting) is not an error for the caller:
 // the read runs on the primary and a warning is logged, once per outage.
 import type pg from 'pg';
+import { QueryTimeLimitError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StatementNames } from './statement-names.js';
 
@@ -39,6 +40,8 @@ export class ReadRouter {
     private readonly primary: pg.Pool,
     private readonly replica: pg.Pool | undefined,
     private readonly logger: Logger | undefined,
+    /** The read connections' statement_timeout, ms (0: none): a read cancelled by it is a QueryTimeLimitError. */
+    private readonly timeLimitMs = 0,
   ) {}
 
   get hasReplica(): boolean {
@@ -52,6 +55,16 @@ export class ReadRouter {
    * `prepare: false` (EXPLAIN: planned afresh each time).
    */
   async query<R extends pg.QueryResultRow>(text: string, values: readonly unknown[], opts: { allMatches?: boolean; prepare?: false } = {}): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.route<R>(text, values, opts);
+    } catch (err) {
+      // 57014 query_canceled: statement_timeout (nothing else cancels a read here).
+      if (this.timeLimitMs > 0 && (err as { code?: string }).code === '57014') throw new QueryTimeLimitError(this.timeLimitMs, { cause: err });
+      throw err;
+    }
+  }
+
+  private async route<R extends pg.QueryResultRow>(text: string, values: readonly unknown[], opts: { allMatches?: boolean; prepare?: false }): Promise<pg.QueryResult<R>> {
     const name = opts.allMatches || opts.prepare === false ? undefined : this.names.nameFor(text);
     const run = (pool: pg.Pool) =>
       opts.allMatches ? withBitmaps<R>(pool, text, values) : pool.query<R>({ text, values: values as unknown[], ...(name ? { name } : {}) });

@@ -4,13 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AxService } from '../../ax/service.js';
-import { cursor, errorResponses, jsonObject, text } from '../schemas/common.js';
-import { axCompletion, axResponse } from '../schemas/ax.js';
+import { cursor, errorResponses, text } from '../schemas/common.js';
+import { axCompletion, axFilterBody, axResponse } from '../schemas/ax.js';
 
 const DAY = 24 * 3600_000;
 
 const axBody = z.strictObject({
-  query: z.union([text(20_000), jsonObject]),
+  /** AX text, or the structured filter: no text of either may hold NUL (each named in the 400). */
+  query: z.union([text(20_000), axFilterBody]),
   limit: z.number().int().min(0).max(1000).optional().describe('0 or absent: the default, 100'),
   cursor: cursor.optional(),
   /** Every match instead of the resolved view. */
