@@ -24,7 +24,14 @@ export function cliSettings(flags: SettingsInput): Settings {
 }
 
 export async function openForCli(flags: DbFlags): Promise<Qntx> {
-  const settings = cliSettings({ dataDir: flags.dataDir, databaseUrl: flags.databaseUrl, logLevel: process.env.QNTX_LOG_LEVEL ?? 'warn' });
+  const settings = cliSettings({
+    dataDir: flags.dataDir,
+    databaseUrl: flags.databaseUrl,
+    logLevel: process.env.QNTX_LOG_LEVEL ?? 'warn',
+    // A command's reads are its user's own, in its own process (Ctrl-C stops them): no read
+    // processes and no time limit unless QNTX_QUERY_TIME_LIMIT_MS asks for one.
+    ...(process.env.QNTX_QUERY_TIME_LIMIT_MS ? {} : { queryTimeLimitMs: 0 }),
+  });
   return createQntx(settings, { logger: createLogger({ level: settings.logLevel }) });
 }
 
