@@ -127,7 +127,8 @@ async function setUp(o: ChaosOptions): Promise<Rig> {
   await admin.query(`create schema ${schema}`);
   await admin.query(`set search_path = ${schema}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-chaos-'));
-  // Runs are sandboxed under other uids: the log and the lock files must be theirs to write.
+  // Runs are sandboxed under other uids: the log and the lock files must be theirs to write. The
+  // data directory is a subdirectory: the servers make it 0700 and runs never see it.
   fs.chmodSync(dir, 0o777);
   fs.writeFileSync(path.join(dir, 'runs.log'), '');
   fs.chmodSync(path.join(dir, 'runs.log'), 0o666);
@@ -137,7 +138,7 @@ async function setUp(o: ChaosOptions): Promise<Rig> {
     return u.toString();
   };
   const proxy = await tcpProxy(new URL(o.databaseUrl));
-  const base = { QNTX_TOKEN: TOKEN, QNTX_DATABASE_URL: withSchema(o.databaseUrl), QNTX_LEASE_MS: String(o.leaseMs), QNTX_WORKER_CONCURRENCY: '2', QNTX_DATA_DIR: dir };
+  const base = { QNTX_TOKEN: TOKEN, QNTX_DATABASE_URL: withSchema(o.databaseUrl), QNTX_LEASE_MS: String(o.leaseMs), QNTX_WORKER_CONCURRENCY: '2', QNTX_DATA_DIR: path.join(dir, 'data') };
   const rig: Rig = { schema, admin, dir, proxy, base, servers: [], workers: [], kills: new Map(), cuts: 0, skewWarned: false, crashes: [] };
   for (const n of [1, 2]) rig.servers.push(await startMember({ name: `serve-${n}`, args: ['serve', '--no-worker', '--port', '0'], env: {} }, base));
   const roles: Role[] = [

@@ -36,6 +36,8 @@ export interface Member {
 }
 
 const running = new Set<ChildProcess>();
+/** Processes started so far: each gets its number as CHAOS_WORKER_ID, which its runs may read. */
+let started = 0;
 process.on('exit', () => {
   for (const c of running) c.kill('SIGKILL');
 });
@@ -44,7 +46,7 @@ process.on('exit', () => {
 export function startMember(role: Role, baseEnv: Record<string, string>): Promise<Member> {
   const child = spawn(process.execPath, [BIN, ...role.args], {
     cwd: ROOT,
-    env: { ...process.env, QNTX_LOG_LEVEL: 'warn', ...baseEnv, ...role.env },
+    env: { ...process.env, QNTX_LOG_LEVEL: 'warn', ...baseEnv, ...role.env, CHAOS_WORKER_ID: String(++started), QNTX_HANDLER_ENV: 'CHAOS_WORKER_ID' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

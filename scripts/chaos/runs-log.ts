@@ -1,5 +1,6 @@
 // What each run of the chaos handler leaves: a line when it starts and one when it ends, in one
-// shared log, with the job's key, a run id, its worker's pid and the machine's wall time in ns (a
+// shared log, with the job's key, a run id, its worker's number (CHAOS_WORKER_ID, given to each
+// worker process as it starts: a run cannot read another process's /proc entry) and the machine's wall time in ns (a
 // run of the skewed worker inherits libfaketime and takes its offset, from FAKETIME, back off:
 // all runs are on one clock). A run also takes an
 // exclusive flock on its job's lock file for its whole life: the kernel drops it when the process
@@ -15,8 +16,7 @@ rid = uuid.uuid4().hex[:16]
 skew = int(float(os.environ.get("FAKETIME", "+0s").strip("+s")) * 1e9)
 def now():
     return time.time_ns() - skew
-with open("/proc/%d/status" % os.getppid()) as f:
-    worker = [l.split()[1] for l in f if l.startswith("PPid:")][0]
+worker = os.environ.get("CHAOS_WORKER_ID", "0")
 lock = os.open(os.path.join(d, key + ".lock"), os.O_RDONLY | os.O_CREAT, 0o666)
 try:
     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -60,7 +60,7 @@ export function readRuns(file: string): Run[] {
  * from a live worker: the latter was the bug of workers whose clock ran ahead).
  */
 export async function countOverlaps(db: pg.Client, runs: Run[]): Promise<{ clashes: number; overlaps: number; unknownEnds: number; ranAgainAfterEnd: number }> {
-  await db.query(`create table chaos_runs (job_key text not null, run_id text not null, worker_pid integer not null,
+  await db.query(`create table chaos_runs (job_key text not null, run_id text not null, worker_id integer not null,
     started_ns bigint not null, ended_ns bigint, clash boolean not null, primary key (job_key, run_id))`);
   const ends = runs.map((r) => r.endedNs);
   await db.query(
