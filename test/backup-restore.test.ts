@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { restore } from '../src/ops/transfer.js';
 import { runCli } from './cli-helpers.js';
 import { prepareSchema } from './fixtures/pulse-db.js';
 import { dropSchema, PG_SKIP, PG_URL, tempDir, uniqueSchema } from './helpers.js';
@@ -156,7 +157,37 @@ describe('backup of a running SQLite server, restored into PostgreSQL', { skip: 
   });
 });
 
-describe('restore refuses', () => {
+describe('restore', () => {
+  it('resumes an interrupted restore where it stopped; --restart is refused on a store without the marker', async () => {
+    const work = tempDir('qntx-backup-');
+    try {
+      const src = path.join(work, 'src');
+      for (const who of ['alice', 'bob', 'carol']) assert.equal((await runCli(['as', who, 'is', 'engineer', 'of', 'acme', '--data-dir', src])).code, 0);
+      const file = path.join(work, 'b.gz');
+      assert.equal((await runCli(['backup', file, '--data-dir', src, '--quiet'])).code, 0);
+      const dst = { kind: 'sqlite' as const, dataDir: path.join(work, 'dst') };
+      // A failure after three field rows were committed, one row a batch.
+      const crash = restore(file, dst, {
+        batch: 1,
+        onProgress: (p) => {
+          if (p.table === 'attestation_fields' && p.done >= 3) throw new Error('interrupted');
+        },
+      });
+      await assert.rejects(crash, /interrupted/);
+      const again = await restore(file, dst, {});
+      assert.equal(again.resumed, true);
+      assert.equal(again.tables.attestations, 3);
+      assert.equal(again.tables.attestation_fields, 12);
+      const ax = await runCli(['ax', 'is', 'engineer', '--data-dir', dst.dataDir, '--json']);
+      assert.equal(JSON.parse(ax.stdout).attestations.length, 3);
+      const restart = await runCli(['restore', file, '--data-dir', dst.dataDir, '--restart']);
+      assert.notEqual(restart.code, 0);
+      assert.match(restart.stderr, /is not empty: attestations=3/);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('a backup from a newer schema, and leaves the target empty', async () => {
     const work = tempDir('qntx-backup-');
     try {

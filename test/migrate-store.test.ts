@@ -94,8 +94,12 @@ describe('qntx migrate SQLite to PostgreSQL, killed half-way and run again', { s
     try {
       const partial = Number((await c.query('select count(*) as n from attestation_fields')).rows[0].n);
       assert.ok(partial > 0 && partial < start.attestation_fields!, `${partial} field rows after ${killedAt}`);
-      const refused = await runCli(['migrate', '--from', path.join(work, 'elsewhere'), '--to', pgUrl(schema)]);
+      // Another source is refused: the target holds an unfinished copy of this one.
+      const other = path.join(work, 'other');
+      assert.equal((await runCli(['as', 'x', 'is', 'y', 'of', 'z', '--data-dir', other])).code, 0);
+      const refused = await runCli(['migrate', '--from', other, '--to', pgUrl(schema)]);
       assert.notEqual(refused.code, 0);
+      assert.match(refused.stderr, /holds an unfinished load of another source/);
 
       const second = await runCli(['migrate', '--from', dataDir, '--to', pgUrl(schema)]);
       assert.equal(second.code, 0, second.stderr);
