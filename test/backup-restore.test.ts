@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../src/db/database.js';
+import { isBookkeeping, TABLES } from '../src/ops/tables.js';
 import { restore } from '../src/ops/transfer.js';
 import { runCli } from './cli-helpers.js';
 import { prepareSchema } from './fixtures/pulse-db.js';
@@ -158,6 +160,18 @@ describe('backup of a running SQLite server, restored into PostgreSQL', { skip: 
 });
 
 describe('restore', () => {
+  it('knows every table the migrations create (a new table must be added to src/ops/tables.ts)', async () => {
+    const dataDir = tempDir('qntx-backup-');
+    const database = await openDatabase({ dataDir });
+    try {
+      const names = (database.sqlite!.prepare(`select name from sqlite_master where type = 'table'`).all() as { name: string }[]).map((r) => r.name);
+      assert.deepEqual(names.filter((n) => !isBookkeeping(n)).sort(), TABLES.map((t) => t.name).sort());
+    } finally {
+      await database.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('resumes an interrupted restore where it stopped; --restart is refused on a store without the marker', async () => {
     const work = tempDir('qntx-backup-');
     try {
