@@ -157,6 +157,20 @@ describe('backup of a running SQLite server, restored into PostgreSQL', { skip: 
     assert.equal(ax.code, 0, ax.stderr);
     assert.deepEqual(JSON.parse(ax.stdout).attestations.map((a: any) => a.id).sort(), answers.get('ax usa'));
   });
+
+  it('backs up PostgreSQL to a file that restores into SQLite', async () => {
+    const file2 = path.join(work, 'pg.qntx.gz');
+    const b = await runCli(['backup', file2, '--database-url', pgUrl(schema), '--json']);
+    assert.equal(b.code, 0, b.stderr);
+    const r = await runCli(['restore', file2, '--data-dir', path.join(work, 'from-pg'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).tables, JSON.parse(b.stdout).tables);
+    const ax = await runCli(['ax', 'ALICE', 'is', 'engineer', '--data-dir', path.join(work, 'from-pg'), '--json']);
+    assert.deepEqual(JSON.parse(ax.stdout).attestations.map((a: any) => a.id).sort(), answers.get('ax ALICE is engineer'));
+    const bad = await runCli(['backup', path.join(work, 'no', 'such', 'dir', 'x.gz'), '--database-url', pgUrl(schema)]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /cannot write .*x\.gz/);
+  });
 });
 
 describe('restore', () => {

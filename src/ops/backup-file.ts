@@ -66,10 +66,12 @@ export class BackupWriter {
     this.tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.partial`);
     this.out = fs.createWriteStream(this.tmp, { mode: 0o600 });
     this.gzip.pipe(this.out);
+    const fail = (reject: (e: Error) => void) => (err: Error) =>
+      reject(new QntxError('backup', 500, `cannot write ${file}: ${err.message}`, { details: [`path=${file}`, `partial=${this.tmp}`], cause: err }));
     this.done = new Promise((resolve, reject) => {
       this.out.on('finish', () => resolve());
-      this.out.on('error', reject);
-      this.gzip.on('error', reject);
+      this.out.on('error', fail(reject));
+      this.gzip.on('error', fail(reject));
     });
     // Surfaced by finish() or the next write; a listener keeps it from being unhandled meanwhile.
     this.done.catch(() => {});
