@@ -157,9 +157,11 @@ export async function load(target: Target, source: LoadSource, opts: LoadOptions
   await source.finish?.();
   await target.resetSequences();
   const tables = await verify(target, header, where);
+  // Complete and verified: the marker goes first, so that an interruption of what follows leaves a
+  // whole store whose remaining migrations any qntx start applies.
+  await target.dropMarker();
   // The data migrations of newer schema versions now run on the restored rows.
   await target.migrateTo(undefined);
-  await target.dropMarker();
   return { tables, attestationChecksum: header.attestation_checksum, resumed };
 }
 
