@@ -26,7 +26,7 @@ const paths = commandPaths(await buildProgram());
 
 describe('qntx --help', () => {
   it('covers the commands of the README', () => {
-    for (const c of ['serve', 'as', 'ax', 'alias', 'import', 'ix', 'handlers', 'hooks', 'pulse', 'run', 'secrets', 'worker']) {
+    for (const c of ['serve', 'as', 'ax', 'alias', 'import', 'ix', 'handlers', 'hooks', 'pulse', 'run', 'secrets', 'worker', 'backup', 'restore', 'migrate']) {
       assert.ok(paths.some((p) => p[0] === c), c);
     }
   });

@@ -3,7 +3,8 @@
 // The CLI overwrites its own command line first thing; QNTX_DATABASE_URL or --database-url-file
 // (mode 0600) never put it there at all.
 
-const CREDENTIAL_FLAGS = ['--database-url', '--read-database-url'];
+// `migrate --from/--to` take a data directory or a URL: hidden either way.
+const CREDENTIAL_FLAGS = ['--database-url', '--read-database-url', '--from', '--to'];
 const HIDDEN = '[hidden]';
 
 /** The command line with the value of each credential flag replaced, or null when there is none. */

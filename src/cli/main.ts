@@ -22,6 +22,9 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Register> 
   pulse: { summary: 'schedules, executions and jobs', load: async () => (await import('./commands/pulse.js')).registerPulse },
   run: { summary: 'run a Python handler script locally (stores nothing unless a store is given)', load: async () => (await import('./commands/run.js')).registerRun },
   secrets: { summary: 'secrets handlers read as ix.secrets (values are never shown)', load: async () => (await import('./commands/secrets.js')).registerSecrets },
+  backup: { summary: 'write a consistent snapshot of the store to a file (server may be running)', load: async () => (await import('./commands/backup.js')).registerBackup },
+  restore: { summary: 'load a backup into an empty store (SQLite or PostgreSQL) and verify it', load: async () => (await import('./commands/restore.js')).registerRestore },
+  migrate: { summary: 'copy a store into another, e.g. SQLite to PostgreSQL: qntx migrate --from ./data --to postgres://…', load: async () => (await import('./commands/migrate.js')).registerMigrate },
   worker: { summary: 'run jobs only (scale-out on PostgreSQL)', load: async () => (await import('./commands/worker.js')).registerWorker },
 };
 
