@@ -64,7 +64,9 @@ describe('WAL checkpoint after a bulk load (SQLite)', () => {
 
   it('keeps the WAL of a long bulk load near its bound', async () => {
     // Unbounded, the WAL of this load passes 100 MiB (the test above: > 10 MiB for half of it,
-    // and a 10M-row import grew it past 30 GB); with an 8 MiB bound it stays near one batch's commit.
+    // and a 10M-row import grew it past 30 GB); with an 8 MiB bound it stays near one batch's commit
+    // (a WAL file never shrinks: its size is the largest commit, ~51 MiB for a batch of 20,000 rows
+    // since field rows carry a folded key and its index, ~29 MiB before).
     const dir = tempDir();
     dirs.push(dir);
     const database = await openDatabase({ dataDir: dir, bulkWalBytes: 8 << 20 });
@@ -77,7 +79,7 @@ describe('WAL checkpoint after a bulk load (SQLite)', () => {
         largest = Math.max(largest, fs.statSync(walFile).size);
       }
     });
-    assert.ok(largest < 48 << 20, `the WAL stayed near its bound: ${largest} bytes`);
+    assert.ok(largest < 64 << 20, `the WAL stayed near its bound: ${largest} bytes`);
     await database.walCheckpointer!.idle();
     assert.equal(await store.count({ predicates: ['loaded'] }), 200_000);
     await database.close();
