@@ -13,7 +13,8 @@ export interface QntxMigration {
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
 }
 
-class Provider implements MigrationProvider {
+/** Every migration of this program, for Kysely's Migrator (to the latest, or to a named one). */
+export class MigrationsProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
@@ -35,7 +36,7 @@ export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<st
   }
   const migrator = new Migrator({
     db,
-    provider: new Provider(dialect),
+    provider: new MigrationsProvider(dialect),
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   if (dialect === 'sqlite') await sql`BEGIN IMMEDIATE`.execute(db);

@@ -1,13 +1,12 @@
 // The store a restore writes into, opened without the usual migrate-to-latest: it is first brought
 // to the schema of the backup (so the rows fit), filled, checked, and only then migrated on.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { QntxError } from '../errors.js';
 import { createPrivateFile, ensurePrivateDataDir } from '../db/data-dir.js';
 import { sqlitePath } from '../db/database.js';
-import type { Dialect } from '../db/migrations.js';
-import { migrations } from '../db/migrations/index.js';
+import { MigrationsProvider, type Dialect } from '../db/migrations.js';
 import { IdChecksum } from './checksum.js';
 import { describeLocation, pgTypes, type Location } from './location.js';
 import { MARKER_TABLE, quoteId, type Row } from './tables.js';
@@ -33,17 +32,8 @@ export interface Target {
   close(): Promise<void>;
 }
 
-class Provider implements MigrationProvider {
-  constructor(private readonly dialect: Dialect) {}
-  async getMigrations(): Promise<Record<string, Migration>> {
-    const out: Record<string, Migration> = {};
-    for (const m of migrations) out[m.name] = { up: (db) => m.up(db, this.dialect) };
-    return out;
-  }
-}
-
 async function runMigrator(db: Kysely<unknown>, dialect: Dialect, schema: string | undefined, name: string | undefined, where: string): Promise<void> {
-  const migrator = new Migrator({ db, provider: new Provider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
+  const migrator = new Migrator({ db, provider: new MigrationsProvider(dialect), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = name ? await migrator.migrateTo(name) : await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
