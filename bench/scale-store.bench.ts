@@ -1,4 +1,4 @@
-// Issue 17: the store at scale on both databases (npm run bench:scale-store).
+// The store at scale on both databases (npm run bench:scale-store).
 // For each size (SCALE_SIZES, default 1000000; e.g. SCALE_SIZES=1000000,10000000):
 // 1. a JSON-lines file of N attestations, imported with the real `qntx import` (PostgreSQL: COPY),
 //    beside a bare COPY of the same rows into the same tables (PostgreSQL) or a plain prepared

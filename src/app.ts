@@ -67,9 +67,9 @@ export interface Qntx {
   readonly runner: PythonRunner;
   readonly handlers: HandlerRegistry;
   readonly ax: AxService;
-  /** Secrets granted to handler types (issue 16). */
+  /** Secrets granted to handler types. */
   readonly secrets: SecretService;
-  /** Webhook triggers (issue 16). */
+  /** Webhook triggers. */
   readonly hooks: HookService;
   /** Events of this process and, on PostgreSQL, of every other process on the database. */
   readonly allEvents: EventSource;

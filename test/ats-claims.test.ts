@@ -1,4 +1,4 @@
-// A claim is stored once (issue 14, item 1): the same subjects, predicates, contexts and actors
+// A claim is stored once: the same subjects, predicates, contexts and actors
 // (as sets), timestamp and attributes are one claim, on both databases, through the store, the
 // HTTP API (200 for a known claim, 201 for a new one) and `qntx import` run twice.
 import assert from 'node:assert/strict';

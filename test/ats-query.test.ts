@@ -1,4 +1,4 @@
-// Queries for ingested data (issue 14, item 6), on both databases: attribute equality (indexed
+// Queries for ingested data, on both databases: attribute equality (indexed
 // for the built-ins' attributes), value prefixes, counts, and subjects_from (the subjects of one
 // filter as the subject filter of the next), with EXPLAIN showing index use.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The CLI of issue 16: `qntx secrets` (the value from stdin, never an argument, never printed),
+// The CLI of triggers and secrets: `qntx secrets` (the value from stdin, never an argument, never printed),
 // `qntx hooks create | ls | rm`, and `qntx ix … --cron … --tz …` with its next run times.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

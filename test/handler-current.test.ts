@@ -1,4 +1,4 @@
-// Issue 17, item 1: the handler lookup is a primary-key read of ix_handler_current, moved in the
+// The handler lookup is a primary-key read of ix_handler_current, moved in the
 // transaction of each register and remove, backfilled by migration 009. Both databases.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

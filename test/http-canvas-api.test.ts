@@ -1,4 +1,4 @@
-// Issue 15's API, on SQLite and PostgreSQL: a schedule's owner (one schedule per owner, upserted),
+// The canvas's API, on SQLite and PostgreSQL: a schedule's owner (one schedule per owner, upserted),
 // a removed handler and its restore, dry runs, the attestation browser and schedule stats.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

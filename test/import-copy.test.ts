@@ -1,4 +1,4 @@
-// Issue 17, item 3: `qntx import --database-url` loads through COPY (pg-copy-insert.ts), with the
+// `qntx import --database-url` loads through COPY (pg-copy-insert.ts), with the
 // same dedupe, validation and bad-line reporting as before, and ANALYZE afterwards; the bulk insert
 // keeps insertMany's contract on both databases.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// ixgest.git through Pulse (issue 14, items 2-4): the same ingest twice stores nothing new; a run
+// ixgest.git through Pulse: the same ingest twice stores nothing new; a run
 // whose git child is killed mid-way resumes on retry with each commit once and exact counts; new
 // commits and an old-dated branch are found by reachability; --since is checked at scheduling;
 // the CLI makes a relative path absolute.

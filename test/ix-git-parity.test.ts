@@ -1,7 +1,7 @@
-// The git vocabulary at parity with the original QNTX ingester and beyond (issue 14, item 5), on a
+// The git vocabulary at parity with the original QNTX ingester and beyond, on a
 // repository built here: merges, an octopus, renames, deletions, an empty commit, unicode, tags,
 // .mailmap, manifests of each format, remote-tracking branches, a shallow clone; and the forged
-// file name of issue 12 (item 6), which must not make a commit that does not exist.
+// file name that reads like a record header, which must not make a commit that does not exist.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

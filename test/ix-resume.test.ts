@@ -1,4 +1,4 @@
-// Idempotent, resumable handler runs (issue 14, items 1-3): the same handler run twice stores each
+// Idempotent, resumable handler runs: the same handler run twice stores each
 // claim once; a one-off and a scheduled run of one source share its state; ix.checkpoint() commits
 // state with its batch so a failed run's retry resumes there; execution counts equal the rows.
 import assert from 'node:assert/strict';

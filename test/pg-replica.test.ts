@@ -1,4 +1,4 @@
-// Issue 17, item 4: with --read-database-url, attestation queries, counts and the canvas list are
+// With --read-database-url, attestation queries, counts and the canvas list are
 // served by a real streaming replica (its own cluster, pg_basebackup -R), writes and
 // read-your-writes reads stay on the primary, and a replica that is down sends reads to the
 // primary with a warning logged.

@@ -1,4 +1,4 @@
-// Issue 17, item 2: every query shape the API offers keeps an index plan right after a bulk load
+// Every query shape the API offers keeps an index plan right after a bulk load
 // with no ANALYZE, on a store large enough that a hash join or a scan would show (generated with
 // COPY on PostgreSQL, one transaction per batch on SQLite). EXPLAIN on both databases; on
 // PostgreSQL also the pages each query touched (EXPLAIN ANALYZE BUFFERS: no timing), which a plan

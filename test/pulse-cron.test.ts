@@ -1,4 +1,4 @@
-// Cron schedules (issue 16): next-run tables across both 2026 DST transitions in Europe/Berlin and
+// Cron schedules: next-run tables across both 2026 DST transitions in Europe/Berlin and
 // America/New_York against croner, a one-minute cron on a manual clock firing on the minute for
 // 1,000 late ticks, missed runs counted, the preview route, and bad expressions as 400s.
 import assert from 'node:assert/strict';

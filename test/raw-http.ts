@@ -88,7 +88,7 @@ function unchunk(b: Buffer): Buffer {
   return Buffer.concat(out);
 }
 
-/** Asserts-free check used by every test: the SPEC §5 error body. */
+/** Asserts-free check used by every test: the error body {error, details[], hint?}. */
 export function isErrorShape(body: unknown): boolean {
   if (!body || typeof body !== 'object') return false;
   const b = body as Record<string, unknown>;

@@ -1,4 +1,4 @@
-// Secrets (issue 16): sealed at rest (the raw database bytes never hold the value), never returned
+// Secrets: sealed at rest (the raw database bytes never hold the value), never returned
 // by the API, read by a granted type as ix.secrets, and redacted (the value and its JSON, Python,
 // URL, hex and base64 spellings, base64 inside a Basic auth header too) from what a run prints,
 // raises and attests; an ungranted type gets none; a lost or wrong key is a clear error.

@@ -1,4 +1,4 @@
-// Issue 15's canvas logic without a browser: where glyphs may be (free area, fit, pushing apart),
+// The canvas logic without a browser: where glyphs may be (free area, fit, pushing apart),
 // which edges relate them, unique palette labels, Try's inputs, unsaved code, removed handlers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -20,7 +20,7 @@ describe('canvas commands', () => {
     assert.equal(s.version, 5);
     assert.equal(s.loaded, true);
     assert.deepEqual(s.glyphs, [g('b', { kind: 'py', x: 5, y: 6, width: 500, height: 350 })]);
-    // b grew over a (at 10,20): a moved below it, 24 px clear (issue 15: a resize never overlaps).
+    // b grew over a (at 10,20): a moved below it, 24 px clear (a resize never overlaps).
     assert.deepEqual(s.closed.map((x) => [x.id, x.x, x.y]), [['a', 10, 6 + 350 + 24]]);
   });
 

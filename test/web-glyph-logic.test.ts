@@ -174,7 +174,7 @@ describe('IX glyph', () => {
 });
 
 describe('Python glyph', () => {
-  it('opens a handler template naming the SPEC §4 namespace, with attest() using ix.args and ix.state', () => {
+  it('opens a handler template naming the handler namespace, with attest() using ix.args and ix.state', () => {
     const t = handlerTemplate('webhook');
     for (const name of ['attest(subjects, predicates, contexts', 'ix.script_type', 'ix.args', 'ix.last_run', 'ix.state', 'progress(current, total)', 'ix.input', 'ix.headers', 'ix.secrets["API_TOKEN"]']) {
       assert.ok(t.includes(name), name);

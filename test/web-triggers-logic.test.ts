@@ -1,4 +1,4 @@
-// The IX glyph's cron timing without a DOM (issue 16): a cron expression replaces the interval in
+// The IX glyph's cron timing without a DOM: a cron expression replaces the interval in
 // the schedule a Run makes, and schedules say how they repeat.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

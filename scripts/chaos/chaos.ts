@@ -1,4 +1,4 @@
-// The chaos run (issue 13): on PostgreSQL, 2 `qntx serve --no-worker` and 3 `qntx worker` — one
+// The chaos run: on PostgreSQL, 2 `qntx serve --no-worker` and 3 `qntx worker` — one
 // through a TCP proxy that is cut now and then, one with its clock 120 s ahead — run python.script
 // jobs and one-second schedules while a loop kills a random worker with SIGKILL and starts it
 // again. Then: every job completed (none lost), no job ran twice at once (flocks and a table of

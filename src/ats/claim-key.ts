@@ -1,4 +1,4 @@
-// The content key of a claim (SPEC §2): subjects, predicates, contexts and actors as sets, the
+// The content key of a claim: subjects, predicates, contexts and actors as sets, the
 // timestamp and the attributes (key order ignored). Equal claims get equal keys, so the store keeps
 // one row per claim with a unique index; id, source, created_at and handler_version are not in it.
 import crypto from 'node:crypto';

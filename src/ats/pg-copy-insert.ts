@@ -1,4 +1,4 @@
-// Bulk insert on PostgreSQL at COPY speed (issue 17): a batch is streamed with `COPY … FROM STDIN`
+// Bulk insert on PostgreSQL at COPY speed: a batch is streamed with `COPY … FROM STDIN`
 // (pg-copy-streams) straight into the two tables, the claims already stored left out beforehand
 // (copyInsert). When a concurrent writer stores one of the batch's claims meanwhile, the batch is
 // redone through two session-local staging tables and one statement that moves them:

@@ -113,7 +113,7 @@ function jsonAttr(j: JsonAttr, dialect: Dialect) {
  * FROM attestation_fields d (JOIN attestations a when rows are read or checked), with every
  * condition of the filter but paging.
  *
- * PostgreSQL (issue 17: plans that hold without statistics): `d` is never joined here. Each probe
+ * PostgreSQL (plans that hold without statistics): `d` is never joined here. Each probe
  * is an EXISTS with OFFSET 0, which the planner cannot flatten into a (hash) semi-join: it stays a
  * correlated probe of one primary-key entry per walked row. Conditions on the row (a prefix that
  * does not drive, unindexed attributes) are one such probe of attestations by seq. The page's rows

@@ -32,7 +32,7 @@ export interface AttestationStore {
   analyze(): Promise<void>;
   /** The stored attestation holding the same claim, if any. */
   findClaim(a: NewAttestation): Promise<Attestation | undefined>;
-  /** SPEC §2 filter with keyset paging (stable under concurrent inserts). */
+  /** The attestation filter with keyset paging (stable under concurrent inserts). */
   query(filter: AttestationFilter): Promise<AttestationPage>;
   get(id: string): Promise<Attestation | undefined>;
   /** The newest attestation with this predicate and context: the handler lookup. */

@@ -1,4 +1,4 @@
-// The attestation data model of SPEC §2: "as SUBJECT is PREDICATE of CONTEXT by ACTOR at TIME".
+// The attestation data model: "as SUBJECT is PREDICATE of CONTEXT by ACTOR at TIME".
 import type { AttestationDto } from '../protocol.js';
 
 /** Also the wire shape (src/protocol.ts): the API returns attestations as they are stored. */

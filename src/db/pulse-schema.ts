@@ -85,7 +85,7 @@ export interface PulseExecutionsTable {
   id: string;
   schedule_id: string | null;
   status: 'running' | 'completed' | 'failed' | 'skipped';
-  /** 'hook': a webhook delivery (issue 16), without a schedule. */
+  /** 'hook': a webhook delivery, without a schedule. */
   trigger: 'schedule' | 'manual' | 'hook';
   /** The grid time this run was for (null for a manual trigger). */
   due_at: number | null;

@@ -1,4 +1,4 @@
-// Where attestation reads run on PostgreSQL (issue 17). Queries, lists and counts that need not
+// Where attestation reads run on PostgreSQL. Queries, lists and counts that need not
 // see the caller's own writes go to a streaming replica when one is configured
 // (--read-database-url / QNTX_READ_DATABASE_URL), else to the primary. Writes, Pulse and
 // read-your-writes reads never come here: they use the primary's pool.

@@ -1,4 +1,4 @@
-// Which words name a git repository: the parser's reading of `ix <repo>` (SPEC §4) and the
+// Which words name a git repository: the parser's reading of `ix <repo>` and the
 // ingester's choice between a local repository and a URL to clone.
 import fs from 'node:fs';
 import path from 'node:path';

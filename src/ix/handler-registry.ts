@@ -2,7 +2,7 @@
 // context = the ix type, attributes {code, language, version, sha256}. Removing a type's handler
 // adds a retraction (same predicate and context, attributes {retracted: true}); history stays in
 // attestations. The handler in force is kept per type in ix_handler_current, moved in the same
-// transaction as the version or the retraction: the lookup is a primary-key read (issue 17).
+// transaction as the version or the retraction: the lookup is a primary-key read.
 import { createHash } from 'node:crypto';
 import { RESERVED_WRITE } from '../ats/reserved.js';
 import type { AttestationService } from '../ats/service.js';

@@ -1,4 +1,4 @@
-// The `ix` command grammar (SPEC §4, docs/ix.md "Grammar"):
+// The `ix` command grammar (docs/ix.md "Grammar"):
 // `ix <type> [args...] [--flag value] [--flag=value] [--bool-flag] [-- args...]`.
 import { ValidationError } from '../errors.js';
 import { isGitRepoPath, looksLikeGitRepo } from './git-detect.js';

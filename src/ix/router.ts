@@ -1,4 +1,4 @@
-// IX routing (SPEC §4), used by the API and the CLI alike through Pulse's resolver:
+// IX routing, used by the API and the CLI alike through Pulse's resolver:
 // 1. the newest non-retracted `ix_handler` attestation for the type → python.script;
 // 2. else a built-in for the type (git → ixgest.git);
 // 3. else NoIngestScriptError (details script_type=<type>, hint "Create a handler for '<type>'").

@@ -12,9 +12,9 @@ export interface RunContext {
   state: Record<string, unknown>;
   /** `ix.input`: what an `ax … so <type>` query found; null for plain ix runs. */
   input?: RunInput | null;
-  /** `ix.secrets`: the values of the secrets granted to the run's type, by name (issue 16). */
+  /** `ix.secrets`: the values of the secrets granted to the run's type, by name. */
   secrets?: Record<string, string>;
-  /** A webhook delivery (issue 16): its body becomes `ix.input` and its chosen headers `ix.headers`. */
+  /** A webhook delivery: its body becomes `ix.input` and its chosen headers `ix.headers`. */
   hook?: HookDelivery | null;
 }
 

@@ -1,4 +1,4 @@
-// Turns every error into SPEC §5's body {error, details[], hint?}: typed errors keep their status;
+// Turns every error into the error body {error, details[], hint?}: typed errors keep their status;
 // Fastify's own (schema validation, bad JSON, 413, 415, bad URL encoding, an over-long path
 // parameter, a request that timed out or could not be parsed) keep theirs; anything else is a
 // 500 without internals.

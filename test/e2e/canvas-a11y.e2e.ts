@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// Issue 15, accessibility in a real browser: axe-core (injected through playwright-core) finds no
+// Accessibility in a real browser: axe-core (injected through playwright-core) finds no
 // serious or critical violation on a canvas with every kind of glyph, and the seed's flow works
 // with the keyboard alone (palette, Tab, Enter, Ctrl+S).
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// Issue 15, the attestation browser in a real browser: system attestations hidden by default,
+// The attestation browser in a real browser: system attestations hidden by default,
 // totals equal the API's count, a row opens a drawer with provenance links (run → handler version
 // → code), ids are short and copy whole, columns resize, and the export buttons download the filter.
 import assert from 'node:assert/strict';

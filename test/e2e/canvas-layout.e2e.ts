@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// Issue 15, the canvas as a whole in a real browser: edges appear as the flow creates glyphs
+// The canvas as a whole in a real browser: edges appear as the flow creates glyphs
 // (IX → handler → Pulse → AX); 20 glyphs added and resized never overlap; Fit View keeps them clear
 // of the toolbar, pills, controls and minimap; text is never under 10 px at any zoom (title cards
 // below that); the palette has actions with shortcuts and no duplicate entries.

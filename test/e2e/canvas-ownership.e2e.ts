@@ -1,4 +1,4 @@
-// Issue 15 in a real browser against a real `qntx serve`: an IX glyph owns one schedule (running it
+// Glyph ownership in a real browser against a real `qntx serve`: an IX glyph owns one schedule (running it
 // again updates that one, never adds one), closing it asks whether to stop the schedule, every
 // schedule card names the glyph that owns it with a reveal, and the Pulse card's counts are the API's.
 import assert from 'node:assert/strict';

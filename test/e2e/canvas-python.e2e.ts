@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-// Issue 15, the Python glyph in a real browser: Try (Ctrl/Cmd-Enter) is a dry run that stores
+// The Python glyph in a real browser: Try (Ctrl/Cmd-Enter) is a dry run that stores
 // nothing and shows what it would attest; unsaved handler code is marked on the glyph and in the
 // save pill; a syntax error's line is scrolled into view; editing clears the stale banners.
 import assert from 'node:assert/strict';

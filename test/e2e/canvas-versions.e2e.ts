@@ -1,4 +1,4 @@
-// Issue 15, handler versions in a real browser: the list says who saved each version and when,
+// Handler versions in a real browser: the list says who saved each version and when,
 // two versions diff side by side (@codemirror/merge), Restore saves an old version as a new one;
 // a removed handler shows "no handler (removed …)" in Versions and in the IX glyph, with
 // "Restore last version".

@@ -1,4 +1,4 @@
-// Issue 16 in a real browser against a real `qntx serve`: the Secrets panel (names and grants;
+// Triggers and secrets in a real browser against a real `qntx serve`: the Secrets panel (names and grants;
 // set, replace, grant, revoke, delete; the value is write-only and never reaches the page again),
 // the Create hook button of the Python glyph (URL shown once, and it works), hooks in the Pulse
 // panel, and the cron field of the IX glyph with its next five times.

@@ -1,4 +1,4 @@
-// Issue 17: the handler lookup as a primary-key read. One row per ix type: the attestation of the
+// The handler lookup as a primary-key read. One row per ix type: the attestation of the
 // handler in force (null after a removal) and the last version number given. Written by the
 // handler registry in the transaction that stores the version or the retraction; the history
 // stays in attestations. Backfilled from the `ix_handler` attestations already stored, in the

@@ -1,4 +1,4 @@
-// Issue 15: a schedule may have an owner (e.g. "glyph:<id>" for the canvas glyph that made it).
+// A schedule may have an owner (e.g. "glyph:<id>" for the canvas glyph that made it).
 // One schedule per owner: creating a schedule with an owner that already has one updates it.
 import type { QntxMigration } from '../migrations.js';
 

@@ -1,4 +1,4 @@
-// Issue 15: a schedule's lifetime totals. Executions are pruned to the newest N per schedule; what
+// A schedule's lifetime totals. Executions are pruned to the newest N per schedule; what
 // a prune deletes is first added to these columns, so totals = these + the executions still kept.
 import type { QntxMigration } from '../migrations.js';
 

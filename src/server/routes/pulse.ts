@@ -1,4 +1,4 @@
-// Pulse routes (SPEC §6): schedules, executions and jobs. Lists are paged with a cursor and stop
+// Pulse routes: schedules, executions and jobs. Lists are paged with a cursor and stop
 // at the response budget.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';

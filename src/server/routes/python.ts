@@ -1,5 +1,5 @@
 // Python routes: ad hoc execute (the editor's Run button) and handler registration, listing,
-// versions and removal (SPEC §4, §6).
+// versions and removal.
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -45,7 +45,7 @@ export const errorBody = z
   })
   .meta({ id: 'Error' });
 
-/** Every route may answer an error in the shape of SPEC §5. */
+/** Every route may answer an error in the error shape {error, details[], hint?}. */
 export const errorResponses = { '4xx': errorBody, '5xx': errorBody } as const;
 
 /** A body-less POST still sends Content-Type: application/json, with `{}` or nothing. */

@@ -1,5 +1,5 @@
 // The HTTP client of the canvas: JSON in and out, and every failure as an ApiError that keeps the
-// server's `details` and `hint` (SPEC §5), so a component can read `script_type` or `line` from it.
+// server's `details` and `hint` (the error shape), so a component can read `script_type` or `line` from it.
 import type { ErrorBody } from '../../../src/protocol.js';
 
 export class ApiError extends Error {

@@ -1,4 +1,4 @@
-// Endpoints of issue 16 (docs/triggers.md): secrets (names and grants; a value only goes in),
+// Endpoints of triggers and secrets (docs/triggers.md): secrets (names and grants; a value only goes in),
 // webhooks, and the cron preview.
 import type { Http } from './http.js';
 

@@ -7,7 +7,7 @@ import { Bus } from '../lib/bus.js';
 
 export interface Services {
   api: Api;
-  /** Secrets, webhooks and the cron preview (issue 16). */
+  /** Secrets, webhooks and the cron preview. */
   triggers: TriggersApi;
   bus: Bus;
 }

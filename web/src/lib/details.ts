@@ -1,4 +1,4 @@
-// Reading SPEC §5's structured error details ("key=value" strings) wherever they arrive from.
+// Reading the error shape's structured details ("key=value" strings) wherever they arrive from.
 
 /** The details as a map; a detail without "=" maps to "" (later keys win). */
 export function parseDetails(details: readonly string[] | undefined): Record<string, string> {

@@ -1,5 +1,5 @@
 // The Python glyph's logic without React: its data, its title, handler names and the template a
-// Create handler button opens (SPEC §4's namespace, commented, with a working attest() example).
+// Create handler button opens (the handler namespace, commented, with a working attest() example).
 
 export interface PyData {
   code: string;
@@ -47,7 +47,7 @@ export function pyTitle(d: Pick<PyData, 'handlerFor'>): string {
 
 const HANDLER_NAME = /^[a-z0-9_-]{1,64}$/;
 
-/** Why `name` cannot name a handler (SPEC §4), or undefined when it can. */
+/** Why `name` cannot name a handler (lowercase letters, digits, `-`, `_`, 1–64 characters), or undefined when it can. */
 export function handlerNameProblem(name: string): string | undefined {
   if (!name) return 'Type a name for the handler, for example webhook.';
   if (!HANDLER_NAME.test(name)) return 'Use 1 to 64 lowercase letters, digits, - or _.';
