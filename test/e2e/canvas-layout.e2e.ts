@@ -191,6 +191,39 @@ describe('the canvas layout', { skip }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
+  it('shows every control of each glyph at its default size, and never scrolls the canvas to reach one', T, async () => {
+    const { page, context, pageErrors } = await openCanvas(browser, server);
+    for (const kind of ['ix', 'py', 'pulse', 'ax']) {
+      await page.click(`[data-spawn=${kind}]`);
+      const sel = `[data-glyph-kind=${kind}]`;
+      await page.locator(sel).last().waitFor();
+      await stable(page, `${sel} >> nth=-1`);
+      // The body scrolls only down: a control past its right edge is one a user cannot see.
+      const overflow = await page.locator(`${sel} .glyph-body`).last().evaluate((b) => {
+        const box = b.getBoundingClientRect();
+        const outside = [...b.querySelectorAll('button, input, select, textarea')]
+          .filter((c) => c.getClientRects().length && !c.closest('[hidden]'))
+          .filter((c) => c.getBoundingClientRect().right > box.right + 0.5)
+          .map((c) => `${c.tagName.toLowerCase()}.${c.className}`);
+        return { scroll: b.scrollWidth - b.clientWidth, outside };
+      });
+      assert.deepEqual(overflow, { scroll: 0, outside: [] }, `${kind} glyph at its default size`);
+    }
+    // Focusing an input of a glyph half off screen must not scroll the canvas's own box: React Flow
+    // would then draw every glyph off from where the pointer finds it, and a click lands on the pane.
+    await page.setViewportSize({ width: 520, height: 400 });
+    // React Flow undoes such a scroll on its scroll event, a frame later: look before that.
+    const scrolled = await page.locator('[data-glyph-kind=ix] input.ix-timeout').last().evaluate((el) => {
+      el.scrollIntoView({ inline: 'center', block: 'center' });
+      (el as HTMLElement).focus();
+      const f = el.closest('.react-flow')!;
+      return [f.scrollLeft, f.scrollTop];
+    });
+    assert.deepEqual(scrolled, [0, 0]);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
   it('offers actions on the focused glyph with their shortcuts, and no duplicate entries', T, async () => {
     await api(server, 'POST', '/api/python/register-handler', { script_type: 'palette', code: 'pass\n' });
     const { page, pageErrors } = await openCanvas(browser, server);

@@ -42,6 +42,14 @@ describe('pulse limits in a browser', { skip }, () => {
     const made = await until('the schedule with its timeout', async () => {
       const { schedules } = await api(server, 'GET', '/api/pulse/schedules?limit=10');
       return (schedules as Array<{ ats_code: string; timeout_seconds: number | null }>).find((x) => x.ats_code === 'ix slowish');
+    }).catch(async (err: Error) => {
+      // What the glyph shows, holds and the server has: a Run that never reached the server says why.
+      const status = await ix.locator('.ix-status').innerText().catch(() => '?');
+      const formError = await ix.locator('.form-error').allInnerTexts();
+      const cmd = await ix.locator('input[aria-label="ix command"]').inputValue().catch(() => '?');
+      const glyphs = await api(server, 'GET', '/api/canvas').catch(() => '?');
+      const schedules = await api(server, 'GET', '/api/pulse/schedules?limit=10').catch(() => '?');
+      throw new Error(`${err.message}; status ${JSON.stringify(status)}, form error ${JSON.stringify(formError)}, command ${JSON.stringify(cmd)}, glyphs ${JSON.stringify(glyphs)}, schedules ${JSON.stringify(schedules)}`);
     });
     assert.equal(made.timeout_seconds, 600);
     assert.deepEqual(pageErrors, []);
