@@ -201,7 +201,7 @@ describe('the canvas layout', { skip }, () => {
       // The body scrolls only down: a control past its right edge is one a user cannot see.
       const overflow = await page.locator(`${sel} .glyph-body`).last().evaluate((b) => {
         const box = b.getBoundingClientRect();
-        const outside = [...b.querySelectorAll('button, input, select, textarea')]
+        const outside = Array.from(b.querySelectorAll('button, input, select, textarea'))
           .filter((c) => c.getClientRects().length && !c.closest('[hidden]'))
           .filter((c) => c.getBoundingClientRect().right > box.right + 0.5)
           .map((c) => `${c.tagName.toLowerCase()}.${c.className}`);
