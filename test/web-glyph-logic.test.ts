@@ -171,6 +171,22 @@ describe('IX glyph', () => {
     assert.deepEqual([bad.tone, bad.message, bad.scriptType], ['error', 'boom', 'csv']);
     assert.equal(ixView({ phase: 'scheduled' }, schedule({ state: 'paused' }), []).tone, 'idle');
   });
+
+  it('tells a handler that raised from a missing one: its first line and a link to it, no Create handler', () => {
+    const s = schedule();
+    const raised = execution('E3', {
+      status: 'failed',
+      error: 'upstream returned 503',
+      error_details: ['exception=ValueError', 'line=4', 'script_type=webhook', 'handler_version=2'],
+    });
+    const v = ixView({ phase: 'scheduled' }, s, [raised]);
+    assert.equal(v.tone, 'error');
+    assert.equal(v.scriptType, undefined);
+    assert.equal(v.message, 'The handler failed: ValueError: upstream returned 503');
+    assert.deepEqual(v.failedHandler, { type: 'webhook', line: 4 });
+    assert.equal(v.hint, 'at line 4 of webhook');
+    assert.equal(missingScriptType({ error_details: ['script_type=webhook', 'handler_version=2'] }), undefined);
+  });
 });
 
 describe('Python glyph', () => {

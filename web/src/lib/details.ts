@@ -19,10 +19,35 @@ export function detailValue(source: unknown, key: string): string | undefined {
   return parseDetails(list.filter((d): d is string => typeof d === 'string'))[key];
 }
 
-/** The `script_type` an error names when no ingest script exists for a type. */
+/**
+ * The `script_type` an error names when no ingest script exists for a type. A handler that ran and
+ * failed names its type too, with the `handler_version` that ran: that is not a missing handler.
+ */
 export function missingScriptType(source: unknown): string | undefined {
+  if (detailValue(source, 'handler_version') !== undefined) return undefined;
   const t = detailValue(source, 'script_type');
   return t && t.length > 0 ? t : undefined;
+}
+
+/** The type whose handler ran and failed (`script_type` with `handler_version`), if that is the error. */
+export function failedScriptType(source: unknown): string | undefined {
+  if (detailValue(source, 'handler_version') === undefined) return undefined;
+  const t = detailValue(source, 'script_type');
+  return t && t.length > 0 ? t : undefined;
+}
+
+/** A failed run's error as Python prints its last line: "ValueError: upstream returned 503". */
+export function exceptionLine(source: { error?: string | null } & object): string {
+  const first = firstLine(source.error);
+  const name = detailValue(source, 'exception');
+  if (!name || first.startsWith(name)) return first;
+  return first ? `${name}: ${first}` : name;
+}
+
+/** An error's first line: a traceback's summary, never the whole of it. */
+export function firstLine(text: string | null | undefined): string {
+  const line = (text ?? '').split('\n').find((l) => l.trim() !== '');
+  return line?.trim() ?? '';
 }
 
 /** The 1-based line an error points at (`line=<n>`), if any. */

@@ -102,6 +102,19 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
     else canvas.spawn('py', { besideId: glyph.id, data: { code: handlerTemplate(type), handlerFor: type } });
   };
 
+  /** The handler that failed, in a Python glyph: the one open for it, else a new one with its saved code. */
+  const openHandler = async (type: string) => {
+    const existing = canvasState.glyphs.find((g) => g.kind === 'py' && readPyData(g.data).handlerFor === type);
+    if (existing) return canvas.focus(existing.id);
+    try {
+      const info = await api.python.handler(type);
+      const code = info.versions.find((v) => v.version === info.version)?.code ?? handlerTemplate(type);
+      canvas.spawn('py', { besideId: glyph.id, data: { code, savedCode: code, handlerFor: type } });
+    } catch (err) {
+      setFormError((err as Error).message);
+    }
+  };
+
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
     void run();
@@ -186,6 +199,11 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
               Restore last version
             </button>
           </p>
+        ) : null}
+        {view.failedHandler ? (
+          <button type="button" className="button danger-outline" data-testid="open-failed-handler" onClick={() => void openHandler(view.failedHandler!.type)}>
+            Open handler {view.failedHandler.type}
+          </button>
         ) : null}
         {view.scriptType ? (
           <button type="button" className="button danger-outline" onClick={() => createHandler(view.scriptType!)}>

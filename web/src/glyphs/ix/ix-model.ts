@@ -1,7 +1,7 @@
 // The IX glyph's logic without React: its stored data, the schedule request it makes, and the state
 // (idle / running / success / error) it shows, derived from the last request and from Pulse.
 import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
-import { missingScriptType } from '../../lib/details.js';
+import { errorLine, exceptionLine, failedScriptType, missingScriptType } from '../../lib/details.js';
 import { formatDuration, formatInterval } from '../../lib/format.js';
 
 export type IntervalUnit = 's' | 'm' | 'h';
@@ -104,6 +104,8 @@ export interface IxView {
   hint?: string | undefined;
   /** Set when the failure is a missing handler: the Create handler button appears. */
   scriptType?: string | undefined;
+  /** Set when the handler ran and failed: a link to the handler's code appears, never Create handler. */
+  failedHandler?: { type: string; line?: number | undefined } | undefined;
 }
 
 const LABEL: Record<Tone, string> = { idle: 'Idle', running: 'Running', success: 'Success', error: 'Error' };
@@ -120,6 +122,14 @@ export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, execut
   const every = timingText(schedule);
   if (last?.status === 'running') return view('running', `Running ${schedule.ats_code}…`);
   if (last?.status === 'failed') {
+    const failed = failedScriptType(last);
+    if (failed) {
+      const line = errorLine(last);
+      return view('error', `The handler failed: ${exceptionLine(last) || 'no message'}`, {
+        hint: line ? `at line ${line} of ${failed}` : undefined,
+        failedHandler: { type: failed, line },
+      });
+    }
     return view('error', last.error ?? 'The run failed.', { scriptType: missingScriptType(last) });
   }
   if (last?.status === 'completed') {

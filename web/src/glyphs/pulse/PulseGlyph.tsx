@@ -221,13 +221,39 @@ function ExecutionList({ id, executions, now }: { id: string; executions: readon
 }
 
 function ExecutionDetail({ x }: { x: ExecutionDto }) {
+  const { actions } = usePulse();
+  const [retry, setRetry] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
   const nothing = !x.error && !x.stdout && !x.stderr;
+  const scheduleId = x.schedule_id;
+  // A failed run is retried by running its schedule now: the same command and payload.
+  const doRetry = async () => {
+    if (!scheduleId) return;
+    setRetry({ busy: true, error: null });
+    try {
+      await actions.trigger(scheduleId);
+      setRetry({ busy: false, error: null });
+    } catch (err) {
+      setRetry({ busy: false, error: (err as Error).message });
+    }
+  };
   return (
     <div className="exec-detail" data-execution-id={x.id}>
-      <div className="muted small">
-        Run {x.id} · {formatTimestamp(x.started_at)}
-        {x.handler_version ? ` · handler v${x.handler_version}` : ''}
+      <div className="muted small exec-detail-head">
+        <span>
+          Run {x.id} · {formatTimestamp(x.started_at)}
+          {x.handler_version ? ` · handler v${x.handler_version}` : ''}
+        </span>
+        {x.status === 'failed' && scheduleId ? (
+          <button type="button" className="button small" disabled={retry.busy} onClick={() => void doRetry()} aria-label={`Retry run ${x.id}`}>
+            Retry
+          </button>
+        ) : null}
       </div>
+      {retry.error ? (
+        <p className="form-error" role="alert">
+          {retry.error}
+        </p>
+      ) : null}
       {x.error ? <OutputBlock label="Error" text={x.error + (x.error_details.length ? `\n${x.error_details.join('\n')}` : '')} tone="error" /> : null}
       <OutputBlock label="stdout" text={x.stdout} truncated={x.stdout_truncated} />
       <OutputBlock label="stderr" text={x.stderr} tone="muted" truncated={x.stderr_truncated} />

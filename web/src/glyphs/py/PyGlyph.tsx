@@ -1,19 +1,21 @@
 // The Python glyph: a CodeMirror editor; Run executes on the server, Save registers the code as the
 // handler of an ix type (a new version each time), with the versions listed and restorable.
-import { useCallback, useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { ApiError } from '../../api/http.js';
 import type { ExecuteResult, HandlerInfo } from '../../api/types.js';
+import type { ExecutionDto } from '../../../../src/protocol.js';
 import { useCanvasActions } from '../../app/canvas.js';
+import { usePulse } from '../../app/pulse.js';
 import { useServices } from '../../app/services.js';
-import { errorLine } from '../../lib/details.js';
-import { formatDuration } from '../../lib/format.js';
+import { detailValue, errorLine, exceptionLine } from '../../lib/details.js';
+import { formatDuration, formatTimestamp } from '../../lib/format.js';
 import { OutputBlock } from '../../ui/bits.js';
 import { HookButton } from '../../ui/HookButton.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { CodeEditor } from './CodeEditor.js';
 import { DryRunResult } from './DryRunResult.js';
 import { VersionsPanel } from './VersionsPanel.js';
-import { handlerNameProblem, parseTryInputs, readPyData } from './py-model.js';
+import { handlerNameProblem, lastScheduledFailure, parseTryInputs, readPyData } from './py-model.js';
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; result: ExecuteResult } | { phase: 'error'; error: ApiError };
 type SaveState = { phase: 'idle' } | { phase: 'saving' } | { phase: 'saved'; type: string; version: number | null } | { phase: 'error'; error: ApiError };
@@ -47,6 +49,17 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
   const [restoring, setRestoring] = useState(false);
   const nameRef = useRef<HTMLInputElement>(null);
   const ids = useId();
+
+  // The handler's last scheduled run, when it failed: its traceback under the editor, its line marked,
+  // until code is saved again (runs started before that save are then old news).
+  const pulse = usePulse();
+  const [quietBefore, setQuietBefore] = useState(0);
+  const failure = lastScheduledFailure(d.handlerFor, pulse.state.schedules, pulse.state.executions, quietBefore);
+  const failureLine = failure ? errorLine(failure) : undefined;
+  const failureMessage = failure ? exceptionLine(failure) : '';
+  const failureMark = useMemo(() => (failureLine ? { line: failureLine, message: failureMessage } : null), [failureLine, failureMessage]);
+  const failureRef = useRef(failure);
+  failureRef.current = failure;
 
   const codeNow = useCallback(() => readPyData(canvas.getGlyph(glyph.id)?.data ?? {}).code, [canvas, glyph.id]);
 
@@ -108,6 +121,8 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
         if (typeOverride) setSaveAsOpen(false);
         setSave({ phase: 'saved', type, version });
         setMark(null);
+        const shown = failureRef.current;
+        if (shown) setQuietBefore(shown.started_at + 1);
         bus.emit('handlerSaved', { scriptType: type, version });
         if (versions.open) void loadVersions(type);
       } catch (err) {
@@ -267,7 +282,7 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
       ) : null}
 
       <div className="py-main">
-        <CodeEditor value={d.code} onChange={onChange} onRun={() => void doRun()} onSave={() => void doSave()} errorLine={mark} label={`Python code of ${d.handlerFor ? `handler ${d.handlerFor}` : 'this glyph'}`} />
+        <CodeEditor value={d.code} onChange={onChange} onRun={() => void doRun()} onSave={() => void doSave()} errorLine={mark ?? failureMark} label={`Python code of ${d.handlerFor ? `handler ${d.handlerFor}` : 'this glyph'}`} />
         {versions.open && d.handlerFor ? (
           <VersionsPanel
             type={d.handlerFor}
@@ -284,7 +299,23 @@ export function PyGlyph({ glyph }: GlyphBodyProps) {
         {d.handlerFor ? <HookButton scriptType={d.handlerFor} /> : null}
         <SaveResult save={save} />
         <RunResult run={run} />
+        {failure ? <ScheduledFailure failure={failure} /> : null}
       </div>
+    </div>
+  );
+}
+
+/** The handler's last scheduled run failed: what it raised, where, and the traceback it printed. */
+function ScheduledFailure({ failure }: { failure: ExecutionDto }) {
+  const line = errorLine(failure);
+  const version = detailValue(failure, 'handler_version');
+  return (
+    <div className="result result-error" role="alert" data-testid="scheduled-failure">
+      <p>
+        The scheduled run at {formatTimestamp(failure.started_at).slice(11)}
+        {version ? ` (version ${version})` : ''} failed{line ? ` at line ${line}` : ''}: {exceptionLine(failure)}
+      </p>
+      {failure.stderr ? <OutputBlock label="Traceback" text={failure.stderr} tone="error" /> : null}
     </div>
   );
 }

@@ -1,5 +1,7 @@
 // The Python glyph's logic without React: its data, its title, handler names and the template a
 // Create handler button opens (the handler namespace, commented, with a working attest() example).
+import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
+import { failedScriptType } from '../../lib/details.js';
 
 export interface PyData {
   code: string;
@@ -93,4 +95,26 @@ attest(
 )
 print(f"${type}: recorded event {runs} from {source}")
 `;
+}
+
+/**
+ * The run that failed last for a handler type, among the newest run of each schedule that runs it,
+ * when it is still the newest word on that handler: a run that succeeded since, or a failure of a
+ * run started before `since` (the glyph saved newer code), is not shown.
+ */
+export function lastScheduledFailure(
+  type: string | null,
+  schedules: Readonly<Record<string, ScheduleDto>>,
+  executions: Readonly<Record<string, readonly ExecutionDto[]>>,
+  since = 0,
+): ExecutionDto | undefined {
+  if (!type) return undefined;
+  let newest: ExecutionDto | undefined;
+  for (const s of Object.values(schedules)) {
+    if ((s.payload as { script_type?: unknown } | null)?.script_type !== type) continue;
+    const last = executions[s.id]?.[0];
+    if (last && last.status !== 'running' && (!newest || last.started_at > newest.started_at)) newest = last;
+  }
+  if (!newest || newest.status !== 'failed' || newest.started_at < since) return undefined;
+  return failedScriptType(newest) === type ? newest : undefined;
 }
