@@ -203,7 +203,9 @@ describe('Python glyph', () => {
 
   it('is titled after the handler it edits and checks handler names', () => {
     assert.equal(pyTitle(readPyData({ handlerFor: 'webhook' })), 'handler: webhook');
-    assert.equal(pyTitle(readPyData({})), 'Python');
+    assert.equal(pyTitle(readPyData({})), 'py: print("hello from qntx")');
+    assert.equal(pyTitle(readPyData({ code: '# only a comment\n\n' })), 'Python');
+    assert.equal(pyTitle(readPyData({ code: `x = "${'a'.repeat(60)}"` })).length, 44);
     assert.equal(handlerNameProblem('web-hook_2'), undefined);
     assert.match(handlerNameProblem('')!, /Type a name/);
     assert.match(handlerNameProblem('Web Hook')!, /lowercase/);

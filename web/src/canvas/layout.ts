@@ -23,8 +23,11 @@ const BOTTOM = 140;
 const SIDE = 16;
 /** Glyphs keep this much space between them. */
 export const GAP = 24;
-/** Below this zoom the smallest text of a glyph (11 px) would be under 10 px: glyphs show a title card. */
-export const COMPACT_ZOOM = 10 / 11;
+/**
+ * Below this zoom the smallest text of a glyph (12 px) would be under 8 px on screen: glyphs show a
+ * title card. Above it, content scales with the zoom, as on a drawing canvas.
+ */
+export const COMPACT_ZOOM = 8 / 12;
 
 export function freeArea(width: number, height: number): Area {
   return { left: SIDE, top: TOP, right: Math.max(SIDE + 1, width - SIDE), bottom: Math.max(TOP + 1, height - BOTTOM) };

@@ -32,7 +32,7 @@ export const GLYPH_KINDS: Readonly<Record<GlyphKind, GlyphKindInfo>> = {
     label: 'Python glyph',
     description: 'Write and run Python; save it as an ix handler',
     badge: 'PY',
-    defaultSize: { width: 600, height: 560 },
+    defaultSize: { width: 600, height: 480 },
     minSize: { width: 360, height: 260 },
     defaultData: () => ({ ...pyDefaults }),
   },

@@ -5,6 +5,7 @@ import { PulseGlyph } from './PulseGlyph.js';
 
 export const pulseGlyph: GlyphDefinition = {
   info: GLYPH_KINDS.pulse,
-  title: () => 'Pulse',
+  // A Pulse panel lists every schedule: its name says so.
+  title: () => 'Pulse: all schedules',
   Component: PulseGlyph,
 };

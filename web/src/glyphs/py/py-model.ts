@@ -43,8 +43,15 @@ export function parseTryInputs(args: string, state: string): { args: string[]; s
   return { args: words, state: parsed as Record<string, unknown> };
 }
 
-export function pyTitle(d: Pick<PyData, 'handlerFor'>): string {
-  return d.handlerFor ? `handler: ${d.handlerFor}` : 'Python';
+/** A glyph's name: the handler it edits, else its first line of code, so that two cards differ. */
+export function pyTitle(d: Pick<PyData, 'handlerFor'> & Partial<Pick<PyData, 'code'>>): string {
+  if (d.handlerFor) return `handler: ${d.handlerFor}`;
+  const line = (d.code ?? '').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('#'));
+  return line ? `py: ${clip(line, 40)}` : 'Python';
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 const HANDLER_NAME = /^[a-z0-9_-]{1,64}$/;
