@@ -110,8 +110,17 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
   const filter = listFilterOf(d);
   const totalOnlyFields = !!fields.rest;
 
+  // Closing the drawer gives the focus back to the row it was opened from, as a dialog does.
+  const rootRef = useRef<HTMLDivElement>(null);
+  const closeDrawer = useCallback(() => {
+    const id = openId;
+    setOpenId(null);
+    if (!id) return;
+    requestAnimationFrame(() => rootRef.current?.querySelector<HTMLElement>(`tr[data-attestation-id="${CSS.escape(id)}"]`)?.focus());
+  }, [openId]);
+
   return (
-    <div className="ax">
+    <div className="ax" ref={rootRef}>
       <form className="ax-bar" onSubmit={onSubmit}>
         <span className="ax-prompt mono" aria-hidden="true">
           ax
@@ -159,7 +168,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
         {res && res.attestations.length === 0 ? <p className="empty-note">No attestations match.</p> : null}
         <AxConflicts conflicts={conflicts} />
       </div>
-      {openId ? <AttestationDrawer id={openId} onClose={() => setOpenId(null)} /> : null}
+      {openId ? <AttestationDrawer id={openId} onClose={closeDrawer} /> : null}
       <div className="ax-pager">
         <span className="muted small" aria-live="polite">
           {res

@@ -87,7 +87,11 @@ export function AxResults(props: {
             aria-selected={selected === a.id}
             onClick={() => onOpen(a.id)}
             onKeyDown={(e) => {
-              if (e.key === 'Enter' && e.target === e.currentTarget) onOpen(a.id);
+              if (e.key !== 'Enter' || e.target !== e.currentTarget) return;
+              // The drawer takes the focus on its Close button: left to run, the same Enter would
+              // then press it and close the drawer at once.
+              e.preventDefault();
+              onOpen(a.id);
             }}
           >
             <td className="mono small ax-id">

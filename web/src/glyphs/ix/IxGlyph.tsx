@@ -117,7 +117,7 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    void run();
+    if (req.phase !== 'submitting') void run();
   };
 
   const set = (patch: Record<string, unknown>) => canvas.updateData(glyph.id, patch);
@@ -173,7 +173,8 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
           aria-label="Timeout in seconds (empty: the handler's default)"
           onChange={(e) => set({ timeoutSeconds: e.target.value === '' ? null : Number(e.target.value) })}
         />
-        <button type="submit" className="button primary ix-run" disabled={busy}>
+        {/* aria-disabled, not disabled: a disabled button drops the keyboard focus to the page. */}
+        <button type="submit" className="button primary ix-run" aria-disabled={busy}>
           {busy ? 'Running…' : 'Run'}
         </button>
       </fieldset>
