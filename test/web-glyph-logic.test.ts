@@ -172,6 +172,15 @@ describe('IX glyph', () => {
     assert.equal(ixView({ phase: 'scheduled' }, schedule({ state: 'paused' }), []).tone, 'idle');
   });
 
+  it('reads a schedule whose first run is hours away as scheduled, not running', () => {
+    const now = Date.UTC(2026, 0, 5, 21, 0);
+    const cron = schedule({ interval_seconds: 0, cron: '0 9 * * 1-5', next_run_at: now + 12 * 3600_000 });
+    const v = ixView({ phase: 'scheduled' }, cron, [], now);
+    assert.deepEqual([v.tone, v.label], ['idle', 'Scheduled']);
+    assert.match(v.message, /first run is at 2026-01-06/);
+    assert.equal(ixView({ phase: 'scheduled' }, schedule({ next_run_at: now + 1000 }), [], now).tone, 'running');
+  });
+
   it('tells a handler that raised from a missing one: its first line and a link to it, no Create handler', () => {
     const s = schedule();
     const raised = execution('E3', {

@@ -106,6 +106,12 @@ describe('triggers and secrets in a browser', { skip }, () => {
     await ix.locator('input[aria-label="Cron time zone"]').fill('Europe/Berlin');
     const next = ix.locator('[data-testid=cron-next] li');
     await until('five times', async () => ((await next.count()) === 5 ? true : undefined));
+    // The times are the zone's own, named (the browser's zone here is not Berlin's): 9:00 each.
+    assert.equal(await ix.locator('[data-testid=cron-next]').getAttribute('aria-label'), 'Next run times, Europe/Berlin time');
+    for (const t of await next.allInnerTexts()) assert.match(t, /\b9:00\b|\b09:00\b/);
+    // The cron replaces the interval: neither Once nor Every stays selected.
+    assert.equal(await ix.getByLabel('Once').isChecked(), false);
+    assert.equal(await ix.getByLabel('Once').isDisabled(), true);
     await ix.locator('input[aria-label="Cron expression (instead of the interval)"]').fill('0 9 * *');
     await ix.locator('[role=alert]', { hasText: 'invalid cron expression' }).waitFor();
     await ix.locator('input[aria-label="Cron expression (instead of the interval)"]').fill('0 9 * * 1-5');

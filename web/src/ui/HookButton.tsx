@@ -26,10 +26,10 @@ export function HookButton({ scriptType }: { scriptType: string }) {
   return (
     <div className="hook-box" data-hook-for={scriptType}>
       <div className="secrets-form" style={{ margin: '4px 0' }}>
-        <button type="button" className="small-button" onClick={() => void create()} aria-label={`Create a webhook for ${scriptType}`}>
+        <button type="button" className="small-button" onClick={() => void create()} aria-label={`Create hook for ${scriptType}`}>
           Create hook
         </button>
-        <label className="muted small">
+        <label className="muted small check-label">
           <input type="checkbox" checked={sign} onChange={(e) => setSign(e.target.checked)} /> signed (X-Hub-Signature-256)
         </label>
       </div>

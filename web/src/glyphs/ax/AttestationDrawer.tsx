@@ -115,7 +115,7 @@ export function AttestationDrawer({ id, onClose }: { id: string; onClose(): void
               {p.handler ? (
                 <>
                   handler{' '}
-                  <button type="button" className="link-button mono" onClick={() => openHandler(p.handler!.type, p.handler!.code)} aria-label={`Open handler ${p.handler.type} in a Python glyph`}>
+                  <button type="button" className="link-button mono" onClick={() => openHandler(p.handler!.type, p.handler!.code)} aria-label={`Open handler ${p.handler.type} v${p.handler.version} in a Python glyph`}>
                     {p.handler.type} v{p.handler.version}
                   </button>
                 </>

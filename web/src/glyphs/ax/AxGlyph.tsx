@@ -54,9 +54,12 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
       const data = { ...readAxData(canvas.getGlyph(glyph.id)?.data ?? {}), ...changed };
       try {
         const filter = listFilterOf(data);
+        // The count covers the subject, predicate, context and actor clauses only: with any other
+        // clause (a time, a limit) it would count what the query does not match, so it is not asked.
+        const countable = !fieldsOf(data.query).rest;
         const [page, count] = await Promise.all([
           api.ax.query(toRequest(data, cursorOf(p), runActions, glyph.id)),
-          api.ats.count(filter).catch(() => null),
+          countable ? api.ats.count(filter).catch(() => null) : Promise.resolve(null),
         ]);
         if (mine !== seq.current) return;
         setRes(page);
@@ -108,7 +111,8 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
   const conflicts: AxConflictDto[] = res?.conflicts ?? [];
   const inConflict = new Set(conflicts.flatMap((c) => c.claims.map((x) => x.id)));
   const filter = listFilterOf(d);
-  const totalOnlyFields = !!fields.rest;
+  // After a query error the results on screen are those of the last query that worked: say so.
+  const stale = !!error && !!res;
 
   // Closing the drawer gives the focus back to the row it was opened from, as a dialog does.
   const rootRef = useRef<HTMLDivElement>(null);
@@ -163,7 +167,12 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
           {error.hint ? <span className="muted"> — {error.hint}</span> : null}
         </p>
       ) : null}
-      <div className="ax-table-wrap" role="region" tabIndex={0} aria-label="Results">
+      {stale ? (
+        <p className="muted small ax-stale-note" data-testid="ax-stale">
+          Showing the results of the last query that worked.
+        </p>
+      ) : null}
+      <div className={`ax-table-wrap${stale ? ' is-stale' : ''}`} role="region" tabIndex={0} aria-label="Results">
         <AxResults rows={res?.attestations} inConflict={inConflict} selected={openId} onOpen={setOpenId} />
         {res && res.attestations.length === 0 ? <p className="empty-note">No attestations match.</p> : null}
         <AxConflicts conflicts={conflicts} />
@@ -177,9 +186,9 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
               (res.actions?.length ? ` · started ${res.actions.map((a) => a.type).join(', ')}` : '')
             : ''}
         </span>
-        {total !== null ? (
-          <span className="small ax-total" data-total={total} title={totalOnlyFields ? 'Counted on the subject, predicate, context and actor clauses' : 'Every attestation the query matches'}>
-            {total} total{totalOnlyFields ? ' (fields only)' : ''}
+        {total !== null && !stale ? (
+          <span className="small ax-total" data-total={total} title="Every attestation the query matches">
+            {total} total
           </span>
         ) : null}
         <span className="spacer" />

@@ -56,12 +56,28 @@ export function CronField({ cron, tz, onChange }: { cron: string; tz: string; on
         </p>
       ) : null}
       {next.length ? (
-        <ol className="cron-next" aria-label="Next run times" data-testid="cron-next">
-          {next.map((t) => (
-            <li key={t}>{new Date(t).toLocaleString()}</li>
-          ))}
-        </ol>
+        <>
+          <p className="cron-next-caption muted small">Next runs, {zoneName(tz)} time:</p>
+          <ol className="cron-next" aria-label={`Next run times, ${zoneName(tz)} time`} data-testid="cron-next">
+            {next.map((t) => (
+              <li key={t}>{inZone(t, tz)}</li>
+            ))}
+          </ol>
+        </>
       ) : null}
     </div>
   );
+}
+
+function zoneName(tz: string): string {
+  return tz.trim() || 'UTC';
+}
+
+/** A run time as the cron's own zone reads it (the server said the zone is valid). */
+function inZone(iso: string, tz: string): string {
+  try {
+    return new Date(iso).toLocaleString(undefined, { timeZone: zoneName(tz), dateStyle: 'medium', timeStyle: 'short' });
+  } catch {
+    return iso;
+  }
 }

@@ -122,6 +122,7 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
 
   const set = (patch: Record<string, unknown>) => canvas.updateData(glyph.id, patch);
   const busy = req.phase === 'submitting';
+  const cronSet = d.cron.trim() !== '';
 
   return (
     <form className="ix" onSubmit={onSubmit} aria-busy={busy}>
@@ -142,11 +143,12 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
       </div>
       <fieldset className="ix-interval">
         <legend className="sr-only">Interval</legend>
+        {/* A cron expression replaces the interval: neither Once nor Every is then what runs. */}
         <label className="radio">
-          <input type="radio" name={`${ids}-repeat`} checked={!d.repeat} onChange={() => set({ repeat: false })} /> Once
+          <input type="radio" name={`${ids}-repeat`} checked={!cronSet && !d.repeat} disabled={cronSet} onChange={() => set({ repeat: false })} /> Once
         </label>
         <label className="radio">
-          <input type="radio" name={`${ids}-repeat`} checked={d.repeat} onChange={() => set({ repeat: true })} /> Every
+          <input type="radio" name={`${ids}-repeat`} checked={!cronSet && d.repeat} disabled={cronSet} onChange={() => set({ repeat: true })} /> Every
         </label>
         <input
           className="input ix-every"
@@ -155,10 +157,10 @@ export function IxGlyph({ glyph, setTone }: GlyphBodyProps) {
           step={1}
           value={d.every}
           aria-label="Interval amount"
-          disabled={!d.repeat}
+          disabled={cronSet || !d.repeat}
           onChange={(e) => set({ every: Number(e.target.value) })}
         />
-        <select className="input ix-unit" value={d.unit} aria-label="Interval unit" disabled={!d.repeat} onChange={(e) => set({ unit: e.target.value as IntervalUnit })}>
+        <select className="input ix-unit" value={d.unit} aria-label="Interval unit" disabled={cronSet || !d.repeat} onChange={(e) => set({ unit: e.target.value as IntervalUnit })}>
           <option value="s">seconds</option>
           <option value="m">minutes</option>
           <option value="h">hours</option>

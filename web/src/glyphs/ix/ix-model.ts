@@ -2,7 +2,7 @@
 // (idle / running / success / error) it shows, derived from the last request and from Pulse.
 import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
 import { errorLine, exceptionLine, failedScriptType, missingScriptType } from '../../lib/details.js';
-import { formatDuration, formatInterval } from '../../lib/format.js';
+import { formatDuration, formatInterval, formatTimestamp } from '../../lib/format.js';
 
 export type IntervalUnit = 's' | 'm' | 'h';
 
@@ -110,7 +110,10 @@ export interface IxView {
 
 const LABEL: Record<Tone, string> = { idle: 'Idle', running: 'Running', success: 'Success', error: 'Error' };
 
-export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, executions: readonly ExecutionDto[] | undefined): IxView {
+/** A first run further off than this is waited for (idle), not about to start (running). */
+const SOON_MS = 5000;
+
+export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, executions: readonly ExecutionDto[] | undefined, now = Date.now()): IxView {
   const view = (tone: Tone, message: string, extra: Partial<IxView> = {}): IxView => ({ tone, label: LABEL[tone], message, ...extra });
   if (req.phase === 'submitting') return view('running', 'Scheduling…');
   if (req.phase === 'failed') {
@@ -139,5 +142,9 @@ export function ixView(req: IxRequest, schedule: ScheduleDto | undefined, execut
     return view('success', `Last run succeeded in ${formatDuration(last.duration_ms)}: ${made}${tail}`);
   }
   if (schedule.state === 'paused') return view('idle', `Paused (${every}).`);
+  // A cron schedule may wait twelve hours for its first time: that is waiting, not running.
+  if (schedule.next_run_at !== null && schedule.next_run_at - now > SOON_MS) {
+    return { ...view('idle', `Scheduled ${every}; the first run is at ${formatTimestamp(schedule.next_run_at)}.`), label: 'Scheduled' };
+  }
   return view('running', `Scheduled ${every}, waiting for the first run…`);
 }

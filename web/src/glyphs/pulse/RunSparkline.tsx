@@ -1,6 +1,7 @@
 // Durations of a schedule's runs, oldest left: an axis with the slowest run's time, and one dot per
 // run whose tooltip (SVG <title>, also the dot's accessible name) says when, how long and what it made.
 import { formatDuration, formatTimestamp } from '../../lib/format.js';
+import { sparkGeometry } from './spark-geometry.js';
 
 export interface SparkRun {
   id: string;
@@ -10,21 +11,19 @@ export interface SparkRun {
   attestations: number;
 }
 
-export function RunSparkline({ runs, width = 132, height = 30 }: { runs: readonly SparkRun[]; width?: number; height?: number }) {
+export function RunSparkline({ runs }: { runs: readonly SparkRun[] }) {
   if (runs.length < 2) return <span className="sparkline-empty">—</span>;
-  const left = 30;
-  const pad = 3;
-  const max = Math.max(...runs.map((r) => r.durationMs), 1);
-  const step = (width - left - pad) / (runs.length - 1);
-  const pts = runs.map((r, i) => ({ r, x: left + i * step, y: height - pad - (r.durationMs / max) * (height - 2 * pad) }));
+  const g = sparkGeometry(runs.map((r) => r.durationMs));
+  const { pad, max, left, width, height } = g;
+  const pts = runs.map((r, i) => ({ r, ...g.points[i]! }));
   return (
     <svg className="sparkline" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="group" aria-label={`Durations of the last ${runs.length} runs, longest ${formatDuration(max)}`}>
       <line x1={left - 2} y1={pad} x2={left - 2} y2={height - pad} className="spark-axis" />
       <line x1={left - 2} y1={height - pad} x2={width} y2={height - pad} className="spark-axis" />
-      <text x={left - 5} y={pad + 6} textAnchor="end" className="spark-label">
-        {formatDuration(max)}
+      <text x={g.labelX} y={pad + 6} textAnchor="end" className="spark-label">
+        {g.label}
       </text>
-      <text x={left - 5} y={height - pad} textAnchor="end" className="spark-label">
+      <text x={g.labelX} y={height - pad} textAnchor="end" className="spark-label">
         0
       </text>
       <polyline points={pts.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')} fill="none" stroke="currentColor" strokeWidth="1.5" strokeLinejoin="round" />
