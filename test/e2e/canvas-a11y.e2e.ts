@@ -31,17 +31,31 @@ async function seriousViolations(page: Page): Promise<AxeViolation[]> {
   return res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Key presses of the flow, typed text aside (a user types that whatever the interface). */
+let presses = 0;
+async function press(page: Page, key: string): Promise<void> {
+  presses++;
+  await page.keyboard.press(key);
+}
+
 /** Ctrl+K, then the command typed once the palette has focus, then Enter. */
 async function command(page: Page, text: string): Promise<void> {
-  await page.keyboard.press('ControlOrMeta+K');
+  await press(page, 'ControlOrMeta+K');
   await until('the palette', async () => page.evaluate(() => document.activeElement?.classList.contains('palette-input')));
   await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
+  await press(page, 'Enter');
   await until('the palette to close', async () => (await page.locator('.palette').count()) === 0);
 }
 
 function describeViolations(vs: AxeViolation[]): string {
   return vs.map((v) => `${v.impact} ${v.id}: ${v.help}\n  ${v.nodes.slice(0, 4).map((n) => `${JSON.stringify(n.target)} ${n.failureSummary?.split('\n')[1] ?? ''}`).join('\n  ')}`).join('\n');
+}
+
+/** axe-core in one state of the page, glyph bodies shown (no title cards): what it finds, named. */
+async function axeAt(page: Page, state: string, found: string[]): Promise<void> {
+  assert.equal(await page.locator('.glyph.is-compact').count(), 0, `${state}: glyph bodies visible`);
+  const vs = await seriousViolations(page);
+  if (vs.length) found.push(`${state}:\n${describeViolations(vs)}`);
 }
 
 describe('accessibility', { skip }, () => {
@@ -59,29 +73,33 @@ describe('accessibility', { skip }, () => {
 
   it('the seed flow by keyboard alone, then axe-core finds no serious or critical violation', T, async () => {
     const { page, pageErrors } = await openCanvas(browser, server);
+    const found: string[] = [];
+    await axeAt(page, 'empty', found);
     // A new IX glyph from the palette; its command field has focus.
     await command(page, 'new ix');
     const ix = page.locator('[data-glyph-kind=ix]').first();
     await until('focus in the command field', async () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') === 'ix command'));
     await page.keyboard.type('kbd');
-    await page.keyboard.press('Enter');
+    await press(page, 'Enter');
     await until('the missing handler', async () => (await ix.locator('.ix-status').getAttribute('data-state')) === 'error');
     // Tab to "Create handler for kbd", Enter: the Python glyph opens with focus in its editor.
     for (let i = 0; i < 30; i++) {
-      await page.keyboard.press('Tab');
+      await press(page, 'Tab');
       if (await page.evaluate(() => document.activeElement?.textContent?.includes('Create handler for kbd'))) break;
     }
-    await page.keyboard.press('Enter');
+    await press(page, 'Enter');
     const py = page.locator('[data-glyph-kind=py]').first();
     await py.waitFor();
     await until('focus in the editor', async () => page.evaluate(() => !!document.activeElement?.closest('.cm-content'))).catch(async (err: Error) => {
       throw new Error(`${err.message}; focus is on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 200))}`);
     });
-    await page.keyboard.press('ControlOrMeta+End');
+    await axeAt(page, 'error + template', found);
+    await press(page, 'ControlOrMeta+End');
     await page.keyboard.insertText('\nattest(subjects=["kbd-1"], predicates=["typed"], contexts=["keys"])\n');
-    await page.keyboard.press('ControlOrMeta+Enter');
+    await press(page, 'ControlOrMeta+Enter');
     await py.locator('[data-dry-run=true]').waitFor({ timeout: 30_000 });
-    await page.keyboard.press('ControlOrMeta+S');
+    await axeAt(page, 'dry run', found);
+    await press(page, 'ControlOrMeta+S');
     await py.locator('[data-save=ok]').waitFor({ timeout: 20_000 });
     await until('the IX glyph to run by itself and turn green', async () => (await ix.locator('.ix-status').getAttribute('data-state')) === 'success', 30_000);
     // Pulse and AX from the palette too.
@@ -94,13 +112,29 @@ describe('accessibility', { skip }, () => {
       throw new Error(`${err.message}; focus is on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 300))}`);
     });
     await page.keyboard.type('of keys');
-    await page.keyboard.press('Enter');
+    await press(page, 'Enter');
     await until('the attested row', async () => (await ax.locator('tbody tr.ax-row', { hasText: 'kbd-1' }).count()) === 1);
     const s = (await api(server, 'GET', '/api/pulse/schedules')).schedules;
     assert.equal(s.length, 1);
+    const flowPresses = presses;
+    await axeAt(page, 'the flow done', found);
 
-    const found = await seriousViolations(page);
-    assert.equal(found.length, 0, describeViolations(found));
+    // The other states a user reaches: a row's drawer, a handler's versions, the secrets panel.
+    await ax.locator('tbody tr.ax-row').first().focus();
+    await page.keyboard.press('Enter');
+    await ax.locator('.ax-drawer').waitFor();
+    await axeAt(page, 'drawer', found);
+    await page.keyboard.press('Escape');
+    await command(page, 'go to handler: kbd');
+    await py.getByRole('button', { name: 'Versions' }).click();
+    await py.locator('.py-versions').waitFor();
+    await axeAt(page, 'versions', found);
+    await page.getByRole('button', { name: 'Secrets' }).click();
+    await page.locator('.secrets-panel').waitFor();
+    await axeAt(page, 'secrets', found);
+
+    assert.equal(found.length, 0, found.join('\n'));
+    assert.ok(flowPresses <= 60, `the seed flow took ${flowPresses} key presses beyond the typed text`);
     assert.deepEqual(pageErrors, []);
   });
 });
