@@ -5,7 +5,7 @@
 // below that); the palette has actions with shortcuts and no duplicate entries.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { api, browserSkipReason, launchBrowser, openCanvas, replaceCode, resizeGlyph, stable, startQntx, until, type RunningQntx } from './harness.js';
 
 const skip = browserSkipReason();
@@ -46,6 +46,18 @@ async function untilEdge(page: Page, server: RunningQntx, consoleLog: string[], 
       ].join('\n'),
     );
   }
+}
+
+/** How far a glyph's body scrolls sideways, and which controls lie past its right edge. */
+async function sidewaysOverflow(glyph: Locator): Promise<{ scroll: number; outside: string[] }> {
+  return glyph.locator('.glyph-body').evaluate((b) => {
+    const box = b.getBoundingClientRect();
+    const outside = Array.from(b.querySelectorAll('button, input, select, textarea'))
+      .filter((c) => c.getClientRects().length && !c.closest('[hidden]'))
+      .filter((c) => c.getBoundingClientRect().right > box.right + 0.5)
+      .map((c) => `${c.tagName.toLowerCase()}.${c.className} "${(c.textContent ?? '').trim().slice(0, 30)}"`);
+    return { scroll: b.scrollWidth - b.clientWidth, outside };
+  });
 }
 
 /** Every visible text in a glyph, as rendered: its font size times the zoom. */
@@ -205,39 +217,6 @@ describe('the canvas layout', { skip }, () => {
     assert.deepEqual(pageErrors, []);
   });
 
-  it('shows every control of each glyph at its default size, and never scrolls the canvas to reach one', T, async () => {
-    const { page, context, pageErrors } = await openCanvas(browser, server);
-    for (const kind of ['ix', 'py', 'pulse', 'ax']) {
-      await page.click(`[data-spawn=${kind}]`);
-      const sel = `[data-glyph-kind=${kind}]`;
-      await page.locator(sel).last().waitFor();
-      await stable(page, `${sel} >> nth=-1`);
-      // The body scrolls only down: a control past its right edge is one a user cannot see.
-      const overflow = await page.locator(`${sel} .glyph-body`).last().evaluate((b) => {
-        const box = b.getBoundingClientRect();
-        const outside = Array.from(b.querySelectorAll('button, input, select, textarea'))
-          .filter((c) => c.getClientRects().length && !c.closest('[hidden]'))
-          .filter((c) => c.getBoundingClientRect().right > box.right + 0.5)
-          .map((c) => `${c.tagName.toLowerCase()}.${c.className}`);
-        return { scroll: b.scrollWidth - b.clientWidth, outside };
-      });
-      assert.deepEqual(overflow, { scroll: 0, outside: [] }, `${kind} glyph at its default size`);
-    }
-    // Focusing an input of a glyph half off screen must not scroll the canvas's own box: React Flow
-    // would then draw every glyph off from where the pointer finds it, and a click lands on the pane.
-    await page.setViewportSize({ width: 520, height: 400 });
-    // React Flow undoes such a scroll on its scroll event, a frame later: look before that.
-    const scrolled = await page.locator('[data-glyph-kind=ix] input.ix-timeout').last().evaluate((el) => {
-      el.scrollIntoView({ inline: 'center', block: 'center' });
-      (el as HTMLElement).focus();
-      const f = el.closest('.react-flow')!;
-      return [f.scrollLeft, f.scrollTop];
-    });
-    assert.deepEqual(scrolled, [0, 0]);
-    assert.deepEqual(pageErrors, []);
-    await context.close();
-  });
-
   it('offers actions on the focused glyph with their shortcuts, and no duplicate entries', T, async () => {
     await api(server, 'POST', '/api/python/register-handler', { script_type: 'palette', code: 'pass\n' });
     const { page, pageErrors } = await openCanvas(browser, server);
@@ -266,5 +245,45 @@ describe('the canvas layout', { skip }, () => {
     await options.filter({ hasText: 'Resume schedule ix palette' }).click();
     await until('the schedule active', async () => (await api(server, 'GET', `/api/pulse/schedules/${sched.id}`)).state === 'active');
     assert.deepEqual(pageErrors, []);
+  });
+  it('shows every control of each glyph at its default and smallest sizes, and never scrolls the canvas to reach one', T, async () => {
+    const { page, context, pageErrors } = await openCanvas(browser, server);
+    for (const kind of ['ix', 'py', 'pulse', 'ax']) {
+      await page.click(`[data-spawn=${kind}]`);
+      const sel = `[data-glyph-kind=${kind}]`;
+      await page.locator(sel).last().waitFor();
+      await stable(page, `${sel} >> nth=-1`);
+      assert.deepEqual(await sidewaysOverflow(page.locator(sel).last()), { scroll: 0, outside: [] }, `${kind} glyph at its default size`);
+    }
+    // Focusing an input of a glyph half off screen must not scroll the canvas's own box: React Flow
+    // would then draw every glyph off from where the pointer finds it, and a click lands on the pane.
+    await page.setViewportSize({ width: 520, height: 400 });
+    // React Flow undoes such a scroll on its scroll event, a frame later: look before that.
+    const scrolled = await page.locator('[data-glyph-kind=ix] input.ix-timeout').last().evaluate((el) => {
+      el.scrollIntoView({ inline: 'center', block: 'center' });
+      (el as HTMLElement).focus();
+      const f = el.closest('.react-flow')!;
+      return [f.scrollLeft, f.scrollTop];
+    });
+    assert.deepEqual(scrolled, [0, 0]);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+
+    // The smallest size the resize allows, each kind, in a fresh browser: nothing past the right edge.
+    // (Last in this file: it clears the canvas, which the tests above fill.)
+    const smallest = Object.entries({ ix: [320, 220], py: [360, 260], pulse: [380, 240], ax: [420, 240] });
+    for (const g of ((await api(server, 'GET', '/api/canvas')) as { glyphs: Array<{ id: string }> }).glyphs) await api(server, 'DELETE', `/api/canvas/glyphs/${g.id}`);
+    let x = 0;
+    for (const [kind, [width, height]] of smallest) {
+      await api(server, 'PUT', `/api/canvas/glyphs/${kind}-smallest`, { kind, x, y: 5000, width, height, data: kind === 'ix' ? { command: 'webhook' } : {}, version: 0 });
+      x += width! + 40;
+    }
+    const small = await openCanvas(browser, server, { width: 2400, height: 1400 });
+    for (const [kind] of smallest) {
+      const sel = `[data-glyph-id="${kind}-smallest"]`;
+      await small.page.locator(`${sel} .glyph-body`).waitFor();
+      assert.deepEqual(await sidewaysOverflow(small.page.locator(sel)), { scroll: 0, outside: [] }, `${kind} glyph at its smallest size`);
+    }
+    await small.context.close();
   });
 });

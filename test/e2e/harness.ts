@@ -124,7 +124,7 @@ export async function api(server: Pick<RunningQntx, 'url' | 'auth'>, method: str
     headers: { 'content-type': 'application/json', ...server.auth },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json: unknown = await res.json();
+  const json: unknown = res.status === 204 ? null : await res.json();
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }

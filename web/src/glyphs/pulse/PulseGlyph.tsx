@@ -190,7 +190,7 @@ function ExecutionList({ id, executions, now }: { id: string; executions: readon
           <tr>
             <th scope="col">Status</th>
             <th scope="col">Started</th>
-            <th scope="col">Duration</th>
+            <th scope="col" className="exec-dur">Duration</th>
             <th scope="col" title="Attestations the run created">Attestations</th>
             <th scope="col">
               <span className="sr-only">Output</span>
@@ -204,7 +204,7 @@ function ExecutionList({ id, executions, now }: { id: string; executions: readon
                 <StatusPill status={x.status} />
               </td>
               <td title={formatTimestamp(x.started_at)}>{formatAgo(x.started_at, now)}</td>
-              <td>{formatDuration(x.duration_ms)}</td>
+              <td className="exec-dur">{formatDuration(x.duration_ms)}</td>
               <td>{x.status === 'running' ? '…' : x.attestations_created}</td>
               <td>
                 <button type="button" className="link-button" aria-pressed={x.id === shownId} onClick={() => setSelected(x.id)}>
@@ -241,6 +241,7 @@ function ExecutionDetail({ x }: { x: ExecutionDto }) {
       <div className="muted small exec-detail-head">
         <span>
           Run {x.id} · {formatTimestamp(x.started_at)}
+          {x.duration_ms !== null ? ` · ${formatDuration(x.duration_ms)}` : ''}
           {x.handler_version ? ` · handler v${x.handler_version}` : ''}
         </span>
         {x.status === 'failed' && scheduleId ? (
