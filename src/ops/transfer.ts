@@ -8,7 +8,7 @@ import { migrations } from '../db/migrations/index.js';
 import { BackupWriter, makeHeader, openBackup, type Header } from './backup-file.js';
 import { describeLocation, type Location } from './location.js';
 import { openSnapshot } from './snapshot.js';
-import { openTarget, type Target } from './target.js';
+import { openTarget, type PgWrite, type Target } from './target.js';
 import { isBookkeeping, TABLES, type Row } from './tables.js';
 
 export interface Progress {
@@ -37,6 +37,8 @@ export interface LoadOptions {
   restart?: boolean | undefined;
   batch?: number | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+  /** How rows go into PostgreSQL (COPY unless told; INSERT is the benchmark's baseline). */
+  pgWrite?: PgWrite | undefined;
 }
 
 const KNOWN = migrations.map((m) => m.name);
@@ -205,7 +207,7 @@ export async function restore(file: string, to: Location, opts: Omit<LoadOptions
   const reader = await openBackup(file);
   let target: Target | undefined;
   try {
-    target = await openTarget(to);
+    target = await openTarget(to, { pgWrite: opts.pgWrite });
     const h = reader.header;
     const result = await load(target, reader, { ...opts, sourceName: `backup ${h.created_at} ${h.attestation_checksum}` }, file);
     return result;
@@ -224,7 +226,7 @@ export async function migrateStore(from: Location, to: Location, opts: Omit<Load
   const snap = await openSnapshot(from);
   let target: Target | undefined;
   try {
-    target = await openTarget(to);
+    target = await openTarget(to, { pgWrite: opts.pgWrite });
     return await load(target, { header: makeHeader(snap), rows: (t, skip, batch) => snap.rows(t, skip, batch) }, { ...opts, sourceName: `migrate from ${fromName}` }, fromName);
   } finally {
     await snap.close();
