@@ -43,11 +43,14 @@ export interface LoadOptions {
 
 const KNOWN = migrations.map((m) => m.name);
 
-/** The backup's last migration, after refusing a schema newer than this qntx's. */
+/**
+ * The backup's last migration, after refusing a schema newer than this qntx's. A schema version is
+ * the number of migrations applied; the header lists their names, which is what is compared.
+ */
 function backupSchemaEnd(header: Header, where: string): string {
   const unknown = header.schema.filter((n) => !KNOWN.includes(n));
   if (unknown.length) {
-    throw new QntxError('restore', 400, `${where} comes from a newer qntx (schema ${header.schema.length}, this qntx knows ${KNOWN.length} migrations)`, {
+    throw new QntxError('restore', 400, `${where}: backup schema ${header.schema.length} is newer than this qntx (${KNOWN.length}): upgrade qntx`, {
       details: [`source=${where}`, `qntx_version=${header.qntx_version}`, ...unknown.slice(0, 5).map((n) => `unknown_migration=${n}`)],
       hint: `restore it with qntx ${header.qntx_version} or newer`,
     });
