@@ -236,7 +236,7 @@ describe('migrate of nasty values SQLite → PostgreSQL → SQLite', { skip: PG_
     assert.deepEqual(dumpSqlite(back), dumpSqlite(src));
   });
 
-  it('a NUL in a text value stops the migrate with the table, row and column named; the batch writes nothing', async () => {
+  it('a NUL in a text value stops the migrate with the table, row and column named; the batch writes nothing; once fixed, the same migrate resumes', async () => {
     const src = path.join(work, 'nul');
     await nastyStore(src, (db) => {
       db.prepare(`insert into pulse_executions (id, status, trigger, started_at, stdout) values ('e-nul', 'failed', 'manual', 0, ?)`).run('before\u0000after');
@@ -249,5 +249,16 @@ describe('migrate of nasty values SQLite → PostgreSQL → SQLite', { skip: PG_
     const dump = await dumpPostgres(target);
     assert.equal(dump.attestations!.length, NASTY.length, 'the tables before it were copied');
     assert.equal(dump.pulse_executions!.length, 0, 'the batch with the NUL wrote nothing');
+
+    const fix = new BetterSqlite3(path.join(src, 'qntx.db'));
+    try {
+      fix.prepare(`update pulse_executions set stdout = 'beforeafter' where id = 'e-nul'`).run();
+    } finally {
+      fix.close();
+    }
+    const again = await migrateStore({ kind: 'sqlite', dataDir: src }, { kind: 'postgres', url: target }, {});
+    assert.equal(again.resumed, true);
+    assert.equal(again.tables.pulse_executions, NASTY.length + 1);
+    assert.ok((await dumpPostgres(target)).pulse_executions!.some((r: any) => r.id === 'e-nul' && r.stdout === 'beforeafter'));
   });
 });
