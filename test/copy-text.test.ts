@@ -139,6 +139,10 @@ describe('COPY into PostgreSQL, beside INSERT', { skip: PG_SKIP }, () => {
 
     await assert.rejects(copyRows(pool, 'by_copy', COLS, [{ k: 200, t: 'ok' }, { k: 201, t: 'nul\u0000here' }], kinds), /by_copy row : column t holds the NUL character/);
     assert.equal((await pool.query('select count(*)::int as n from by_copy where k >= 200')).rows[0].n, 0);
+    // A value PostgreSQL itself refuses mid-COPY: the batch is rolled back, the pool goes on.
+    await assert.rejects(copyRows(pool, 'by_copy', COLS, [{ k: 300, i: 1 }, { k: 301, i: 'not a number' }], kinds), /invalid input syntax for type bigint/);
+    await copyRows(pool, 'by_copy', COLS, [{ k: 302, t: 'after' }], kinds);
+    assert.deepEqual((await pool.query('select k from by_copy where k >= 300 order by k')).rows, [{ k: 302 }]);
   });
 });
 
