@@ -232,7 +232,7 @@ describe('restore', () => {
       fs.writeFileSync(newer, zlib.gzipSync(lines.join('\n')));
       const r = await runCli(['restore', newer, '--data-dir', path.join(work, 'dst')]);
       assert.notEqual(r.code, 0);
-      assert.match(r.stderr, /comes from a newer qntx/);
+      assert.match(r.stderr, /backup schema \d+ is newer than this qntx \(\d+\): upgrade qntx/);
       assert.match(r.stderr, /unknown_migration=999_from_the_future/);
       // The untouched backup restores into the same place afterwards.
       const ok = await runCli(['restore', file, '--data-dir', path.join(work, 'dst'), '--quiet']);

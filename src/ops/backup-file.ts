@@ -1,5 +1,6 @@
-// The backup file: gzip'd JSON lines. A header line (what made it, the schema, the count of every
-// table, the attestation-id checksum), then one `{"table": …, "row": {…}}` line per row, tables in
+// The backup file: gzip'd JSON lines. A header line (what made it, the schema: the names of the
+// migrations applied to the store, whose number is its schema version; the count and columns of
+// every table; the attestation-id checksum), then one `{"table": …, "row": {…}}` line per row, tables in
 // restore order, then `{"end": {"rows": n}}` so that a cut-off file is told from a whole one.
 // Bytes are `{"$base64": "…"}`; integers beyond 2^53 are decimal strings.
 import fs from 'node:fs';

@@ -38,8 +38,15 @@ function normaliseRow(r: Record<string, unknown>): Row {
   return out;
 }
 
-function orderBy(spec: TableSpec): string {
-  return spec.order.map(quoteId).join(', ');
+/** The read order of a table as this store has it (an older schema may key it by other columns). */
+function orderBy(spec: TableSpec, columns: readonly string[]): string {
+  const order = [spec.order, ...(spec.olderOrders ?? [])].find((o) => o.every((c) => columns.includes(c)));
+  if (!order) {
+    throw new QntxError('backup', 500, `table ${spec.name} has none of the key columns this qntx reads it by`, {
+      details: [`table=${spec.name}`, `columns=${columns.join(',')}`, `order=${spec.order.join(',')}`],
+    });
+  }
+  return order.map(quoteId).join(', ');
 }
 
 function checkTables(names: string[], where: string): string[] {
@@ -87,7 +94,7 @@ function sqliteSnapshot(dataDir: string): Snapshot {
       attestationChecksum: sum.hex(),
       async *rows(table, skip, batch) {
         const spec = tableSpec(table)!;
-        const stmt = db.prepare(`select * from ${quoteId(table)} order by ${orderBy(spec)} limit -1 offset ?`).safeIntegers(true);
+        const stmt = db.prepare(`select * from ${quoteId(table)} order by ${orderBy(spec, info[table]!.columns)} limit -1 offset ?`).safeIntegers(true);
         let out: Row[] = [];
         for (const r of stmt.iterate(skip) as Iterable<Record<string, unknown>>) {
           out.push(normaliseRow(r));
@@ -160,7 +167,7 @@ async function postgresSnapshot(url: string): Promise<Snapshot> {
       attestationChecksum: sum.hex(),
       async *rows(table, skip, batch) {
         const spec = tableSpec(table)!;
-        await client.query(`declare rows_cursor no scroll cursor for select * from ${quoteId(table)} order by ${orderBy(spec)}`);
+        await client.query(`declare rows_cursor no scroll cursor for select * from ${quoteId(table)} order by ${orderBy(spec, info[table]!.columns)}`);
         try {
           if (skip > 0) await client.query(`move forward ${Math.trunc(skip)} in rows_cursor`);
           for (;;) {

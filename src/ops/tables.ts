@@ -6,6 +6,8 @@ export interface TableSpec {
   name: string;
   /** Columns of a unique key, the read order. */
   order: readonly string[];
+  /** The read orders of older schemas whose key columns were others (a backup of such a store). */
+  olderOrders?: readonly (readonly string[])[];
   /**
    * Filled by a trigger from other tables as they are restored (the alias edges from the field
    * index): its rows are in the backup, to be counted, but never inserted.
@@ -16,7 +18,8 @@ export interface TableSpec {
 export const TABLES: readonly TableSpec[] = [
   { name: 'attestations', order: ['seq'] },
   { name: 'attestation_fields', order: ['field', 'value', 'timestamp', 'seq'] },
-  { name: 'ax_alias_edges', order: ['subject_key', 'context_key', 'timestamp', 'seq'], derived: true },
+  // Keyed by (subject, context, …) from 008 until 013 rebuilt it with folded keys.
+  { name: 'ax_alias_edges', order: ['subject_key', 'context_key', 'timestamp', 'seq'], olderOrders: [['subject', 'context', 'timestamp', 'seq']], derived: true },
   { name: 'ix_handler_current', order: ['script_type'] },
   { name: 'ix_source_state', order: ['key_hash'] },
   { name: 'secrets', order: ['name'] },

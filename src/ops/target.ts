@@ -2,14 +2,18 @@
 // to the schema of the backup (so the rows fit), filled, checked, and only then migrated on.
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { QntxError } from '../errors.js';
 import { createPrivateFile, ensurePrivateDataDir } from '../db/data-dir.js';
 import { sqlitePath } from '../db/database.js';
 import { MigrationsProvider, type Dialect } from '../db/migrations.js';
 import { IdChecksum } from './checksum.js';
 import { describeLocation, pgTypes, type Location } from './location.js';
-import { MARKER_TABLE, quoteId, type Row } from './tables.js';
+import { CopyValueError, copyKind, lineEncoder, type CopyKind } from './copy-text.js';
+import { MARKER_TABLE, quoteId, tableSpec, type Row } from './tables.js';
 
 export interface Target {
   kind: Dialect;
@@ -19,7 +23,7 @@ export interface Target {
   /** Applies the migrations up to `name` (all of them when undefined). */
   migrateTo(name: string | undefined): Promise<void>;
   count(table: string): Promise<number>;
-  /** Inserts rows in one transaction. */
+  /** Inserts rows in one transaction (PostgreSQL: one COPY). */
   insert(table: string, columns: string[], rows: Row[]): Promise<void>;
   checksum(): Promise<string>;
   /** PostgreSQL: the attestations.seq sequence moved past the restored rows. */
@@ -44,8 +48,85 @@ async function runMigrator(db: Kysely<unknown>, dialect: Dialect, schema: string
   }
 }
 
-export async function openTarget(loc: Location): Promise<Target> {
-  return loc.kind === 'sqlite' ? sqliteTarget(loc.dataDir) : postgresTarget(loc.url);
+/**
+ * How rows go into PostgreSQL: `copy` (COPY … FROM STDIN, what restore and migrate use) or
+ * `insert` (multi-row INSERT with parameters, the earlier way, kept as the benchmark's baseline
+ * and as the reference the COPY encoding is tested against).
+ */
+export type PgWrite = 'copy' | 'insert';
+
+export async function openTarget(loc: Location, opts: { pgWrite?: PgWrite | undefined } = {}): Promise<Target> {
+  return loc.kind === 'sqlite' ? sqliteTarget(loc.dataDir) : postgresTarget(loc.url, opts.pgWrite ?? 'copy');
+}
+
+/** One batch in one transaction on one pooled connection; a connection whose rollback failed is dropped. */
+async function inTransaction(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('begin');
+    try {
+      await body(client);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch((e: Error) => {
+        broken = e;
+      });
+      throw err;
+    }
+  } finally {
+    client.release(broken);
+  }
+}
+
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * The batch as COPY text, in chunks of about 1 MB. Encoded whole before the COPY starts, so that a
+ * value PostgreSQL cannot take fails the batch before anything is sent.
+ */
+function copyChunks(table: string, columns: string[], rows: Row[], kinds: ReadonlyMap<string, CopyKind>): string[] {
+  const encode = lineEncoder(columns, kinds);
+  const chunks: string[] = [];
+  let buf = '';
+  for (const r of rows) {
+    try {
+      buf += encode(r);
+    } catch (err) {
+      if (!(err instanceof CopyValueError)) throw err;
+      const key = (tableSpec(table)?.order ?? []).map((c) => `${c}=${String(r[c])}`).join(' ');
+      throw new QntxError('restore', 400, `${table} row ${key}: ${err.message}`, {
+        details: [`table=${table}`, `row=${key}`, `column=${err.column}`],
+        hint: 'change the value in the source store (or migrate to SQLite, which stores it)',
+      });
+    }
+    if (buf.length >= CHUNK_CHARS) {
+      chunks.push(buf);
+      buf = '';
+    }
+  }
+  if (buf) chunks.push(buf);
+  return chunks;
+}
+
+export async function copyRows(pool: pg.Pool, table: string, columns: string[], rows: Row[], kinds: ReadonlyMap<string, CopyKind>): Promise<void> {
+  const chunks = copyChunks(table, columns, rows, kinds);
+  await inTransaction(pool, async (client) => {
+    await pipeline(Readable.from(chunks), client.query(copyFrom(`copy ${quoteId(table)} (${columns.map(quoteId).join(', ')}) from stdin`)));
+  });
+}
+
+export async function insertRows(pool: pg.Pool, table: string, columns: string[], rows: Row[]): Promise<void> {
+  // PostgreSQL takes at most 65535 parameters a statement.
+  const per = Math.max(1, Math.floor(60_000 / columns.length));
+  await inTransaction(pool, async (client) => {
+    for (let i = 0; i < rows.length; i += per) {
+      const part = rows.slice(i, i + per);
+      const params: unknown[] = [];
+      const tuples = part.map((r) => `(${columns.map((c) => `$${params.push(r[c] ?? null)}`).join(', ')})`);
+      await client.query(`insert into ${quoteId(table)} (${columns.map(quoteId).join(', ')}) values ${tuples.join(', ')}`, params);
+    }
+  });
 }
 
 function sqliteTarget(dataDir: string): Target {
@@ -115,7 +196,7 @@ function sqliteTarget(dataDir: string): Target {
   };
 }
 
-async function postgresTarget(url: string): Promise<Target> {
+async function postgresTarget(url: string, write: PgWrite): Promise<Target> {
   const pool = new pg.Pool({ connectionString: url, max: 2, types: pgTypes });
   pool.on('error', () => {});
   const where = describeLocation({ kind: 'postgres', url });
@@ -128,6 +209,7 @@ async function postgresTarget(url: string): Promise<Target> {
         hint: 'create the schema named in the search_path first (create schema …)',
       });
     }
+    const columnKinds = new Map<string, Map<string, CopyKind>>();
     const names = async () =>
       (await pool.query<{ t: string }>(`select table_name as t from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE'`, [schema])).rows.map((r) => r.t);
     return {
@@ -138,29 +220,26 @@ async function postgresTarget(url: string): Promise<Target> {
         if (!(await names()).includes('kysely_migration')) return [];
         return (await pool.query<{ name: string }>(`select name from ${quoteId(schema)}.kysely_migration order by name`)).rows.map((r) => r.name);
       },
-      migrateTo: (name) => runMigrator(db, 'postgres', schema, name, where),
+      migrateTo: async (name) => {
+        // A migration may add or retype columns.
+        columnKinds.clear();
+        await runMigrator(db, 'postgres', schema, name, where);
+      },
       async count(table) {
         return Number((await pool.query<{ n: string }>(`select count(*) as n from ${quoteId(table)}`)).rows[0]!.n);
       },
       async insert(table, columns, rows) {
-        // PostgreSQL takes at most 65535 parameters a statement.
-        const per = Math.max(1, Math.floor(60_000 / columns.length));
-        const client = await pool.connect();
-        try {
-          await client.query('begin');
-          for (let i = 0; i < rows.length; i += per) {
-            const part = rows.slice(i, i + per);
-            const params: unknown[] = [];
-            const tuples = part.map((r) => `(${columns.map((c) => `$${params.push(r[c] ?? null)}`).join(', ')})`);
-            await client.query(`insert into ${quoteId(table)} (${columns.map(quoteId).join(', ')}) values ${tuples.join(', ')}`, params);
-          }
-          await client.query('commit');
-        } catch (err) {
-          await client.query('rollback').catch(() => {});
-          throw err;
-        } finally {
-          client.release();
+        if (write === 'insert') return insertRows(pool, table, columns, rows);
+        let kinds = columnKinds.get(table);
+        if (!kinds) {
+          const { rows: cols } = await pool.query<{ c: string; t: string }>(
+            'select column_name as c, data_type as t from information_schema.columns where table_schema = $1 and table_name = $2',
+            [schema, table],
+          );
+          kinds = new Map(cols.map((r) => [r.c, copyKind(r.t)]));
+          columnKinds.set(table, kinds);
         }
+        return copyRows(pool, table, columns, rows, kinds);
       },
       async checksum() {
         const sum = new IdChecksum();

@@ -8,7 +8,7 @@ import { migrations } from '../db/migrations/index.js';
 import { BackupWriter, makeHeader, openBackup, type Header } from './backup-file.js';
 import { describeLocation, type Location } from './location.js';
 import { openSnapshot } from './snapshot.js';
-import { openTarget, type Target } from './target.js';
+import { openTarget, type PgWrite, type Target } from './target.js';
 import { isBookkeeping, TABLES, type Row } from './tables.js';
 
 export interface Progress {
@@ -37,15 +37,20 @@ export interface LoadOptions {
   restart?: boolean | undefined;
   batch?: number | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+  /** How rows go into PostgreSQL (COPY unless told; INSERT is the benchmark's baseline). */
+  pgWrite?: PgWrite | undefined;
 }
 
 const KNOWN = migrations.map((m) => m.name);
 
-/** The backup's last migration, after refusing a schema newer than this qntx's. */
+/**
+ * The backup's last migration, after refusing a schema newer than this qntx's. A schema version is
+ * the number of migrations applied; the header lists their names, which is what is compared.
+ */
 function backupSchemaEnd(header: Header, where: string): string {
   const unknown = header.schema.filter((n) => !KNOWN.includes(n));
   if (unknown.length) {
-    throw new QntxError('restore', 400, `${where} comes from a newer qntx (schema ${header.schema.length}, this qntx knows ${KNOWN.length} migrations)`, {
+    throw new QntxError('restore', 400, `${where}: backup schema ${header.schema.length} is newer than this qntx (${KNOWN.length}): upgrade qntx`, {
       details: [`source=${where}`, `qntx_version=${header.qntx_version}`, ...unknown.slice(0, 5).map((n) => `unknown_migration=${n}`)],
       hint: `restore it with qntx ${header.qntx_version} or newer`,
     });
@@ -205,7 +210,7 @@ export async function restore(file: string, to: Location, opts: Omit<LoadOptions
   const reader = await openBackup(file);
   let target: Target | undefined;
   try {
-    target = await openTarget(to);
+    target = await openTarget(to, { pgWrite: opts.pgWrite });
     const h = reader.header;
     const result = await load(target, reader, { ...opts, sourceName: `backup ${h.created_at} ${h.attestation_checksum}` }, file);
     return result;
@@ -224,7 +229,7 @@ export async function migrateStore(from: Location, to: Location, opts: Omit<Load
   const snap = await openSnapshot(from);
   let target: Target | undefined;
   try {
-    target = await openTarget(to);
+    target = await openTarget(to, { pgWrite: opts.pgWrite });
     return await load(target, { header: makeHeader(snap), rows: (t, skip, batch) => snap.rows(t, skip, batch) }, { ...opts, sourceName: `migrate from ${fromName}` }, fromName);
   } finally {
     await snap.close();
