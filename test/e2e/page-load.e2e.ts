@@ -113,6 +113,11 @@ describe('loading the page', { skip }, () => {
 
     const refused = await get(`${server.url}/api/canvas`, { 'accept-encoding': 'br' });
     assert.equal(refused.status, 401);
+
+    // Request bodies are never inflated: a gzipped body is read as the bytes sent, not JSON.
+    const body = zlib.gzipSync(JSON.stringify({ query: 'is received' }));
+    const posted = await fetch(`${server.url}/api/ax`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }, body });
+    assert.equal(posted.status, 400, await posted.text());
   });
 
   it('asks for each API resource once when it opens on the seed canvas, cold and on reload', T, async () => {
