@@ -90,6 +90,10 @@ describe('loading the page', { skip }, () => {
       const html = decoded(a).toString();
       assert.match(html, /<div id="root">/);
       assert.equal(a.headers['content-encoding'], html.length >= 1024 ? 'br' : undefined, page);
+      // Revalidated, it costs a 304.
+      const again = await get(server.url + page, { 'accept-encoding': 'br, gzip', 'if-none-match': String(a.headers.etag) });
+      assert.equal(again.status, 304, page);
+      assert.equal(again.raw.length, 0);
     }
   });
 
