@@ -97,6 +97,7 @@ export function PulseProvider({ children }: { children: ReactNode }) {
       bus.emit('serverEvent', e);
       if (e.type.startsWith('pulse_execution_') && 'schedule_id' in e && e.schedule_id) follow(e.schedule_id);
     };
+    let loadedOnce = false;
     const socket = new LiveSocket({
       url: wsUrl(window.location),
       protocols: async () => ticketProtocols((await api.session.wsTicket()).ticket),
@@ -114,7 +115,6 @@ export function PulseProvider({ children }: { children: ReactNode }) {
         }
       },
     });
-    let loadedOnce = false;
     socketRef.current = socket;
     socket.start();
     const timers = pending.current;

@@ -13,12 +13,6 @@ import { AxConflicts } from './AxConflicts.js';
 import { AxResults } from './AxResults.js';
 import type { AxQueryEditorProps } from './AxQueryEditor.js';
 import { EditorPlaceholder, lazyEditor } from '../../ui/lazyEditor.js';
-
-/** The query line's CodeMirror editor, loaded when the first AX glyph shows. */
-const AxQueryEditor = lazyEditor<AxQueryEditorProps>(
-  () => import('./AxQueryEditor.js').then((m) => m.AxQueryEditor),
-  (p) => <EditorPlaceholder className="ax-query" text={p.value} label="AX query" />,
-);
 import {
   AX_FIELDS,
   cursorOf,
@@ -36,6 +30,12 @@ import {
   type AxData,
   type Paging,
 } from './ax-model.js';
+
+/** The query line's CodeMirror editor, loaded when the first AX glyph shows. */
+const AxQueryEditor = lazyEditor<AxQueryEditorProps>(
+  () => import('./AxQueryEditor.js').then((m) => m.AxQueryEditor),
+  (p) => <EditorPlaceholder className="ax-query" text={p.value} label="AX query" />,
+);
 
 const LABELS = { subjects: 'Subject', predicates: 'Predicate', contexts: 'Context', actors: 'Actor' } as const;
 
