@@ -3,6 +3,7 @@
 // serve.ts's job.
 import fs from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyCompress from '@fastify/compress';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyStatic from '@fastify/static';
 import { validatorCompiler } from 'fastify-type-provider-zod';
@@ -48,6 +49,42 @@ declare module 'fastify' {
     /** Whether the request carried the access token (or none is configured). */
     authorized: boolean;
   }
+}
+
+/** Below this many bytes an answer is sent as is: compressing it saves less than its headers cost. */
+export const COMPRESS_THRESHOLD = 1024;
+
+/** A file of the build named with its content hash (vite's `assets/<name>-<hash>.<ext>`): it never changes. */
+const HASHED_ASSET = /^\/assets\/[^/]+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+
+/**
+ * The page and its assets. They hold no data: public (this scope marks each of its routes so).
+ * Compressed files are the build's own `.br` and `.gz` beside each file worth compressing
+ * (web/vite.config.ts writes them), picked by Accept-Encoding; a file without them is sent as is.
+ * Hashed assets are cached for a year; everything else (index.html, at `/`) is revalidated on
+ * every load, so a new build is picked up at once.
+ */
+async function registerPage(app: FastifyInstance, webDir: string): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...(route.config ?? {}), auth: 'public' };
+    });
+    scope.addHook('onSend', async (req, reply, payload) => {
+      const path = req.url.split('?')[0]!;
+      void reply.header('cache-control', HASHED_ASSET.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      void reply.header('vary', 'Accept-Encoding');
+      return payload;
+    });
+    await scope.register(fastifyStatic, {
+      root: webDir,
+      prefix: '/',
+      wildcard: false,
+      preCompressed: true,
+      cacheControl: false,
+      // The compressed copies are reached through the file they belong to, not by their own URL.
+      globIgnore: ['**/*.br', '**/*.gz'],
+    });
+  });
 }
 
 export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
@@ -132,6 +169,14 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler(notFoundHandler);
 
+  if (deps.webDir && fs.existsSync(deps.webDir)) await registerPage(app, deps.webDir);
+
+  // API answers of 1 KiB or more are compressed (br, else gzip) when the client accepts it; the
+  // page's files are not (registered above, before this: they come compressed from the build).
+  // Request bodies are never inflated: BODY_LIMIT bounds the bytes a client sends, not what a
+  // small compressed body would expand to.
+  await app.register(fastifyCompress, { encodings: ['br', 'gzip'], threshold: COMPRESS_THRESHOLD, globalDecompression: false });
+
   await registerOpenApi(app, deps.version);
   healthRoutes(app, deps);
   sessionRoutes(app, deps.wsTickets ?? new WsTickets({ now: () => deps.qntx.clock.now() }));
@@ -151,15 +196,5 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     ...(deps.publish ? { publish: deps.publish } : {}),
   });
 
-  if (deps.webDir && fs.existsSync(deps.webDir)) {
-    const webDir = deps.webDir;
-    // The page and its assets hold no data: public. Its own scope marks each of its routes so.
-    await app.register(async (scope) => {
-      scope.addHook('onRoute', (route) => {
-        route.config = { ...(route.config ?? {}), auth: 'public' };
-      });
-      await scope.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
-    });
-  }
   return app;
 }

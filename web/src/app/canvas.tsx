@@ -7,6 +7,7 @@ import { COMPACT_ZOOM, fitViewport, freeArea } from '../canvas/layout.js';
 import { applyCommand, besidePosition, emptyCanvas, findGlyph, spawnPosition, type CanvasCommand, type CanvasState, type GlyphRecord } from '../canvas/state.js';
 import { GLYPH_KINDS, isGlyphKind, type GlyphKind } from '../glyphs/kinds.js';
 import { newGlyphId } from '../lib/ids.js';
+import { EDITOR_LOADING_ATTR } from '../ui/lazyEditor.js';
 import { useServices } from './services.js';
 
 export interface SpawnOptions {
@@ -183,12 +184,13 @@ export function focusGlyph(id: string): void {
       // Focus moved on meanwhile (a palette, a click, another glyph): leave it there.
       if (mine !== focusRequest || (document.activeElement !== from && document.activeElement !== document.body)) return;
       const body = document.querySelector(`[data-glyph-id="${CSS.escape(id)}"] .glyph-body`);
+      // An editor still loading is what the glyph will focus: nothing else until it is there.
+      const editorLoading = !!body?.querySelector(`[${EDITOR_LOADING_ATTR}]`);
       const target =
         body?.querySelector<HTMLElement>('.cm-content') ??
-        body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ??
-        body?.querySelector<HTMLElement>('button:not([disabled])');
+        (editorLoading ? null : (body?.querySelector<HTMLElement>('input:not([type=radio]):not([disabled]), textarea') ?? body?.querySelector<HTMLElement>('button:not([disabled])')));
       target?.focus({ preventScroll: true });
-      // A body loaded lazily is not there yet (its code on a busy machine can take seconds), or
+      // An editor loaded lazily is not there yet (its code on a busy machine can take seconds), or
       // React Flow keeps a node hidden until measured: try again a little later (20 s at most;
       // focus moved elsewhere meanwhile ends it).
       const took = !!target && (document.activeElement === target || target.contains(document.activeElement));

@@ -37,15 +37,15 @@ export function PulseProvider({ children }: { children: ReactNode }) {
   const socketRef = useRef<LiveSocket | null>(null);
   const pending = useRef(new Map<string, ReturnType<typeof setTimeout>>());
 
+  /** A schedule's executions, or null when they could not be loaded (shown as stale data at worst; the next event or poll retries). */
+  const fetchExecutions = useCallback((id: string) => api.pulse.executions(id).catch(() => null), [api]);
+
   const loadExecutions = useCallback(
     async (id: string) => {
-      try {
-        dispatch({ type: 'executionsLoaded', scheduleId: id, executions: await api.pulse.executions(id) });
-      } catch {
-        // Shown as stale data at worst; the next event or poll retries.
-      }
+      const executions = await fetchExecutions(id);
+      if (executions) dispatch({ type: 'executionsLoaded', scheduleId: id, executions });
     },
-    [api],
+    [fetchExecutions],
   );
 
   const loadSchedule = useCallback(
@@ -62,18 +62,17 @@ export function PulseProvider({ children }: { children: ReactNode }) {
   const refresh = useCallback(async () => {
     try {
       const schedules = await api.pulse.list();
+      const newest = [...schedules].sort((a, b) => b.created_at - a.created_at).slice(0, MAX_EXECUTION_LOADS);
+      const executions = await Promise.all(newest.map(async (s) => [s.id, await fetchExecutions(s.id)] as const));
+      // Schedules and their executions in one render: a schedule's card never shows (and asks
+      // for its stats) before its executions are there, only to ask again when they arrive.
       dispatch({ type: 'schedulesLoaded', schedules });
+      for (const [scheduleId, list] of executions) if (list) dispatch({ type: 'executionsLoaded', scheduleId, executions: list });
       setLoadError(null);
-      await Promise.all(
-        [...schedules]
-          .sort((a, b) => b.created_at - a.created_at)
-          .slice(0, MAX_EXECUTION_LOADS)
-          .map((s) => loadExecutions(s.id)),
-      );
     } catch (err) {
       setLoadError((err as Error).message);
     }
-  }, [api, loadExecutions]);
+  }, [api, fetchExecutions]);
 
   /** After an execution event: fetch the schedule (next run) and its executions (output), coalesced. */
   const follow = useCallback(
@@ -98,18 +97,26 @@ export function PulseProvider({ children }: { children: ReactNode }) {
       bus.emit('serverEvent', e);
       if (e.type.startsWith('pulse_execution_') && 'schedule_id' in e && e.schedule_id) follow(e.schedule_id);
     };
+    let loadedOnce = false;
     const socket = new LiveSocket({
       url: wsUrl(window.location),
       protocols: async () => ticketProtocols((await api.session.wsTicket()).ticket),
       onEvent,
+      // The first load waits for the socket's first verdict, so that the page asks once: open,
+      // one load covers the start and whatever happened before the subscription (an earlier load
+      // could miss a run that ended in between); failed, load over HTTP at once (and the poll
+      // below keeps it fresh while the socket is down). Every later opening loads again, to catch
+      // up on what the socket missed while it was down.
       onState: (s) => {
         setConnection(s);
-        if (s.status === 'open') void refresh();
+        if (s.status === 'open' || (s.status === 'closed' && !loadedOnce)) {
+          loadedOnce = true;
+          void refresh();
+        }
       },
     });
     socketRef.current = socket;
     socket.start();
-    void refresh();
     const timers = pending.current;
     return () => {
       socket.stop();

@@ -11,7 +11,8 @@ import type { GlyphBodyProps } from '../registry.js';
 import { AttestationDrawer } from './AttestationDrawer.js';
 import { AxConflicts } from './AxConflicts.js';
 import { AxResults } from './AxResults.js';
-import { AxQueryEditor } from './AxQueryEditor.js';
+import type { AxQueryEditorProps } from './AxQueryEditor.js';
+import { EditorPlaceholder, lazyEditor } from '../../ui/lazyEditor.js';
 import {
   AX_FIELDS,
   cursorOf,
@@ -29,6 +30,12 @@ import {
   type AxData,
   type Paging,
 } from './ax-model.js';
+
+/** The query line's CodeMirror editor, loaded when the first AX glyph shows. */
+const AxQueryEditor = lazyEditor<AxQueryEditorProps>(
+  () => import('./AxQueryEditor.js').then((m) => m.AxQueryEditor),
+  (p) => <EditorPlaceholder className="ax-query" text={p.value} label="AX query" />,
+);
 
 const LABELS = { subjects: 'Subject', predicates: 'Predicate', contexts: 'Context', actors: 'Actor' } as const;
 

@@ -12,10 +12,17 @@ import { formatDuration, formatTimestamp } from '../../lib/format.js';
 import { OutputBlock } from '../../ui/bits.js';
 import { HookButton } from '../../ui/HookButton.js';
 import type { GlyphBodyProps } from '../registry.js';
-import { CodeEditor } from './CodeEditor.js';
+import type { CodeEditorProps } from './CodeEditor.js';
+import { EditorPlaceholder, lazyEditor } from '../../ui/lazyEditor.js';
 import { DryRunResult } from './DryRunResult.js';
 import { VersionsPanel } from './VersionsPanel.js';
 import { handlerNameProblem, lastScheduledFailure, parseTryInputs, readPyData } from './py-model.js';
+
+/** The CodeMirror editor (Python highlighting and all), loaded when the first Python glyph shows. */
+const CodeEditor = lazyEditor<CodeEditorProps>(
+  () => import('./CodeEditor.js').then((m) => m.CodeEditor),
+  (p) => <EditorPlaceholder className="code-editor" text={p.value} label={p.label} />,
+);
 
 type RunState = { phase: 'idle' } | { phase: 'running' } | { phase: 'done'; result: ExecuteResult } | { phase: 'error'; error: ApiError };
 type SaveState = { phase: 'idle' } | { phase: 'saving' } | { phase: 'saved'; type: string; version: number | null } | { phase: 'error'; error: ApiError };

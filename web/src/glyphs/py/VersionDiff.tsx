@@ -6,7 +6,13 @@ import { EditorView } from '@codemirror/view';
 import type { HandlerVersion } from '../../api/types.js';
 import { pythonCode } from './code-setup.js';
 
-export function VersionDiff({ a, b, onClose }: { a: HandlerVersion; b: HandlerVersion; onClose(): void }) {
+export interface VersionDiffProps {
+  a: HandlerVersion;
+  b: HandlerVersion;
+  onClose(): void;
+}
+
+export function VersionDiff({ a, b, onClose }: VersionDiffProps) {
   const host = useRef<HTMLDivElement>(null);
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {

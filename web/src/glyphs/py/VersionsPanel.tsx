@@ -3,8 +3,19 @@
 // version) and a side-by-side diff of any two.
 import { useState } from 'react';
 import type { HandlerInfo, HandlerVersion } from '../../api/types.js';
+import type { VersionDiffProps } from './VersionDiff.js';
 import { formatTimestamp } from '../../lib/format.js';
-import { VersionDiff } from './VersionDiff.js';
+import { lazyEditor } from '../../ui/lazyEditor.js';
+
+/** The side-by-side diff (@codemirror/merge), loaded when one is first opened. */
+const VersionDiff = lazyEditor<VersionDiffProps>(
+  () => import('./VersionDiff.js').then((m) => m.VersionDiff),
+  () => (
+    <p className="empty-note" aria-busy="true">
+      Loading the diff…
+    </p>
+  ),
+);
 
 export interface VersionsPanelProps {
   type: string;
