@@ -90,7 +90,7 @@ describe('the attestation browser', { skip }, () => {
     await page.locator('[data-glyph-kind=pulse]').waitFor({ state: 'attached' });
     // The new Pulse panel moved the view: the keyboard reaches the drawer wherever it is.
     // locator.press focuses and presses in one step (a glyph that opens meanwhile cannot take the key).
-    await drawer.getByRole('button', { name: 'Open handler browse in a Python glyph' }).press('Enter');
+    await drawer.getByRole('button', { name: /^Open handler browse v\d+ in a Python glyph$/ }).press('Enter');
     await until('the handler in a Python glyph', async () => (await page.locator('[data-glyph-kind=py] .glyph-title', { hasText: 'handler: browse' }).count()) === 1);
     await drawer.getByRole('button', { name: 'Close' }).press('Enter');
     await until('the drawer to close', async () => (await drawer.count()) === 0);
