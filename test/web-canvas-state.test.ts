@@ -74,6 +74,25 @@ describe('canvas commands', () => {
     assert.deepEqual([s.glyphs[0]!.x, s.glyphs[0]!.y], [-200, -150]);
   });
 
+  it('grows one compact cluster when the view is full, though the view follows each new glyph', () => {
+    // As the canvas does: a 1408 × 696 view at zoom 1, centred on the last glyph after each spawn.
+    const size = { width: 560, height: 450 };
+    let s = run([{ type: 'load', glyphs: [] }]);
+    let center = { x: 0, y: 0 };
+    for (let i = 0; i < 20; i++) {
+      const view = { x: center.x - 704, y: center.y - 348, width: 1408, height: 696 };
+      const pos = spawnPosition(s, center, size, view);
+      s = applyCommand(s, { type: 'spawn', glyph: g(`g${i}`, { ...pos, ...size }) });
+      center = { x: pos.x + size.width / 2, y: pos.y + size.height / 2 };
+    }
+    const overlaps = (a: GlyphRecord, b: GlyphRecord) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    for (const a of s.glyphs) for (const b of s.glyphs) if (a !== b) assert.equal(overlaps(a, b), false, `${a.id} overlaps ${b.id}`);
+    const w = Math.max(...s.glyphs.map((x) => x.x + x.width)) - Math.min(...s.glyphs.map((x) => x.x));
+    const h = Math.max(...s.glyphs.map((x) => x.y + x.height)) - Math.min(...s.glyphs.map((x) => x.y));
+    // Twenty glyphs of 560 × 450 take about 5 M px²: a cluster of about 3,000 × 2,000, never a staircase.
+    assert.ok(w <= 4400 && h <= 3200, `the 20 glyphs span ${w} × ${h} px`);
+  });
+
   it('declares every kind with default data and a size above its minimum', () => {
     for (const k of KIND_ORDER) {
       const info = GLYPH_KINDS[k];

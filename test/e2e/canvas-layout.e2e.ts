@@ -152,7 +152,23 @@ describe('the canvas layout', { skip }, () => {
       const before = await page.locator('.react-flow__node').count();
       await page.keyboard.press(`Alt+Shift+Digit${kinds[i % 4]}`);
       await until('the new glyph', async () => (await page.locator('.react-flow__node').count()) === before + 1);
+      // Placed where the user is looking: once the pan is over, the new glyph is on screen.
+      const sel = `.react-flow__node >> nth=${before}`;
+      await stable(page, sel);
+      const b = (await page.locator(sel).boundingBox())!;
+      assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.width <= 1440 && b.y + b.height <= 900, `glyph ${i + 1} on screen: ${JSON.stringify(b)}`);
     }
+    // One compact cluster, not a staircase: all 20 fit in view at a zoom of a quarter or more.
+    const span = await page.locator('.react-flow__node').evaluateAll((els) => {
+      const boxes = els.map((e) => {
+        const m = new DOMMatrix(getComputedStyle(e).transform);
+        return { x: m.e, y: m.f, w: (e as HTMLElement).offsetWidth, h: (e as HTMLElement).offsetHeight };
+      });
+      const w = Math.max(...boxes.map((b) => b.x + b.w)) - Math.min(...boxes.map((b) => b.x));
+      const h = Math.max(...boxes.map((b) => b.y + b.h)) - Math.min(...boxes.map((b) => b.y));
+      return { w, h };
+    });
+    assert.ok(Math.min(1408 / span.w, 696 / span.h) >= 0.25, `the glyphs span ${Math.round(span.w)} × ${Math.round(span.h)} px`);
     // Grow a few into their neighbours. Fitted, 20 glyphs are title cards (no handles): zoom in on
     // each with the wheel until its handles are there to drag.
     await page.evaluate(() => window.localStorage.removeItem('qntx.viewport'));

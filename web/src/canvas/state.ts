@@ -95,8 +95,10 @@ export function findGlyph(state: CanvasState, id: string): GlyphRecord | undefin
 
 /**
  * Where a new glyph goes: the free spot nearest to `center` (no overlap with another glyph, with a
- * margin, inside `view` when given); when there is none, at `center`, stepped so spawns never
- * stack exactly.
+ * margin, inside `view` when given). When the view is full, the free spot nearest to the middle of
+ * the glyphs already there, so that the canvas grows as one compact cluster (searching from the view
+ * again, after the caller panned to the last glyph, drifted every new one further off: a staircase).
+ * When there is none, at `center`, stepped so spawns never stack exactly.
  */
 export function spawnPosition(
   state: CanvasState,
@@ -117,16 +119,21 @@ export function spawnPosition(
     );
   const free = (x: number, y: number) => inView(x, y) && freeOfGlyphs(x, y);
   const step = 40;
-  const spots: Array<{ x: number; y: number; d: number }> = [];
-  for (let i = -40; i <= 40; i++) {
-    // Sideways is cheaper than up or down: canvases are wider than tall.
-    for (let j = -40; j <= 40; j++) spots.push({ x: x0 + i * step, y: y0 + j * step, d: (i * step) ** 2 + (j * step * 1.6) ** 2 });
-  }
-  spots.sort((a, b) => a.d - b.d);
-  // First inside the view; when the view is full, the nearest free spot anywhere (the caller pans).
-  for (const ok of [free, freeOfGlyphs]) {
-    const hit = spots.find((p) => ok(p.x, p.y));
-    if (hit) return { x: hit.x, y: hit.y };
+  const around = (ax: number, ay: number) => {
+    const spots: Array<{ x: number; y: number; d: number }> = [];
+    for (let i = -40; i <= 40; i++) {
+      // Sideways is cheaper than up or down: screens are wider than tall.
+      for (let j = -40; j <= 40; j++) spots.push({ x: ax + i * step, y: ay + j * step, d: (i * step) ** 2 + (j * step * 1.6) ** 2 });
+    }
+    return spots.sort((a, b) => a.d - b.d);
+  };
+  const inside = around(x0, y0).find((p) => free(p.x, p.y));
+  if (inside) return { x: inside.x, y: inside.y };
+  if (state.glyphs.length) {
+    const cx = state.glyphs.reduce((t, g) => t + g.x + g.width / 2, 0) / state.glyphs.length;
+    const cy = state.glyphs.reduce((t, g) => t + g.y + g.height / 2, 0) / state.glyphs.length;
+    const near = around(Math.round(cx - size.width / 2), Math.round(cy - size.height / 2)).find((p) => freeOfGlyphs(p.x, p.y));
+    if (near) return { x: near.x, y: near.y };
   }
   let x = x0;
   let y = y0;
