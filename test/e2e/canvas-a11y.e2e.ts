@@ -117,6 +117,7 @@ describe('accessibility', { skip }, () => {
     const s = (await api(server, 'GET', '/api/pulse/schedules')).schedules;
     assert.equal(s.length, 1);
     const flowPresses = presses;
+    console.log(`seed flow: ${flowPresses} key presses beyond the typed text`);
     await axeAt(page, 'the flow done', found);
 
     // The other states a user reaches: a row's drawer, a handler's versions, the secrets panel.
