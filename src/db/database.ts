@@ -2,7 +2,7 @@
 // PostgreSQL (pg) when a postgres:// URL is given. Runs the migrations before returning.
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect } from './kysely.js';
 import type pg from 'pg';
 import { QntxError } from '../errors.js';
 import { createPrivateFile, ensurePrivateDataDir, narrowDataDir } from './data-dir.js';

@@ -1,7 +1,8 @@
 // Numbered, append-only migrations, run at start by Kysely's Migrator and recorded in its table.
 // PostgreSQL: the Migrator holds an advisory lock. SQLite: we hold BEGIN IMMEDIATE around the run,
 // so two processes starting at once on one file apply each migration exactly once.
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { Migrator, sql } from './kysely.js';
 import { QntxError } from '../errors.js';
 import { migrations } from './migrations/index.js';
 

@@ -1,7 +1,7 @@
 // The store a restore writes into, opened without the usual migrate-to-latest: it is first brought
 // to the schema of the backup (so the rows fit), filled, checked, and only then migrated on.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from '../db/kysely.js';
 import pg from 'pg';
 import { QntxError } from '../errors.js';
 import { createPrivateFile, ensurePrivateDataDir } from '../db/data-dir.js';
