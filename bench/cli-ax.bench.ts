@@ -8,7 +8,8 @@
 // BENCH_CLI_AX_BEFORE=<path of another build's bin/qntx.js> runs each form with it too, in the
 // same rounds (e.g. a build of the commit before a change, for a before/after of that change).
 // Each round runs every command once, in turn, so all of them see the same machine (other work
-// may share it); each figure is the median of its rounds.
+// may share it); each figure is the median of its rounds: the wall time, spawn to exit, and (with
+// GNU time at /usr/bin/time; its own start is in both) the CPU time the process used.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -66,12 +67,21 @@ function writeJsonLines(file: string, n: number): void {
   fs.closeSync(fd);
 }
 
-function run(args: string[]): { ms: number; out: string } {
+/**
+ * GNU time, where there is one, also gives each run's CPU time (user + system): on a machine
+ * other work loads, it moves far less than the wall time does.
+ */
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const CPU_MARK = 'qntx-bench-cpu';
+
+function run(args: string[]): { ms: number; cpuMs: number | undefined; out: string } {
+  const [cmd, argv] = GNU_TIME ? [GNU_TIME, ['-f', `${CPU_MARK} %U %S`, process.execPath, ...args]] : [process.execPath, args];
   const t = performance.now();
-  const r = spawnSync(process.execPath, args, { env: { ...process.env, QNTX_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, argv, { env: { ...process.env, QNTX_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr.toString()}`);
-  return { ms, out: r.stdout.toString() };
+  const m = new RegExp(`${CPU_MARK} ([\\d.]+) ([\\d.]+)`).exec(r.stderr.toString());
+  return { ms, cpuMs: m ? (Number(m[1]) + Number(m[2])) * 1000 : undefined, out: r.stdout.toString() };
 }
 
 if (!fs.existsSync(path.join(DATA, 'qntx.db'))) {
@@ -103,11 +113,13 @@ const forms: Array<[string, string[]]> = [
 ];
 
 const times = forms.map(() => [] as number[]);
+const cpu = forms.map(() => [] as number[]);
 const outputs = forms.map(() => '');
 for (let round = 0; round < RUNS; round++) {
   forms.forEach(([, args], i) => {
     const r = run(args);
     times[i]!.push(r.ms);
+    if (r.cpuMs !== undefined) cpu[i]!.push(r.cpuMs);
     outputs[i] = r.out;
   });
 }
@@ -121,5 +133,6 @@ forms.forEach(([name], i) => {
   // The same output as this build's, where the build before ran too.
   const same = name.startsWith('  before') ? (outputs[i] === outputs[i - 1] ? ', same output' : ', OUTPUT DIFFERS') : '';
   const lines = outputs[i]!.split('\n').length - 1;
-  console.log(`${name}: ${fmt(ms, 0)} ms${vs}, ${lines} line(s) out, min ${fmt(Math.min(...times[i]!), 0)} max ${fmt(Math.max(...times[i]!), 0)}${goal}${same}`);
+  const cpuMs = cpu[i]!.length ? `, CPU ${fmt(median(cpu[i]!), 0)} ms` : '';
+  console.log(`${name}: ${fmt(ms, 0)} ms${vs}${cpuMs}, ${lines} line(s) out, min ${fmt(Math.min(...times[i]!), 0)} max ${fmt(Math.max(...times[i]!), 0)}${goal}${same}`);
 });
