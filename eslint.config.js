@@ -23,6 +23,18 @@ export default tseslint.config(
     },
   },
   {
+    // kysely's values come from src/db/kysely.ts (its CommonJS build, quicker to load): a value
+    // imported from 'kysely' itself would load the ES-module build beside it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/kysely.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'kysely', message: "import kysely's values from src/db/kysely.ts (types from 'kysely' are fine)", allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
     // Tests read JSON bodies of arbitrary shape.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

@@ -3,8 +3,7 @@
 import path from 'node:path';
 import { withAxActions } from './ax/actions.js';
 import { prepareAxInput } from './ax/action-input.js';
-import { parseActorRules } from './ax/sameness/credibility.js';
-import { samenessConfig } from './ax/sameness/config.js';
+import { samenessFromSettings } from './ax/sameness/config.js';
 import { AxService } from './ax/service.js';
 import { DEFAULT_ZONE, resolveTime } from './ax/time.js';
 import { createAttestationStore } from './ats/open-store.js';
@@ -111,15 +110,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);
   const publish = (e: Parameters<PulseEvents['emit']>[0]) => events.emit(e);
-  const sameness = samenessConfig(
-    {
-      verificationMs: settings.axVerificationMs,
-      evolutionMs: settings.axEvolutionMs,
-      obsolescenceMs: settings.axObsolescenceMs,
-      reviewBelow: settings.axReviewBelow,
-    },
-    settings.axActorTypes ? parseActorRules(settings.axActorTypes) : [],
-  );
+  const sameness = samenessFromSettings(settings);
   // The AX service needs Pulse (for `so` actions) and Pulse's python.script needs AX (for
   // ix.input): the job reaches the service through this late-bound reference.
   const late: { ax?: AxService } = {};

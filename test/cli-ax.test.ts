@@ -3,8 +3,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCli } from './cli-helpers.js';
 import { tempDir } from './helpers.js';
+
+const TRACE = fileURLToPath(new URL('./fixtures/module-trace.mjs', import.meta.url));
 
 describe('qntx ax and qntx alias', () => {
   let dir: string;
@@ -63,6 +66,24 @@ describe('qntx ax and qntx alias', () => {
     assert.match(s.stdout, /^matched 3, shown \d, sameness groups 1/);
     assert.match(s.stdout, /contexts: acme \(2\), globex \(1\)/);
     assert.doesNotMatch(s.stdout, /^TIME/m);
+  });
+
+  it('loads the store and AX only for a query without so, and chrono-node only for a relative time', async () => {
+    const trace = `${dir}/module-trace.json`;
+    const loaded = async (...args: string[]) => {
+      const r = await runCli([...args, '--data-dir', dir], { MODULE_TRACE_FILE: trace }, undefined, ['--import', TRACE]);
+      assert.equal(r.code, 0, r.stderr);
+      return (JSON.parse(fs.readFileSync(trace, 'utf8')) as string[]).map((u) => u.replace(/^file:\/\//, ''));
+    };
+    const plain = await loaded('ax', 'alice', 'is', 'engineer', 'since', '2026-01');
+    assert.ok(plain.some((f) => f.endsWith('/dist/ax/engine.js')), 'the AX engine ran');
+    const unwanted = (f: string) =>
+      /\/dist\/(app|pulse\/|python\/|hooks\/|secrets\/)/.test(f) || /\/node_modules\/(chrono-node|pg|pino-pretty)\//.test(f) || /\/node_modules\/kysely\/dist\/esm\//.test(f);
+    assert.deepEqual(plain.filter(unwanted), []);
+    const relative = await loaded('ax', 'alice', 'since', '3 days ago');
+    const chrono = relative.filter((f) => f.includes('/node_modules/chrono-node/'));
+    assert.ok(chrono.some((f) => f.includes('/locales/en/')), 'the English parser');
+    assert.deepEqual(chrono.filter((f) => /\/locales\/(?!en\/)/.test(f)), [], 'no other language');
   });
 
   it('exits 1 with the error, its column and hint', async () => {

@@ -14,10 +14,11 @@ import * as frozen from '../src/db/migrations/007_claims.js';
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'db', 'migrations');
 
 describe('frozen migrations', () => {
-  it('import nothing of the application but the migration types', () => {
+  it('import nothing of the application but the migration types and kysely', () => {
     for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
       const imports = [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]!);
-      const app = imports.filter((i) => i.startsWith('.') && !['../migrations.js'].includes(i) && !(f === 'index.ts' && i.startsWith('./')));
+      // ../kysely.js is kysely itself (its values, loaded from the package's CommonJS build).
+      const app = imports.filter((i) => i.startsWith('.') && !['../migrations.js', '../kysely.js'].includes(i) && !(f === 'index.ts' && i.startsWith('./')));
       assert.deepEqual(app, [], f);
     }
   });

@@ -2,7 +2,7 @@
 // scan on the field index's folded keys (one seek per distinct key, however many rows share it),
 // so the cost is the number of values returned, not the rows holding them. Matching ignores case
 // as queries do; each key is offered in one of its stored spellings.
-import { sql } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Database } from '../db/database.js';
 import { fold } from './fold.js';
 import { FIELD_CODE, type FieldName } from './types.js';

@@ -2,7 +2,8 @@
 // the id of the `ix_handler` attestation in force (null after a removal) and the last version
 // given. The attestation is then read by its unique id. Neither read depends on how many
 // attestations share the type's context, nor on the planner's statistics. Shared by both stores.
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Schema } from '../db/schema.js';
 import { ROW_COLUMNS, type AttestationRowOut } from './query.js';
 import type { Attestation, NewAttestation } from './types.js';

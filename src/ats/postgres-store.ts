@@ -1,5 +1,6 @@
 // The attestation store on PostgreSQL: batched inserts through unnest() arrays in one transaction.
-import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, sql } from '../db/kysely.js';
 import type { DbTx } from '../db/tx.js';
 import type pg from 'pg';
 import type { Schema } from '../db/schema.js';

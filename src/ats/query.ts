@@ -4,7 +4,8 @@
 // term is an EXISTS probe on the same index; a prefix that does not drive is checked on the row's
 // values (each one's key a primary-key probe), unindexed attributes on the row. No table is
 // scanned. `subjects_from` drives by the subjects of another filter's matches.
-import { sql, type CompiledQuery, type Expression, type ExpressionBuilder, type Kysely, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import type { CompiledQuery, Expression, ExpressionBuilder, Kysely, SelectQueryBuilder, SqlBool } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Schema } from '../db/schema.js';
 import type { Dialect } from '../db/migrations.js';
 import { ValidationError } from '../errors.js';

@@ -2,7 +2,7 @@
 // some values, newest first, with whether each attestation is a retraction. Edges are keyed by
 // the case folds of their values (src/ats/fold.ts), so asked keys meet every spelling. An index
 // range per asked key on both databases; SQLite statements are prepared once.
-import { CompiledQuery, sql } from 'kysely';
+import { CompiledQuery, sql } from '../db/kysely.js';
 import type { Database } from '../db/database.js';
 import { SqliteStatements } from '../db/sqlite-statements.js';
 

@@ -14,8 +14,8 @@ import { ALIAS_PREDICATE } from './aliases.js';
 import { completeAx } from './completion.js';
 import { AxEngine } from './engine.js';
 import { parseAx } from './parser.js';
-import { readAxQuery } from './read-query.js';
-import type { SamenessConfig, SamenessWindows } from './sameness/config.js';
+import { AxReader, type AxReadRequest } from './reader.js';
+import type { SamenessConfig } from './sameness/config.js';
 
 export interface AxServiceOptions {
   ats: AttestationService;
@@ -26,27 +26,21 @@ export interface AxServiceOptions {
   sameness: SamenessConfig;
 }
 
-export interface AxRequest {
-  query: unknown;
-  limit?: number | undefined;
-  cursor?: string | undefined;
-  all?: boolean | undefined;
+export interface AxRequest extends AxReadRequest {
   /** false: start no `so` action. */
   actions?: boolean | undefined;
   /** For `so`: run every N seconds (0 or absent: once). */
   every?: number | undefined;
   created_from?: string | undefined;
-  /** Leave out system attestations. */
-  exclude_system?: boolean | undefined;
-  /** Overrides of the sameness windows for this request. */
-  windows?: Partial<SamenessWindows> | undefined;
 }
 
 export class AxService {
   readonly engine: AxEngine;
+  readonly reader: AxReader;
 
   constructor(private readonly o: AxServiceOptions) {
     this.engine = new AxEngine({ store: o.ats.store, aliasEdges: new AliasEdges(o.database), clock: o.clock, sameness: o.sameness });
+    this.reader = new AxReader(this.engine, o.ats.store, o.clock, o.sameness);
   }
 
   get sameness(): SamenessConfig {
@@ -54,9 +48,8 @@ export class AxService {
   }
 
   async query(req: AxRequest): Promise<AxResponseDto> {
-    const read = readAxQuery(req.query, { now: this.o.clock.now() });
-    const sameness = req.windows ? { ...this.o.sameness, ...req.windows } : undefined;
-    const res = await this.engine.run(read.filter, { limit: req.limit, cursor: req.cursor, all: req.all, sameness, excludeSystem: req.exclude_system });
+    const read = this.reader.read(req.query);
+    const res = await this.reader.run(read, req);
     if (read.filter.so?.length && !req.cursor && req.actions !== false) {
       // A later page of the same query does not start the actions again.
       const q = read.parsed ?? parseAx(read.text);
@@ -66,13 +59,8 @@ export class AxService {
   }
 
   /** How many attestations a query matches (aliases widened; no sameness, no paging). */
-  async count(query: unknown): Promise<number> {
-    const read = readAxQuery(query, { now: this.o.clock.now() });
-    if (read.filter.over) {
-      throw new ValidationError('a count cannot apply over', { details: ['clause=over'], hint: 'leave out over N, or page through the results' });
-    }
-    const prepared = await this.engine.prepare(read.filter);
-    return this.o.ats.store.count(prepared.store);
+  count(query: unknown): Promise<number> {
+    return this.reader.count(query);
   }
 
   complete(text: string, pos: number): Promise<AxCompletionDto> {

@@ -1,8 +1,26 @@
 // Time expressions of AX queries as intervals [start, end) of ms: ISO forms (2026, 2026-01,
 // 2026-01-29, 2026-01-29T10:00[Z|±hh:mm]), ms since the epoch, and relative words (yesterday,
 // last week, 3 days ago…) read by chrono-node, all on the wall clock of the query's time zone.
-import * as chrono from 'chrono-node';
+import { createRequire } from 'node:module';
+import type { Component, ParsedResult } from 'chrono-node';
 import { DateTime, Info } from 'luxon';
+
+type ChronoParse = (text: string, ref: { instant: Date; timezone: number }) => ParsedResult[];
+
+/**
+ * chrono-node's English parser, loaded the first time a relative time is read: the package's
+ * index loads all of its sixteen languages (some 270 files, a fifth of a second of `qntx ax`
+ * start-up), and most queries name ISO times or none. `chrono.parse` is this same parser
+ * (`casual` of the English locale). require() keeps resolveTime synchronous.
+ */
+let chronoParse: ChronoParse | undefined;
+function chrono(): ChronoParse {
+  if (!chronoParse) {
+    const en = createRequire(import.meta.url)('chrono-node/en') as { casual: { parse: ChronoParse } };
+    chronoParse = (text, ref) => en.casual.parse(text, ref);
+  }
+  return chronoParse;
+}
 
 export type Granularity = 'year' | 'month' | 'day' | 'hour' | 'minute' | 'second' | 'millisecond';
 
@@ -50,7 +68,7 @@ function interval(dt: DateTime, g: Granularity): TimeInterval {
   return { start: start.toMillis(), end: start.plus({ [`${g}s`]: 1 }).toMillis(), granularity: g };
 }
 
-const CERTAIN_ORDER: ReadonlyArray<[chrono.Component, Granularity]> = [
+const CERTAIN_ORDER: ReadonlyArray<[Component, Granularity]> = [
   ['second', 'second'],
   ['minute', 'minute'],
   ['hour', 'hour'],
@@ -62,7 +80,7 @@ const CERTAIN_ORDER: ReadonlyArray<[chrono.Component, Granularity]> = [
 
 function chronoInterval(text: string, zone: string, now: number): TimeInterval | undefined {
   const offset = DateTime.fromMillis(now, { zone }).offset;
-  const results = chrono.parse(text, { instant: new Date(now), timezone: offset });
+  const results = chrono()(text, { instant: new Date(now), timezone: offset });
   const r = results[0];
   // The whole expression must be one time: "yesterday blorp" is an error, not "yesterday".
   if (results.length !== 1 || !r || r.index !== 0 || r.text.length !== text.length) return undefined;

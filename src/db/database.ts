@@ -2,8 +2,8 @@
 // PostgreSQL (pg) when a postgres:// URL is given. Runs the migrations before returning.
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from './kysely.js';
+import type pg from 'pg';
 import { QntxError } from '../errors.js';
 import { createPrivateFile, ensurePrivateDataDir, narrowDataDir } from './data-dir.js';
 import type { Logger } from '../logger.js';
@@ -59,10 +59,11 @@ const INT8_OID = 20;
 export const WAL_LIMIT_BYTES = 32 * 2 ** 20;
 
 /** pg returns BIGINT as a string; every BIGINT of ours (ms timestamps, seq) fits in a double. */
-const pgTypes = {
-  getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-} as pg.CustomTypesConfig;
+const pgTypes = (types: typeof pg.types) =>
+  ({
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (v: string) => Number(v) : types.getTypeParser(oid, format as 'text'),
+  }) as pg.CustomTypesConfig;
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.readDatabaseUrl && !opts.databaseUrl) {
@@ -143,10 +144,12 @@ function openSqlite(opts: OpenOptions): Database {
 }
 
 async function openPostgres(opts: OpenOptions): Promise<Database> {
+  // Loaded here, not at the top: a SQLite command (`qntx ax` among them) need not load the driver.
+  const { default: pg } = await import('pg');
   const config: pg.PoolConfig = {
     connectionString: opts.databaseUrl,
     max: opts.poolSize ?? 10,
-    types: pgTypes,
+    types: pgTypes(pg.types),
     ...(opts.pgSchema ? { options: `-c search_path=${quoteIdent(opts.pgSchema)}` } : {}),
   };
   if (opts.pgSchema) {

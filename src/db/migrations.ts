@@ -1,9 +1,15 @@
 // Numbered, append-only migrations, run at start by Kysely's Migrator and recorded in its table.
 // PostgreSQL: the Migrator holds an advisory lock. SQLite: we hold BEGIN IMMEDIATE around the run,
 // so two processes starting at once on one file apply each migration exactly once.
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { Migrator, sql } from './kysely.js';
 import { QntxError } from '../errors.js';
-import { migrations } from './migrations/index.js';
+import { MIGRATION_NAMES } from './migrations/names.js';
+
+/** The migrations themselves, loaded when they are to run (an open of a current store needs none). */
+async function loadMigrations(): Promise<readonly QntxMigration[]> {
+  return (await import('./migrations/index.js')).migrations;
+}
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -18,12 +24,27 @@ export class MigrationsProvider implements MigrationProvider {
   constructor(private readonly dialect: Dialect) {}
   async getMigrations(): Promise<Record<string, Migration>> {
     const out: Record<string, Migration> = {};
-    for (const m of migrations) out[m.name] = { up: (db) => m.up(db, this.dialect) };
+    for (const m of await loadMigrations()) out[m.name] = { up: (db) => m.up(db, this.dialect) };
     return out;
   }
 }
 
+/**
+ * SQLite: whether the store has applied exactly this program's migrations, read without a lock
+ * (a read sees a committed state; a migration another process has under way is not yet in it).
+ * Then opening it takes no write lock and runs no Migrator, which a command reading the store
+ * beside a busy server would otherwise wait for.
+ */
+async function sqliteIsCurrent(db: Kysely<unknown>): Promise<boolean> {
+  const table = await sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+  if (!table.rows[0]!.n) return false;
+  const applied = (await sql<{ name: string }>`select name from kysely_migration order by name`.execute(db)).rows.map((r) => r.name);
+  const known = [...MIGRATION_NAMES].sort();
+  return applied.length === known.length && applied.every((n, i) => n === known[i]);
+}
+
 export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  if (dialect === 'sqlite' && (await sqliteIsCurrent(db))) return [];
   // Kysely looks for its own tables in every schema unless told which: name ours explicitly, so
   // another schema's kysely tables (another app, another test) are never mistaken for ours.
   const schema =
@@ -70,11 +91,11 @@ async function refuseNewer(db: Kysely<unknown>, dialect: Dialect, schema: string
   if (!exists) return;
   const table = schema ? sql`${sql.id(schema)}.kysely_migration` : sql`kysely_migration`;
   const applied = (await sql<{ name: string }>`select name from ${table} order by name`.execute(db)).rows.map((r) => r.name);
-  const known = new Set(migrations.map((m) => m.name));
+  const known = new Set(MIGRATION_NAMES);
   const unknown = applied.filter((n) => !known.has(n));
   if (!unknown.length) return;
-  throw new QntxError('config', 500, `database schema ${applied.length} is newer than this qntx (${migrations.length}): upgrade qntx`, {
-    details: [`database_latest_migration=${applied[applied.length - 1]}`, `qntx_latest_migration=${migrations[migrations.length - 1]!.name}`, ...unknown.slice(0, 5).map((n) => `unknown_migration=${n}`)],
+  throw new QntxError('config', 500, `database schema ${applied.length} is newer than this qntx (${MIGRATION_NAMES.length}): upgrade qntx`, {
+    details: [`database_latest_migration=${applied[applied.length - 1]}`, `qntx_latest_migration=${MIGRATION_NAMES[MIGRATION_NAMES.length - 1]!}`, ...unknown.slice(0, 5).map((n) => `unknown_migration=${n}`)],
     hint: 'this database was used by a newer qntx; run that version (or newer), or restore a backup made by this one',
   });
 }

@@ -1,9 +1,9 @@
 // The store a restore writes into, opened without the usual migrate-to-latest: it is first brought
 // to the schema of the backup (so the rows fit), filled, checked, and only then migrated on.
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from '../db/kysely.js';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QntxError } from '../errors.js';

@@ -1,7 +1,8 @@
 // PostgreSQL group commit of successful attempts: three statements for a whole batch (jobs, their
 // executions, their schedules) through unnest() arrays, instead of three per job. The same
 // effects as finishJobOp + settleOp for a 'completed' outcome; failures take the one-by-one path.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';
 import { capOutput } from './executions.js';

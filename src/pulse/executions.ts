@@ -1,6 +1,7 @@
 // Executions: one run of a schedule, created running by the ticker (or a trigger) together with
 // its job, finished with the job's outcome, and pruned to the last N per schedule.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';

@@ -1,6 +1,7 @@
 // The transactions of the job queue (claim, finish, reap, cancel, release), written once for both
 // databases as Ops. Every write to a running job is conditioned on the lease it was claimed with.
-import { sql, type Kysely, type UpdateObject } from 'kysely';
+import type { Kysely, UpdateObject } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { HandlerResult } from './catalog.js';

@@ -2,7 +2,8 @@
 // per schedule; jobs were not). Finished jobs older than maxAgeMs, or beyond the newest `keep`,
 // are deleted in batches of short statements, so that nothing (the ticker, a claim) waits long on
 // them; queued and running jobs are never touched. Runs in processes with a ticker (serve).
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Clock } from '../clock.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';

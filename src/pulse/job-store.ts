@@ -1,6 +1,7 @@
 // The job queue's storage: one interface, one implementation over a TxRunner (SQLite or
 // PostgreSQL); the worker receives it and never builds SQL itself.
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { JobStatus } from '../protocol.js';

@@ -2,7 +2,8 @@
 // processes on several hosts share one database but not one clock (a worker whose clock runs
 // ahead must not reap live leases, nor write leases that outlive it). SQLite (one host): the
 // store's clock. Due times (run_at, next_run_at) stay on the injected clock.
-import { sql, type RawBuilder } from 'kysely';
+import type { RawBuilder } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Clock } from '../clock.js';
 import type { Dialect } from '../db/migrations.js';
 

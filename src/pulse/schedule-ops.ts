@@ -1,6 +1,7 @@
 // The transactions of schedules: the tick (claim due schedules, create each execution with its
 // job, move next_run_at along the grid), trigger-now, and delete. Written once as Ops.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import { planCronTick } from './cron.js';

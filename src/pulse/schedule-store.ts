@@ -1,5 +1,6 @@
 // Storage of schedules and executions: one interface, one implementation over a TxRunner.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import type { Dialect } from '../db/migrations.js';
 import type { Schema } from '../db/schema.js';
 import type { ScheduleState } from '../protocol.js';

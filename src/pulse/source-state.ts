@@ -3,7 +3,8 @@
 // place. commit() writes a run's batch, the source's state and the execution's counts in one
 // transaction: a run that fails after a commit resumes from it, and its counts stay exact.
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../db/kysely.js';
 import { query, type DbTx, type SqliteRunner } from '../db/tx.js';
 import type { Schema } from '../db/schema.js';
 import { parseJson } from './rows.js';

@@ -1,6 +1,7 @@
 // The windows and thresholds of sameness analysis (docs/ax.md "Sameness"), configurable through
 // settings and per request.
-import { Credibility, DEFAULT_ACTOR_RULES, type ActorTypeRule } from './credibility.js';
+import type { Settings } from '../../config.js';
+import { Credibility, DEFAULT_ACTOR_RULES, parseActorRules, type ActorTypeRule } from './credibility.js';
 
 export interface SamenessWindows {
   /** Different actors saying the same within this agree (verification). */
@@ -26,4 +27,14 @@ export interface SamenessConfig extends SamenessWindows {
 
 export function samenessConfig(windows: Partial<SamenessWindows> = {}, extraRules: readonly ActorTypeRule[] = []): SamenessConfig {
   return { ...DEFAULT_WINDOWS, ...windows, credibility: new Credibility([...extraRules, ...DEFAULT_ACTOR_RULES]) };
+}
+
+/** The sameness configuration the settings (QNTX_AX_* variables) name. */
+export function samenessFromSettings(
+  s: Pick<Settings, 'axVerificationMs' | 'axEvolutionMs' | 'axObsolescenceMs' | 'axReviewBelow' | 'axActorTypes'>,
+): SamenessConfig {
+  return samenessConfig(
+    { verificationMs: s.axVerificationMs, evolutionMs: s.axEvolutionMs, obsolescenceMs: s.axObsolescenceMs, reviewBelow: s.axReviewBelow },
+    s.axActorTypes ? parseActorRules(s.axActorTypes) : [],
+  );
 }

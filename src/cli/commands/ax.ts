@@ -9,7 +9,7 @@ import { timestampSchema } from '../../ats/input.js';
 import { filterFromQueryString } from '../../server/attestation-filter.js';
 import { parseInput } from '../../server/validate.js';
 import { printConflicts, printAxTable, printSummary } from '../ax-output.js';
-import { dbOptions, withQntx, type DbFlags } from '../context.js';
+import { dbOptions, withAxReader, withQntx, type DbFlags } from '../context.js';
 import { parseInterval } from '../interval.js';
 import { printJson } from '../output.js';
 import { printSchedule } from './pulse.js';
@@ -113,12 +113,15 @@ export function registerAx(program: Command): void {
       // as its structured filter.
       structured ? { ...compileAx(parseAx(text), { now }), order: o.order, attributes: attrs, subjects_from: from } : text;
     if (o.count) {
-      const n = await withQntx(raw, (q) => q.ax.count(queryOf(q.clock.now())));
+      const n = await withAxReader(raw, (ax) => ax.count(queryOf(Date.now())));
       return raw.json ? printJson({ count: n }) : void process.stdout.write(`${n}\n`);
     }
-    const res = await withQntx(raw, (q) =>
-      q.ax.query({ query: queryOf(q.clock.now()), limit: o.limit, cursor: o.cursor, all: o.all, every: interval, created_from: 'cli' }),
-    );
+    const page = { limit: o.limit, cursor: o.cursor, all: o.all };
+    // Only a `so` clause needs the application (Pulse schedules its actions); a query without one
+    // opens the store and AX alone.
+    const res = parseAx(text).so.length
+      ? await withQntx(raw, (q) => q.ax.query({ query: queryOf(q.clock.now()), ...page, every: interval, created_from: 'cli' }))
+      : await withAxReader(raw, (ax) => ax.query({ query: queryOf(Date.now()), ...page }));
     if (raw.json) return printJson({ ...res, count: res.attestations.length });
     if (o.summary) printSummary(res.summary);
     else printAxTable(res);

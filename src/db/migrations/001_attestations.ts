@@ -1,5 +1,5 @@
 // Attestations and their normalised field index.
-import { sql } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 export const migration001: QntxMigration = {

@@ -1,6 +1,7 @@
 // Pulse: async jobs, interval schedules and their executions (see docs/pulse.md).
 // Queries name statuses as literals, so that both planners can match the partial indexes.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 export const migration002: QntxMigration = {

@@ -1,5 +1,5 @@
 // The web canvas: glyph positions, sizes and contents.
-import { sql } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 export const migration003: QntxMigration = {

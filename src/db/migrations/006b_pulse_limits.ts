@@ -1,6 +1,6 @@
 // Pulse limits (docs/pulse.md): a schedule's own handler timeout, and the indexes the pruning of
 // finished jobs walks (finished ⇔ completed_at set), by age and by id for the count.
-import { sql } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 export const migration006b: QntxMigration = {

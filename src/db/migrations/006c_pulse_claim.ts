@@ -2,7 +2,7 @@
 // without sorts (`set enable_sort = off`): a queue table's statistics are nearly always stale, and
 // the planner would then sort every queued job on each claim instead of walking the
 // (status, run_at, id) index and stopping after `limit` rows. The lease is on the database's clock.
-import { sql } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 export const migration006c: QntxMigration = {

@@ -2,7 +2,8 @@
 // out of attributes), indexed attribute rows, byte-ordered values on PostgreSQL (prefix filters
 // walk the index), execution counts of already known claims, and ingest state per source.
 import crypto from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../kysely.js';
 import type { Dialect, QntxMigration } from '../migrations.js';
 
 // Frozen copies of the rules this migration applies, as they were when it was written: a

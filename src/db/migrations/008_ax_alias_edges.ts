@@ -2,7 +2,7 @@
 // on insert so that an alias lookup is an index range on the asked value (not a walk over every
 // attestation about it, which is what the field index would give). Backfilled from the
 // attestations already stored. Attestations are never deleted, so nothing else maintains it.
-import { sql } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 export const migration008: QntxMigration = {

@@ -3,7 +3,7 @@
 // handler registry in the transaction that stores the version or the retraction; the history
 // stays in attestations. Backfilled from the `ix_handler` attestations already stored, in the
 // order the old lookup used (timestamp, then seq: the newest decides).
-import { sql } from 'kysely';
+import { sql } from '../kysely.js';
 import type { QntxMigration } from '../migrations.js';
 
 interface HandlerRow {

@@ -6,7 +6,8 @@
 // The fold is the application's (upper- then lower-casing, JavaScript's locale-independent
 // mappings), copied here so this migration never changes with the code: ASCII rows are folded
 // in SQL (A-Z to a-z only, which is what the fold does to ASCII), the others in code.
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { sql } from '../kysely.js';
 import type { Dialect, QntxMigration } from '../migrations.js';
 
 const CHUNK = 2000;
