@@ -19,8 +19,7 @@ import { serverPythonRunner } from '../src/python/for-server.js';
 import { machine, percentile } from './util.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
-const HTTP_PER_ROUND = 10;
-const RUNNER_PER_ROUND = 10;
+const PER_ROUND = 10;
 const COLD_PER_ROUND = 3;
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'qntx.js');
 
@@ -110,7 +109,7 @@ function coldStart(executable: string): Promise<number> {
 function summary(label: string, xs: number[], cold: number): string {
   const s = [...xs].sort((a, b) => a - b);
   const p50 = percentile(s, 50);
-  return `${label.padEnd(34)} n=${String(s.length).padStart(4)}  p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${percentile(s, 99).toFixed(2).padStart(6)} ms  ratio p50/cold ${(p50 / cold).toFixed(3)}`;
+  return `${label.padEnd(52)} n=${String(s.length).padStart(4)}  p50 ${p50.toFixed(2).padStart(6)} ms  p99 ${percentile(s, 99).toFixed(2).padStart(6)} ms  ratio p50/cold ${(p50 / cold).toFixed(3)}`;
 }
 
 async function main(): Promise<void> {
@@ -126,38 +125,46 @@ async function main(): Promise<void> {
   const runner = serverPythonRunner(settings, silentLogger());
   // The same, each run's process forked when the run comes (none prepared ahead): the comparison.
   const forkEach = serverPythonRunner(settings, silentLogger(), undefined, { prepare: false });
-  const viaHttp: number[] = [];
-  const direct: number[] = [];
-  const directForkEach: number[] = [];
+  // Each series is timed two ways: one run at a time, the series taking turns (as the editor's Run
+  // is used: between two runs there is time, here the other series' runs), and back to back (ten
+  // in a row: the next run comes as soon as the answer does).
+  type Series = { name: string; once: () => Promise<void>; apart: number[]; inRow: number[] };
+  const series: Series[] = [
+    {
+      name: 'POST /api/python/execute (pass)',
+      once: async () => {
+        const r = await client.post('/api/python/execute', { code: 'pass' });
+        if (!r.success) throw new Error(`execute failed: ${r.error}`);
+      },
+    },
+    {
+      name: 'runner as the server builds it',
+      once: async () => {
+        const r = await runner.run({ code: 'pass', lane: 'adhoc' });
+        if (!r.success) throw new Error(`run failed: ${r.error}`);
+      },
+    },
+    {
+      name: 'same, no process prepared ahead',
+      once: async () => {
+        const r = await forkEach.run({ code: 'pass', lane: 'adhoc' });
+        if (!r.success) throw new Error(`run failed: ${r.error}`);
+      },
+    },
+  ].map((x) => ({ ...x, apart: [], inRow: [] }));
+  const time = async (s: Series, into: number[]): Promise<void> => {
+    const t = performance.now();
+    await s.once();
+    into.push(performance.now() - t);
+  };
   const cold: number[] = [];
   try {
     const iso = await runner.isolation();
     console.log(`runner isolation: ${iso.mode ?? `none (${iso.reason})`}; running as uid ${process.getuid?.()}`);
-    for (let i = 0; i < 10; i++) {
-      const r = await client.post('/api/python/execute', { code: 'pass' });
-      if (!r.success) throw new Error(`execute failed: ${r.error}`);
-      await runner.run({ code: 'pass', lane: 'adhoc' });
-      await forkEach.run({ code: 'pass', lane: 'adhoc' });
-    }
+    for (let i = 0; i < 10; i++) for (const s of series) await s.once(); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < HTTP_PER_ROUND; i++) {
-        const t = performance.now();
-        const r = await client.post('/api/python/execute', { code: 'pass' });
-        viaHttp.push(performance.now() - t);
-        if (!r.success) throw new Error(`execute failed: ${r.error}`);
-      }
-      for (let i = 0; i < RUNNER_PER_ROUND; i++) {
-        const t = performance.now();
-        const r = await runner.run({ code: 'pass', lane: 'adhoc' });
-        direct.push(performance.now() - t);
-        if (!r.success) throw new Error(`run failed: ${r.error}`);
-      }
-      for (let i = 0; i < RUNNER_PER_ROUND; i++) {
-        const t = performance.now();
-        const r = await forkEach.run({ code: 'pass', lane: 'adhoc' });
-        directForkEach.push(performance.now() - t);
-        if (!r.success) throw new Error(`run failed: ${r.error}`);
-      }
+      for (let i = 0; i < PER_ROUND; i++) for (const s of series) await time(s, s.apart);
+      for (const s of series) for (let i = 0; i < PER_ROUND; i++) await time(s, s.inRow);
       for (let i = 0; i < COLD_PER_ROUND; i++) cold.push(await coldStart(info.executable));
     }
   } finally {
@@ -169,9 +176,8 @@ async function main(): Promise<void> {
   }
   const coldP50 = percentile([...cold].sort((a, b) => a - b), 50);
   console.log(summary(`cold \`${path.basename(info.executable)} -c pass\``, cold, coldP50));
-  console.log(summary('POST /api/python/execute (pass)', viaHttp, coldP50));
-  console.log(summary('runner as the server builds it', direct, coldP50));
-  console.log(summary('same, no process prepared ahead', directForkEach, coldP50));
+  for (const s of series) console.log(summary(`${s.name}, one at a time`, s.apart, coldP50));
+  for (const s of series) console.log(summary(`${s.name}, back to back`, s.inRow, coldP50));
   console.log(`goal: HTTP p50 / cold p50 <= 0.15; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 }
 

@@ -359,6 +359,23 @@ describe('a run process prepared ahead', () => {
   const limits = { memoryBytes: 300 * 1024 * 1024, cpuSeconds: 7, diskBytes: 5 * 1024 * 1024 };
   const expected = `{'RLIMIT_AS': (${limits.memoryBytes}, ${limits.memoryBytes}), 'RLIMIT_CPU': (7, 8), 'RLIMIT_FSIZE': (${limits.diskBytes}, ${limits.diskBytes})`;
 
+  /** The parent's prepared process (as root: its child of a sandbox uid), once it is there. */
+  async function preparedProcess(parent: number): Promise<Proc> {
+    const childOfParent = (p: Proc): boolean => {
+      try {
+        return fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(parent);
+      } catch {
+        return false;
+      }
+    };
+    // Prepared a few milliseconds after the previous run's answer: it may not be there yet.
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
+      const spare = processes().find((p) => p.uid !== 0 && childOfParent(p));
+      if (spare) return spare;
+    }
+    assert.fail('no prepared process');
+  }
+
   function look(stdout: string): { name: string; uid: number; lim: string } {
     const m = /^(\S+) (\d+) (.*)$/.exec(stdout.trim());
     assert.ok(m, stdout);
@@ -398,6 +415,7 @@ describe('a run process prepared ahead', () => {
     fs.chmodSync(meet, 0o777);
     try {
       assert.equal((await runner.run({ code: 'pass' })).success, true);
+      await preparedProcess(runner.parentPid!); // holding one of the two slots
       const code = [
         'import os, time',
         `open(os.path.join(${JSON.stringify(meet)}, str(os.getpid())), 'w').close()`,
@@ -422,19 +440,7 @@ describe('a run process prepared ahead', () => {
     try {
       assert.equal((await runner.run({ code: 'pass' })).success, true);
       const parent = runner.parentPid!;
-      const childOfParent = (p: Proc): boolean => {
-        try {
-          return fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(parent);
-        } catch {
-          return false;
-        }
-      };
-      // Prepared once the previous run's answer is sent: it may not be there yet.
-      let spare: Proc | undefined;
-      for (const until = Date.now() + 10_000; !spare && Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
-        spare = processes().find((p) => p.uid !== 0 && childOfParent(p));
-      }
-      assert.ok(spare, 'a prepared process');
+      const spare = await preparedProcess(parent);
       const victim = spare.pid;
       process.kill(victim, 'SIGKILL');
       // Dead (a zombie, or reaped already) before the run comes: a process killed while its run is
