@@ -62,6 +62,7 @@ function serve(dataDir: string): Promise<Served> {
 interface ExecuteAnswer {
   success: boolean;
   error: string | null;
+  duration_ms: number;
 }
 
 function poster(url: URL, token: string): { post(p: string, body: unknown): Promise<ExecuteAnswer>; close(): void } {
@@ -129,12 +130,16 @@ async function main(): Promise<void> {
   // is used: between two runs there is time, here the other series' runs), and back to back (ten
   // in a row: the next run comes as soon as the answer does).
   type Series = { name: string; once: () => Promise<void>; apart: number[]; inRow: number[] };
+  // The server's own account of each execute's run (duration_ms: from the run's start in the runner
+  // to its result): what the request costs beyond it is HTTP, routing, validation and the hops.
+  const serverRun: number[] = [];
   const series: Series[] = [
     {
       name: 'POST /api/python/execute (pass)',
       once: async () => {
         const r = await client.post('/api/python/execute', { code: 'pass' });
         if (!r.success) throw new Error(`execute failed: ${r.error}`);
+        serverRun.push(r.duration_ms);
       },
     },
     {
@@ -178,6 +183,7 @@ async function main(): Promise<void> {
   console.log(summary(`cold \`${path.basename(info.executable)} -c pass\``, cold, coldP50));
   for (const s of series) console.log(summary(`${s.name}, one at a time`, s.apart, coldP50));
   for (const s of series) console.log(summary(`${s.name}, back to back`, s.inRow, coldP50));
+  console.log(summary('  of which the run, in the server (duration_ms)', serverRun, coldP50));
   console.log(`goal: HTTP p50 / cold p50 <= 0.15; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 }
 
