@@ -20,6 +20,7 @@ import { machine, percentile } from './util.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const PER_ROUND = 10;
+const APART_MS = 25;
 const COLD_PER_ROUND = 3;
 const BIN = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'qntx.js');
 
@@ -58,27 +59,27 @@ function serve(dataDir: string): Promise<Served> {
   });
 }
 
-/** POST over one keep-alive connection; resolves with the parsed answer. */
+/** POST (GET without a body) over one keep-alive connection; resolves with the parsed answer. */
 interface ExecuteAnswer {
   success: boolean;
   error: string | null;
   duration_ms: number;
 }
 
-function poster(url: URL, token: string): { post(p: string, body: unknown): Promise<ExecuteAnswer>; close(): void } {
+function poster(url: URL, token: string): { post(p: string, body?: unknown): Promise<ExecuteAnswer>; close(): void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   return {
     post: (p, body) =>
       new Promise((resolve, reject) => {
-        const data = JSON.stringify(body);
+        const data = body === undefined ? null : JSON.stringify(body);
         const req = http.request(
           {
             host: url.hostname,
             port: url.port,
             path: p,
-            method: 'POST',
+            method: data === null ? 'GET' : 'POST',
             agent,
-            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+            headers: { authorization: `Bearer ${token}`, ...(data === null ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }) },
           },
           (res) => {
             const chunks: Buffer[] = [];
@@ -92,7 +93,7 @@ function poster(url: URL, token: string): { post(p: string, body: unknown): Prom
           },
         );
         req.on('error', reject);
-        req.end(data);
+        req.end(data ?? undefined);
       }),
     close: () => agent.destroy(),
   };
@@ -126,20 +127,30 @@ async function main(): Promise<void> {
   const runner = serverPythonRunner(settings, silentLogger());
   // The same, each run's process forked when the run comes (none prepared ahead): the comparison.
   const forkEach = serverPythonRunner(settings, silentLogger(), undefined, { prepare: false });
-  // Each series is timed two ways: one run at a time, the series taking turns (as the editor's Run
-  // is used: between two runs there is time, here the other series' runs), and back to back (ten
-  // in a row: the next run comes as soon as the answer does).
+  // Each series is timed two ways: one run at a time, the series taking turns with a pause of
+  // APART_MS after each run, outside the timing (as the editor's Run is used: between two runs
+  // there is time; the pause also lets a runner's preparing of its next process end before another
+  // series' run, which it would slow), and back to back (ten in a row: the next run comes as soon
+  // as the answer does).
   type Series = { name: string; once: () => Promise<void>; apart: number[]; inRow: number[] };
   // The server's own account of each execute's run (duration_ms: from the run's start in the runner
   // to its result): what the request costs beyond it is HTTP, routing, validation and the hops.
-  const serverRun: number[] = [];
+  const serverRun = { apart: [] as number[], inRow: [] as number[] };
+  let mode: 'apart' | 'inRow' = 'apart';
   const series: Series[] = [
     {
       name: 'POST /api/python/execute (pass)',
       once: async () => {
         const r = await client.post('/api/python/execute', { code: 'pass' });
         if (!r.success) throw new Error(`execute failed: ${r.error}`);
-        serverRun.push(r.duration_ms);
+        serverRun[mode].push(r.duration_ms);
+      },
+    },
+    {
+      // The floor of a request on this connection: no run, a route that answers at once.
+      name: 'GET /health (HTTP alone)',
+      once: async () => {
+        await client.post('/health');
       },
     },
     {
@@ -167,8 +178,16 @@ async function main(): Promise<void> {
     const iso = await runner.isolation();
     console.log(`runner isolation: ${iso.mode ?? `none (${iso.reason})`}; running as uid ${process.getuid?.()}`);
     for (let i = 0; i < 10; i++) for (const s of series) await s.once(); // warm-up
+    serverRun.apart.length = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      for (let i = 0; i < PER_ROUND; i++) for (const s of series) await time(s, s.apart);
+      mode = 'apart';
+      for (let i = 0; i < PER_ROUND; i++) {
+        for (const s of series) {
+          await time(s, s.apart);
+          await new Promise((resolve) => setTimeout(resolve, APART_MS));
+        }
+      }
+      mode = 'inRow';
       for (const s of series) for (let i = 0; i < PER_ROUND; i++) await time(s, s.inRow);
       for (let i = 0; i < COLD_PER_ROUND; i++) cold.push(await coldStart(info.executable));
     }
@@ -182,8 +201,9 @@ async function main(): Promise<void> {
   const coldP50 = percentile([...cold].sort((a, b) => a - b), 50);
   console.log(summary(`cold \`${path.basename(info.executable)} -c pass\``, cold, coldP50));
   for (const s of series) console.log(summary(`${s.name}, one at a time`, s.apart, coldP50));
+  console.log(summary('  execute: the run in the server (duration_ms)', serverRun.apart, coldP50));
   for (const s of series) console.log(summary(`${s.name}, back to back`, s.inRow, coldP50));
-  console.log(summary('  of which the run, in the server (duration_ms)', serverRun, coldP50));
+  console.log(summary('  execute: the run in the server (duration_ms)', serverRun.inRow, coldP50));
   console.log(`goal: HTTP p50 / cold p50 <= 0.15; load average now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 }
 

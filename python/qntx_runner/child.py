@@ -4,6 +4,7 @@ import gc
 import io
 import linecache
 import marshal
+import mmap
 import os
 import pickle
 import signal
@@ -174,7 +175,10 @@ def run_script(code, src, ctx, lim, bridge):
     """Runs the compiled script; returns (ok, error, details, state)."""
     ns, ix = bridge_mod.namespace(ctx, bridge)
     linecache.cache[FILENAME] = (len(src), None, src.splitlines(True), FILENAME)
-    reserve = bytearray(1 << 20)  # freed on MemoryError so that reporting it has room
+    # 1 MiB of address space, freed on MemoryError so that reporting it has room. RLIMIT_AS counts
+    # a mapping whether or not it is touched: an untouched private one costs a run no page faults
+    # (a bytearray is zero-filled: ~0.5 ms a run on the 2-core VM).
+    reserve = mmap.mmap(-1, 1 << 20, flags=mmap.MAP_PRIVATE)
     try:
         exec(code, ns)
     except SystemExit as e:
