@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { silentLogger } from '../src/logger.js';
 import { PythonUnavailableError } from '../src/python/errors.js';
 import { PythonRunner, type RawAttestation } from '../src/python/runner.js';
@@ -383,11 +384,13 @@ describe('a run process prepared ahead', () => {
   }
 
   it("gives a prepared run its own limits, as a run forked when it comes gets them", async () => {
-    const prepared = new PythonRunner({ logger: silentLogger() });
+    // What the warm parent says on stderr (a prepared process that failed says why) explains a failure.
+    const said: string[] = [];
+    const prepared = new PythonRunner({ logger: pino({ level: 'warn' }, { write: (line: string) => said.push(line) }) });
     const forkEach = new PythonRunner({ logger: silentLogger(), prepare: false });
     try {
       const a = look((await prepared.run({ code: LOOK, limits })).stdout);
-      assert.match(a.name, /^s\d+$/, 'the first run takes the process prepared at start');
+      assert.match(a.name, /^s\d+$/, `the first run takes the process prepared at start; the parent said: ${said.join('')}`);
       assert.ok(a.lim.startsWith(expected), a.lim);
       // Larger than the prepared process's pipe holds: forked when it comes, with the same limits.
       const big = look((await prepared.run({ code: `${LOOK}\n#${'x'.repeat(70_000)}`, limits })).stdout);
@@ -400,7 +403,7 @@ describe('a run process prepared ahead', () => {
         // The process prepared after a run never has that run's uid (a run's uid is empty after it).
         const next = look((await prepared.run({ code: LOOK, limits })).stdout);
         const after = processes().filter((p) => p.uid === next.uid);
-        assert.deepEqual(after, [], `processes of uid ${next.uid} after its run`);
+        assert.deepEqual(after, [], `processes of uid ${next.uid} after its run; the parent said: ${said.join('')}`);
       }
     } finally {
       await prepared.close();
