@@ -1,5 +1,8 @@
 // Python runner benchmark: (a) a trivial run beside a cold interpreter start, (b) attest()
-// throughput, (c) memory of Node and of the warm parent over 1,000 runs. Results: docs/benchmarks.md.
+// throughput, (c) memory of Node and of the warm parent over 1,000 runs. The runner is built as
+// the server builds it (serverPythonRunner: sandbox uid, private directory, janitor, a mount
+// namespace hiding a data directory); the HTTP path is bench/python-http.bench.ts.
+// Results: docs/benchmarks.md.
 import { RunWriter } from '../src/ix/run-writer.js';
 import { openTestQntx } from '../test/helpers.js';
 import { spawn } from 'node:child_process';
@@ -8,7 +11,10 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { silentLogger } from '../src/logger.js';
 import { resolvePython } from '../src/python/find-python.js';
-import { PythonRunner } from '../src/python/runner.js';
+import { loadSettings } from '../src/config.js';
+import { serverPythonRunner } from '../src/python/for-server.js';
+import type { PythonRunner } from '../src/python/runner.js';
+import path from 'node:path';
 
 const TRIVIAL_RUNS = 200;
 const COLD_RUNS = 50;
@@ -36,11 +42,11 @@ function coldStart(executable: string): Promise<number> {
 const ms = (x: number): string => x.toFixed(2);
 
 async function trivial(runner: PythonRunner, executable: string): Promise<void> {
-  for (let i = 0; i < 20; i++) await runner.run({ code: 'pass' }); // warm-up
+  for (let i = 0; i < 20; i++) await runner.run({ code: 'pass', lane: 'adhoc' }); // warm-up
   const runs: number[] = [];
   for (let i = 0; i < TRIVIAL_RUNS; i++) {
     const t = performance.now();
-    const r = await runner.run({ code: 'pass' });
+    const r = await runner.run({ code: 'pass', lane: 'adhoc' }); // as POST /api/python/execute
     runs.push(performance.now() - t);
     if (!r.success) throw new Error(`trivial run failed: ${r.error}`);
   }
@@ -137,7 +143,8 @@ async function memory(runner: PythonRunner): Promise<void> {
 async function main(): Promise<void> {
   const info = await resolvePython('python3');
   console.log(`python ${info.version.join('.')} (${info.executable}), node ${process.version}, ${os.cpus().length} cpus`);
-  const runner = new PythonRunner({ logger: silentLogger() });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-bench-python-'));
+  const runner = serverPythonRunner(loadSettings({ dataDir, port: 0, logLevel: 'silent' }, {}), silentLogger());
   try {
     await trivial(runner, info.executable);
     await throughput(runner);
@@ -145,6 +152,7 @@ async function main(): Promise<void> {
     await memory(runner);
   } finally {
     await runner.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

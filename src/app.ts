@@ -28,7 +28,8 @@ import { PgEventBridge } from './pulse/pg-event-bridge.js';
 import { Pulse, type PulseOptions } from './pulse/pulse.js';
 import type { ScheduleResolver } from './pulse/schedules.js';
 import type { ServerEvent } from './protocol.js';
-import { PythonRunner } from './python/runner.js';
+import { serverPythonRunner } from './python/for-server.js';
+import type { PythonRunner } from './python/runner.js';
 import { SecretService } from './secrets/service.js';
 
 export interface QntxOptions {
@@ -95,18 +96,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   const ats = new AttestationService(store, clock, (text, now) =>
     text.trim().toLowerCase() === 'now' ? now : resolveTime(text, DEFAULT_ZONE, now)?.start,
   );
-  const runner = new PythonRunner({
-    python: settings.python,
-    logger,
-    env: settings.handlerEnvironment,
-    defaults: { diskBytes: settings.handlerDiskBytes },
-    // Scheduled runs: one slot per Pulse worker slot; ad-hoc executes have slots of their own.
-    maxConcurrent: Math.max(1, settings.workerConcurrency),
-    adhoc: { slots: settings.executeConcurrency, queue: settings.executeQueue, maxTimeoutMs: settings.executeTimeoutMs },
-    spawn: opts.spawnPython,
-    // Out of every run's sight: the database, the secret key, the token, spooled inputs.
-    hide: [settings.dataDir, settings.tokenFile ?? path.join(settings.dataDir, 'token')],
-  });
+  const runner = serverPythonRunner(settings, logger, opts.spawnPython);
   const handlers = new HandlerRegistry(ats, (code) => runner.check(code));
   const events = new PulseEvents(logger);
   const publish = (e: Parameters<PulseEvents['emit']>[0]) => events.emit(e);

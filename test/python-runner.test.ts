@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pino } from 'pino';
 import { silentLogger } from '../src/logger.js';
 import { PythonUnavailableError } from '../src/python/errors.js';
 import { PythonRunner, type RawAttestation } from '../src/python/runner.js';
@@ -342,5 +345,118 @@ describe('python runner', () => {
     const broken = new PythonRunner({ logger: silentLogger(), python: '/nonexistent/python3' });
     await assert.rejects(broken.run({ code: 'pass' }), (e) => e instanceof PythonUnavailableError && e.status === 503);
     await broken.close();
+  });
+});
+
+// Between runs the warm parent prepares the next run's process (forked, contained, waiting for
+// its run); runs it cannot take are forked when they come. Both must give a run the same limits.
+describe('a run process prepared ahead', () => {
+  const isRoot = process.getuid?.() === 0;
+  const LOOK = [
+    'import os, resource',
+    'lim = {n: resource.getrlimit(getattr(resource, n)) for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NPROC", "RLIMIT_CORE")}',
+    'print(os.path.basename(os.environ["HOME"]), os.getuid(), lim)',
+  ].join('\n');
+  const limits = { memoryBytes: 300 * 1024 * 1024, cpuSeconds: 7, diskBytes: 5 * 1024 * 1024 };
+  const expected = `{'RLIMIT_AS': (${limits.memoryBytes}, ${limits.memoryBytes}), 'RLIMIT_CPU': (7, 8), 'RLIMIT_FSIZE': (${limits.diskBytes}, ${limits.diskBytes})`;
+
+  /** The parent's prepared process (as root: its child of a sandbox uid), once it is there. */
+  async function preparedProcess(parent: number): Promise<Proc> {
+    const childOfParent = (p: Proc): boolean => {
+      try {
+        return fs.readFileSync(`/proc/${p.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1] === String(parent);
+      } catch {
+        return false;
+      }
+    };
+    // Prepared a few milliseconds after the previous run's answer: it may not be there yet.
+    for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
+      const spare = processes().find((p) => p.uid !== 0 && childOfParent(p));
+      if (spare) return spare;
+    }
+    assert.fail('no prepared process');
+  }
+
+  function look(stdout: string): { name: string; uid: number; lim: string } {
+    const m = /^(\S+) (\d+) (.*)$/.exec(stdout.trim());
+    assert.ok(m, stdout);
+    return { name: m[1]!, uid: Number(m[2]), lim: m[3]! };
+  }
+
+  it("gives a prepared run its own limits, as a run forked when it comes gets them", async () => {
+    // What the warm parent says on stderr (a prepared process that failed says why) explains a failure.
+    const said: string[] = [];
+    const prepared = new PythonRunner({ logger: pino({ level: 'warn' }, { write: (line: string) => said.push(line) }) });
+    const forkEach = new PythonRunner({ logger: silentLogger(), prepare: false });
+    try {
+      const a = look((await prepared.run({ code: LOOK, limits })).stdout);
+      assert.match(a.name, /^s\d+$/, `the first run takes the process prepared at start; the parent said: ${said.join('')}`);
+      assert.ok(a.lim.startsWith(expected), a.lim);
+      // Larger than the prepared process's pipe holds: forked when it comes, with the same limits.
+      const big = look((await prepared.run({ code: `${LOOK}\n#${'x'.repeat(70_000)}`, limits })).stdout);
+      assert.match(big.name, /^\d+$/);
+      assert.equal(big.lim, a.lim);
+      const c = look((await forkEach.run({ code: LOOK, limits })).stdout);
+      assert.match(c.name, /^\d+$/);
+      assert.equal(c.lim, a.lim);
+      if (isRoot) {
+        // The process prepared after a run never has that run's uid (a run's uid is empty after it).
+        const next = look((await prepared.run({ code: LOOK, limits })).stdout);
+        const after = processes().filter((p) => p.uid === next.uid);
+        assert.deepEqual(after, [], `processes of uid ${next.uid} after its run; the parent said: ${said.join('')}`);
+      }
+    } finally {
+      await prepared.close();
+      await forkEach.close();
+    }
+  });
+
+  it('gives its slot up to a run it cannot take when no other is free: two runs never share a uid', { skip: isRoot ? false : 'sandbox uids need root' }, async () => {
+    // Two slots (one per lane): one is the prepared process's, and two runs too large for it come.
+    const runner = new PythonRunner({ logger: silentLogger(), maxConcurrent: 1, adhoc: { slots: 1 } });
+    const meet = fs.mkdtempSync(path.join(os.tmpdir(), 'qntx-meet-'));
+    fs.chmodSync(meet, 0o777);
+    try {
+      assert.equal((await runner.run({ code: 'pass' })).success, true);
+      await preparedProcess(runner.parentPid!); // holding one of the two slots
+      const code = [
+        'import os, time',
+        `open(os.path.join(${JSON.stringify(meet)}, str(os.getpid())), 'w').close()`,
+        `while len(os.listdir(${JSON.stringify(meet)})) < 2:`,
+        '    time.sleep(0.005)',
+        'print(os.getuid())',
+        `#${'x'.repeat(70_000)}`,
+      ].join('\n');
+      const [a, b] = await Promise.all([runner.run({ code }), runner.run({ code, lane: 'adhoc' })]);
+      assert.equal(a.success, true, a.error ?? '');
+      assert.equal(b.success, true, b.error ?? '');
+      assert.notEqual(a.stdout, b.stdout, 'each run has a uid of its own');
+      assert.equal((await runner.run({ code: 'pass' })).success, true);
+    } finally {
+      await runner.close();
+      fs.rmSync(meet, { recursive: true, force: true });
+    }
+  });
+
+  it('a prepared process killed before its run: the run is forked when it comes', { skip: isRoot ? false : 'found by its sandbox uid' }, async () => {
+    const runner = new PythonRunner({ logger: silentLogger() });
+    try {
+      assert.equal((await runner.run({ code: 'pass' })).success, true);
+      const parent = runner.parentPid!;
+      const spare = await preparedProcess(parent);
+      const victim = spare.pid;
+      process.kill(victim, 'SIGKILL');
+      // Dead (a zombie, or reaped already) before the run comes: a process killed while its run is
+      // handed to it fails that run, as a run killed from outside does.
+      const dead = (): boolean => ['Z', undefined].includes(processes().find((p) => p.pid === victim)?.state);
+      for (const until = Date.now() + 10_000; !dead() && Date.now() < until; await new Promise((r) => setTimeout(r, 10)));
+      const r = await runner.run({ code: LOOK });
+      assert.equal(r.success, true, r.error ?? '');
+      assert.match(look(r.stdout).name, /^\d+$/);
+      assert.equal(runner.parentPid, parent, 'the same warm parent');
+      assert.equal((await runner.run({ code: 'pass' })).success, true);
+    } finally {
+      await runner.close();
+    }
   });
 });

@@ -11,6 +11,7 @@ class Run(object):
         self.limits = limits
         self.pid = None
         self.out_w = self.err_w = self.proto_w = None  # write ends, open only until the fork
+        self.cmd_w = None  # a prepared process's pipe: its run is written there (forkserver.make_spare)
         self.slot = None
         self.uid = None
         self.nproc = None

@@ -151,6 +151,41 @@ def contain(lim, file_bytes, nproc, uid, gid, parent_pid):
     resource.setrlimit(resource.RLIMIT_AS, (lim['memoryBytes'], lim['memoryBytes']))
 
 
+def contain_process(nproc, uid, gid, parent_pid):
+    """contain() without the run's own limits, for a process prepared before its run
+    (child.spare_main): the same steps, in the same order; limit_run() follows when the run comes."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    os.umask(0o022)
+    if nproc is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    drop_bounding_set()
+    if uid is not None:
+        drop_privileges(uid, gid)
+    clear_capabilities()
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setuid, which clears it
+    if os.getppid() != parent_pid:
+        os._exit(71)  # the parent died before pdeathsig was armed
+
+
+def _lower(res, soft, hard):
+    """Lowers a limit after the process gave up its privileges: a hard limit already below the
+    run's stays (it can no longer be raised), and binds all the more."""
+    _, cur_hard = resource.getrlimit(res)
+    if cur_hard != resource.RLIM_INFINITY:
+        hard = min(hard, cur_hard)
+        soft = min(soft, hard)
+    resource.setrlimit(res, (soft, hard))
+
+
+def limit_run(lim, file_bytes):
+    """The run's CPU, largest-file and address-space limits, as contain() sets them."""
+    _lower(resource.RLIMIT_CPU, lim['cpuSeconds'], lim['cpuSeconds'] + 1)
+    file_bytes = min(file_bytes, lim['diskBytes'])
+    _lower(resource.RLIMIT_FSIZE, file_bytes, file_bytes)
+    _lower(resource.RLIMIT_AS, lim['memoryBytes'], lim['memoryBytes'])
+
+
 ENTRY_BYTES = 4096  # the least one file or directory counts, as in src/python/disk-watch.ts
 
 

@@ -37,6 +37,11 @@ export interface ParentOptions {
   hide?: readonly string[];
   /** false: no mount namespace (tests of what runs see without one). Default true. */
   isolate?: boolean;
+  /**
+   * false: every run's process is forked when the run comes, none is prepared ahead (tests of
+   * that path, the benchmark's comparison). Default true.
+   */
+  prepare?: boolean;
 }
 
 export interface ParentConfig {
@@ -54,6 +59,8 @@ export interface ParentConfig {
   /** Covered in the runs' view: the data directory, the token and key files. */
   hide: string[];
   isolate: boolean;
+  /** Prepare the next run's process between runs (see python/qntx_runner/forkserver.py). */
+  prepare: boolean;
   /** The one table of limits (src/ats/limits.ts, STATE_LIMITS): Python defines none of its own. */
   limits: { attestation: typeof ATTESTATION_LIMITS; state: typeof STATE_LIMITS };
 }
@@ -79,6 +86,7 @@ export function parentConfig(o: ParentOptions): ParentConfig {
     tmpRoot: os.tmpdir(),
     hide: (o.hide ?? []).map((p) => path.resolve(p)),
     isolate: o.isolate ?? true,
+    prepare: o.prepare ?? true,
     limits: { attestation: ATTESTATION_LIMITS, state: STATE_LIMITS },
   };
 }

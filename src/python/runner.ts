@@ -53,6 +53,11 @@ export interface PythonRunnerOptions {
   hide?: readonly string[];
   /** false: no mount namespace for runs (tests only). Default true. */
   isolate?: boolean;
+  /**
+   * false: no run's process is prepared ahead; each is forked when its run comes (tests of that
+   * path, the benchmark's comparison). Default true.
+   */
+  prepare?: boolean;
 }
 
 export interface Isolation {
