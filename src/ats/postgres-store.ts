@@ -1,4 +1,5 @@
 // The attestation store on PostgreSQL: batched inserts through unnest() arrays in one transaction.
+import { lockInsertion } from './insertion-order.js';
 import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { DbTx } from '../db/tx.js';
 import type pg from 'pg';
@@ -181,6 +182,8 @@ export class PostgresAttestationStore implements AttestationStore {
  * by their content key (repeats inside the batch too); only the rows that went in get index rows.
  */
 async function insertRows(trx: Transaction<Schema>, all: readonly NewAttestation[]): Promise<InsertResult> {
+  // Readers that follow insertion order wait for this transaction (insertion-order.ts).
+  await lockInsertion(trx);
   const keys = new Map<string, NewAttestation>();
   for (const a of all) {
     const k = claimKey(a).toString('hex');

@@ -11,7 +11,8 @@ import { checkTimezone, cronRunAtOrAfter, nextCronRun, validateCron } from './cr
 import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
-import { executionToDto, newScheduleRow, scheduleToDto, type Page, type ScheduleRow } from './rows.js';
+import { executionToDto, newScheduleRow, scheduleToDto, type NewSchedule, type Page, type ScheduleRow } from './rows.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, DEFAULT_MAX_RUNS_PER_MINUTE, watchFields } from './watch-input.js';
 import { ActiveCapReached, type JobDefaults } from './schedule-ops.js';
 import type { ScheduleFilter, ScheduleStore } from './schedule-store.js';
 
@@ -45,9 +46,19 @@ export const createScheduleInput = z
     max_failures: maxFailures.optional(),
     timeout_seconds: timeoutSeconds.optional(),
     owner: owner.nullish(),
+    ...watchFields,
   })
   .superRefine((v, ctx) => {
     const hasCron = v.cron !== undefined && v.cron !== null;
+    if (v.watch) {
+      // A watcher runs on new data: no interval, no cron.
+      if (hasCron) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'a watcher runs on new attestations, not on cron times' });
+      if (v.interval_seconds) ctx.addIssue({ code: 'custom', path: ['interval_seconds'], message: 'a watcher runs on new attestations, not on an interval' });
+      return;
+    }
+    for (const k of ['batch_size', 'max_runs_per_minute', 'max_pending', 'attributes'] as const) {
+      if (v[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'only a watcher (watch: true) takes it' });
+    }
     if (!hasCron && v.interval_seconds === undefined) ctx.addIssue({ code: 'custom', path: ['interval_seconds'], message: 'give interval_seconds or cron' });
     if (hasCron && v.interval_seconds !== undefined && v.interval_seconds !== 0) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give interval_seconds or cron, not both' });
     if (!hasCron && v.timezone) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'a time zone needs a cron expression' });
@@ -87,6 +98,8 @@ export interface ScheduleServiceOptions {
   maxActive?: number;
   /** A running job of a deleted schedule: abort it if it runs in this process. */
   abortJob(jobId: string): void;
+  /** Where a new watcher starts (watcher.ts); without it watchers cannot be made. */
+  watchStart?: (payload: unknown, now: number) => Promise<number>;
 }
 
 export class ScheduleService {
@@ -109,6 +122,7 @@ export class ScheduleService {
     }
     const routed = await this.route(v.ats_code);
     const now = this.o.clock.now();
+    const watch = v.watch ? await this.watchSettings(v, routed.payload, now) : null;
     // A cron schedule's first run is its first time after now.
     const first = cronSpec ? nextCronRun(cronSpec, now) : now;
     if (first === null) throw new ValidationError(`cron expression '${cronSpec?.cron ?? ''}' never fires`, { details: [`cron=${cronSpec?.cron ?? ''}`] });
@@ -126,12 +140,24 @@ export class ScheduleService {
       ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
       timeout_seconds: v.timeout_seconds ?? null,
       owner: v.owner ?? null,
+      watch,
     });
     const saved = await this.capped(() => this.o.schedules.insert(row, { maxActive: this.o.maxActive, unlessOwned: !!v.owner }));
     // Another request made the owner's schedule between our look and our insert: update it.
     if (!saved) return { schedule: await this.updateOwned(await this.ownedRow(v.owner!), v), created: false };
     this.changed(saved);
     return { schedule: scheduleToDto(saved), created: true };
+  }
+
+  private async watchSettings(v: z.output<typeof createScheduleInput>, payload: unknown, now: number): Promise<NonNullable<NewSchedule['watch']>> {
+    if (!this.o.watchStart) throw new ValidationError('watchers are not available here', { details: ['watch=true'] });
+    return {
+      cursor: await this.o.watchStart(payload, now),
+      batch_size: v.batch_size ?? DEFAULT_BATCH_SIZE,
+      max_runs_per_minute: v.max_runs_per_minute ?? DEFAULT_MAX_RUNS_PER_MINUTE,
+      max_pending: v.max_pending ?? DEFAULT_MAX_PENDING,
+      attributes: v.attributes ?? [],
+    };
   }
 
   private updateOwned(before: ScheduleRow, v: z.output<typeof createScheduleInput>): Promise<ScheduleDto> {
