@@ -44,8 +44,9 @@ export function registerPulse(program: Command): void {
         page.items.map((s) => [
           s.id,
           s.state,
-          !s.cron ? formatInterval(s.interval_seconds) : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
-          formatTime(s.next_run_at),
+          s.watch ? 'watch' : !s.cron ? formatInterval(s.interval_seconds) : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
+          // A watcher's next_run_at is only the earliest its rate allows: it runs when data comes.
+          s.watch ? 'on new data' : formatTime(s.next_run_at),
           s.last_status ?? '-',
           String(s.consecutive_failures),
           s.ats_code,
