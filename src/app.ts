@@ -180,6 +180,11 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
           onRemoteJob: () => pulse.wake(),
         })
       : undefined;
+  // Attestations committed by other processes on the database (a worker, the CLI through a
+  // server) wake this process's watchers at once; the watch loop's sweep is the fallback.
+  fanout?.onAny((e) => {
+    if (e.type === 'attestations_created') pulse.watchLoop?.wake();
+  });
   let closing: Promise<void> | undefined;
   return {
     settings,
