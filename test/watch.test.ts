@@ -96,6 +96,13 @@ for (const { kind, skip } of DB_KINDS) {
       }
       const one = (await s.request('GET', `/api/pulse/schedules/${w.id}`)).body;
       assert.equal(one.watcher.pending, 0);
+      const trig = await s.request('POST', `/api/pulse/schedules/${w.id}/trigger`);
+      assert.equal(trig.status, 400, JSON.stringify(trig.body));
+      assert.ok(trig.body.details.includes('watch=true'));
+      const timed = await s.request('PATCH', `/api/pulse/schedules/${w.id}`, { interval_seconds: 60 });
+      assert.equal(timed.status, 400, JSON.stringify(timed.body));
+      const listed = (await s.request('GET', '/api/pulse/schedules')).body.schedules.find((x: any) => x.id === w.id);
+      assert.equal(listed.watch, true);
       assert.ok(one.watcher.cursor > 0);
 
       // The same claim stored again is not new; a new signup after it is the only one handed.

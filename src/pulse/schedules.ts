@@ -210,6 +210,12 @@ export class ScheduleService {
     const p = parse(patchScheduleInput, patch, 'invalid schedule change');
     const now = this.o.clock.now();
     const before = await this.row(id);
+    if (before.watch === 1 && (p.interval_seconds !== undefined || p.cron !== undefined || p.timezone !== undefined)) {
+      throw new ValidationError('a watcher runs on new attestations, not on times', {
+        details: [`schedule_id=${id}`, 'watch=true'],
+        hint: 'delete it and make a schedule with an interval or cron instead',
+      });
+    }
     const cronAfter = p.cron ?? (p.interval_seconds === undefined ? before.cron : null);
     if (cronAfter !== null && (p.cron !== undefined || p.timezone !== undefined)) {
       validateCron({ cron: cronAfter, timezone: p.timezone === undefined ? before.timezone : p.timezone });
@@ -255,6 +261,13 @@ export class ScheduleService {
 
   /** Runs the schedule now, in any state; a 409 while its previous execution still runs. */
   async trigger(id: string): Promise<ExecutionDto> {
+    // A watcher's runs are its batches: a run outside them would hand what the cursor does not know.
+    if ((await this.row(id)).watch === 1) {
+      throw new ValidationError(`schedule ${id} is a watcher: it runs when matching attestations come`, {
+        details: [`schedule_id=${id}`, 'watch=true'],
+        hint: 'pause and resume it, or run the query once with ax … so <type>',
+      });
+    }
     const res = await this.o.schedules.trigger({ id, now: this.o.clock.now(), ids: this.o.ids, jobDefaults: this.o.jobDefaults });
     if (!res) throw notFound(id);
     if (res.kind === 'running') {
