@@ -3,14 +3,15 @@
 // skipped, and the killed run's batch is re-read with the same bounds.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { after, describe, it } from 'node:test';
-import { tempDir } from './helpers.js';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { DB_KINDS, dropSchema, PG_URL, tempDir, uniqueSchema } from './helpers.js';
 import { startProcess, type QntxProcess } from './process-helpers.js';
 import { authHeader } from './test-tokens.js';
 import { WsClient } from './ws-helpers.js';
 
-const serve = async (dir: string) => {
-  const p = await startProcess(['serve', '--port', '0', '--data-dir', dir], { QNTX_LEASE_MS: '1500' });
+const serve = async (dir: string, env: Record<string, string>) => {
+  const p = await startProcess(['serve', '--port', '0', '--data-dir', dir], { QNTX_LEASE_MS: '1500', ...env });
   return { ...p, url: p.url! };
 };
 
@@ -19,8 +20,22 @@ async function json(url: string, init?: RequestInit): Promise<any> {
   return r.json();
 }
 
-describe('a watcher across kill -9 of its server', () => {
+for (const { kind, skip } of DB_KINDS) describe(`a watcher across kill -9 of its server (${kind})`, { skip }, () => {
   const dir = tempDir();
+  // PostgreSQL: each process uses the test's own schema through the connection options of the URL.
+  let env: Record<string, string> = {};
+  let schema: string | undefined;
+  before(async () => {
+    if (kind !== 'postgres') return;
+    schema = uniqueSchema();
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    const url = new URL(PG_URL!);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    env = { QNTX_DATABASE_URL: url.toString() };
+  });
   // Runs cannot see the data directory: the file a handler reads lives beside it.
   const shared = tempDir('qntx-shared-');
   fs.chmodSync(shared, 0o755);
@@ -29,11 +44,13 @@ describe('a watcher across kill -9 of its server', () => {
     await Promise.all(children.map((c) => c.kill('SIGKILL')));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(shared, { recursive: true, force: true });
+    if (schema) await dropSchema(schema);
   });
 
   it('hands each signup to a completed run exactly once', async () => {
-    const a = await serve(dir);
+    const a = await serve(dir, env);
     children.push(a);
+    assert.equal((await json(`${a.url}/health`)).database, kind);
     const sleepFile = `${shared}/sleep-seconds`;
     fs.writeFileSync(sleepFile, '60');
     // Welcomes each input (the same claim for the same input: a re-run stores nothing new), and
@@ -70,7 +87,7 @@ describe('a watcher across kill -9 of its server', () => {
     await a.kill('SIGKILL');
 
     fs.writeFileSync(sleepFile, '0');
-    const b = await serve(dir);
+    const b = await serve(dir, env);
     children.push(b);
     const ws2 = await WsClient.connect(b.url);
     // Two more while the watcher catches up.
