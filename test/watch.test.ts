@@ -244,5 +244,21 @@ for (const { kind, skip } of DB_KINDS) {
       const pongs = (await s.request('GET', '/api/attestations?predicates=pong&contexts=watch-chain&limit=100')).body.attestations;
       assert.equal(pings.length + pongs.length, 8, 'the first ping and seven runs');
     });
+    it('an owner keeps a watcher or a timed schedule, and one does not turn into the other', async () => {
+      const timed = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ax is signup of nowhere so welcome', interval_seconds: 3600, owner: 'glyph:w' });
+      assert.equal(timed.status, 201, JSON.stringify(timed.body));
+      const r = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ax is signup of nowhere so welcome', watch: true, owner: 'glyph:w' });
+      assert.equal(r.status, 409, JSON.stringify(r.body));
+      assert.ok(r.body.details.includes('watch=false'), JSON.stringify(r.body));
+      const w = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ax is signup of nowhere so welcome', watch: true, owner: 'glyph:w2' });
+      assert.equal(w.status, 201);
+      const again = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ax is signup of nowhere so welcome', watch: true, owner: 'glyph:w2', max_failures: 2 });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.body.id, w.body.id);
+      assert.equal(again.body.watch, true);
+      const notWatch = await s.request('POST', '/api/pulse/schedules', { ats_code: 'ax is signup so welcome', interval_seconds: 60, batch_size: 5 });
+      assert.equal(notWatch.status, 400);
+      assert.ok(notWatch.body.details.some((d: string) => d.startsWith('batch_size=')), JSON.stringify(notWatch.body));
+    });
   });
 }

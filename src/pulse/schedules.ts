@@ -118,6 +118,13 @@ export class ScheduleService {
     const cronSpec = v.cron ? validateCron({ cron: v.cron, timezone: v.timezone ?? null }) : null;
     if (v.owner) {
       const owned = await this.o.schedules.getByOwner(v.owner);
+      if (owned && owned.watch === 1 !== !!v.watch) {
+        // A watcher and a timed schedule keep different positions: one does not become the other.
+        throw new ConflictError(`owner ${v.owner} keeps a ${owned.watch === 1 ? 'watcher' : 'timed schedule'} already`, {
+          details: [`owner=${v.owner}`, `schedule_id=${owned.id}`, `watch=${owned.watch === 1}`],
+          hint: 'delete that schedule first',
+        });
+      }
       if (owned) return { schedule: await this.updateOwned(owned, v), created: false };
     }
     const routed = await this.route(v.ats_code);
@@ -162,6 +169,12 @@ export class ScheduleService {
 
   private updateOwned(before: ScheduleRow, v: z.output<typeof createScheduleInput>): Promise<ScheduleDto> {
     const id = before.id;
+    const limits = {
+      ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
+      ...(v.timeout_seconds === undefined ? {} : { timeout_seconds: v.timeout_seconds }),
+    };
+    // A watcher has no timing to change: its query and limits; its cursor stays.
+    if (before.watch === 1) return this.update(id, { ats_code: v.ats_code, ...limits });
     // Same interval or cron: the grid stays. Interval 0: run once more, now.
     const cron = v.cron ?? null;
     const zone = cron ? (v.timezone ?? null) : null;
