@@ -260,5 +260,25 @@ for (const { kind, skip } of DB_KINDS) {
       assert.equal(notWatch.status, 400);
       assert.ok(notWatch.body.details.some((d: string) => d.startsWith('batch_size=')), JSON.stringify(notWatch.body));
     });
+    it("with its own since, hands what the clause names, stored before the watcher too", async () => {
+      const reg = await s.request('POST', '/api/python/register-handler', { script_type: 'sinceh', code: WELCOME.replace('watch-test', 'since-test') });
+      assert.equal(reg.status, 201);
+      const post = async (who: string, timestamp: string) => {
+        const r = await s.request('POST', '/api/as', { subjects: [who], predicates: ['signup'], contexts: ['sincectx'], timestamp });
+        assert.ok(r.status < 300, JSON.stringify(r.body));
+        return r.body.attestation ?? r.body;
+      };
+      const old = await post('old', '2019-06-01T00:00:00Z');
+      const inside = await post('inside', '2021-06-01T00:00:00Z');
+      const w = await watch({ ats_code: 'ax is signup of sincectx since 2020-01-01 so sinceh' });
+      assert.equal(w.watcher.cursor, 0);
+      const later = await post('later', '2022-06-01T00:00:00Z');
+      await post('late-but-old', '2018-01-01T00:00:00Z');
+      await until(async () => (await welcomed('since-test')).length >= 2);
+      await until(async () => (await s.request('GET', `/api/pulse/schedules/${w.id}`)).body.watcher.pending === 0);
+      const got = (await welcomed('since-test')).map((x) => x.attributes.of).sort();
+      assert.deepEqual(got, [inside.id, later.id].sort());
+      assert.ok(!got.includes(old.id));
+    });
   });
 }
