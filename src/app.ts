@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { withAxActions } from './ax/actions.js';
 import { prepareAxInput } from './ax/action-input.js';
+import { AxWatchSource } from './ax/watch-source.js';
 import { samenessFromSettings } from './ax/sameness/config.js';
 import { AxService } from './ax/service.js';
 import { DEFAULT_ZONE, resolveTime } from './ax/time.js';
@@ -105,9 +106,20 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
   // ix.input): the job reaches the service through this late-bound reference.
   const late: { ax?: AxService } = {};
   const axInput = (query: string) => prepareAxInput(late.ax!.engine, query, { now: clock.now(), spoolDir: path.join(settings.dataDir, 'ax-input') });
+  const watchSource = new AxWatchSource({ database, clock });
   const secrets = new SecretService(database, { dataDir: settings.dataDir, secretKey: settings.secretKey }, clock);
   const catalog = new Catalog()
-    .register(pythonScriptJob({ ats, handlers, runner, publish, axInput, secrets: (type) => secrets.forType(type) }))
+    .register(
+      pythonScriptJob({
+        ats,
+        handlers,
+        runner,
+        publish,
+        axInput,
+        watchInput: (query, watch) => watchSource.input(query, watch),
+        secrets: (type) => secrets.forType(type),
+      }),
+    )
     .register(gitJob({ ats, cacheDir: `${settings.dataDir}/git-cache`, publish, spawn: opts.spawnGit }))
     .register(noopHandler())
     .register(sleepHandler(clock));
@@ -124,6 +136,7 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
     leaseMs: settings.leaseMs,
     maxActiveSchedules: settings.maxActiveSchedules,
     jobRetention: { keep: settings.jobsKept, maxAgeMs: settings.jobsMaxAgeMs },
+    watch: watchSource,
     ...opts.pulse,
   });
   const hooks = new HookService({
@@ -148,6 +161,11 @@ export async function createQntx(settings: Settings, opts: QntxOptions = {}): Pr
           onRemoteJob: () => pulse.wake(),
         })
       : undefined;
+  // Attestations committed by other processes on the database (a worker, the CLI through a
+  // server) wake this process's watchers at once; the watch loop's sweep is the fallback.
+  fanout?.onAny((e) => {
+    if (e.type === 'attestations_created') pulse.watchLoop?.wake();
+  });
   let closing: Promise<void> | undefined;
   return {
     settings,

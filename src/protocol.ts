@@ -97,6 +97,28 @@ export interface ScheduleDto {
   timezone: string | null;
   /** Who keeps it (e.g. "glyph:<id>"); null when made without one (CLI, API). */
   owner: string | null;
+  /** A watcher (docs/watchers.md): it runs on new attestations its query matches, not on times. */
+  watch?: boolean;
+  /** A watcher's settings and position; null for other schedules. */
+  watcher?: WatcherDto | null;
+}
+
+/** A condition on an attestation's attributes: a dotted path, equal to or containing a value. */
+export interface WatchCondition {
+  path: string;
+  op: 'equals' | 'contains';
+  value: string | number | boolean | null;
+}
+
+export interface WatcherDto {
+  /** The seq (insertion order) up to which every match was handed to a run that completed. */
+  cursor: number;
+  batch_size: number;
+  max_runs_per_minute: number;
+  max_pending: number;
+  attributes: WatchCondition[];
+  /** Matches waiting (read by GET /api/pulse/schedules/:id; absent in lists). */
+  pending?: number;
 }
 
 /** A schedule's lifetime counts (pruned executions included) and its last runs. */
@@ -133,8 +155,10 @@ export interface ExecutionDto {
   /** For python.script: the handler version that ran. */
   handler_version: number | null;
   /** Pulse: what made it, and the grid time it was for (null when triggered by hand). */
-  trigger: 'schedule' | 'manual' | 'hook';
+  trigger: 'schedule' | 'manual' | 'hook' | 'watch';
   due_at: number | null;
+  /** A watcher's run: the seq bounds of its batch (its matches in (after, through]) and the chain of watchers that led to it. */
+  watch_batch?: { after: number; through: number; chain: string[] } | null;
 }
 
 /** Every WebSocket message from the server: one discriminated union on `type`. */

@@ -102,4 +102,10 @@ export const UNDO_AFTER_009: readonly string[] = [
   'drop table hook_bodies',
   'drop table hook_deliveries',
   'drop table hooks',
+  // 014_watchers
+  'drop index pulse_schedules_watch',
+  ...['watch', 'watch_cursor', 'watch_batch_size', 'watch_max_runs_per_minute', 'watch_max_pending', 'watch_attributes'].map(
+    (c) => `alter table pulse_schedules drop column ${c}`,
+  ),
+  ...['watch_after', 'watch_through', 'watch_chain'].map((c) => `alter table pulse_executions drop column ${c}`),
 ];

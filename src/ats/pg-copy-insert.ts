@@ -6,6 +6,7 @@
 // the field-index rows of exactly the rows that went in. Known claims are skipped as by
 // insertMany (the content key), a reused id fails the batch (unique violation), all in one
 // transaction: a failed batch writes nothing.
+import { insertionLockSql } from './insertion-order.js';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -108,6 +109,8 @@ async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => 
   try {
     await client.query('begin');
     try {
+      // Readers that follow insertion order wait for this transaction (insertion-order.ts).
+      await client.query(insertionLockSql());
       const out = await body(client);
       await client.query('commit');
       return out;

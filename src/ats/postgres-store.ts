@@ -1,6 +1,7 @@
 // The attestation store on PostgreSQL: batched inserts through unnest() arrays in one transaction.
 import type { Kysely, Transaction } from 'kysely';
 import { CompiledQuery, sql } from '../db/kysely.js';
+import { lockInsertion } from './insertion-order.js';
 import type { DbTx } from '../db/tx.js';
 import type pg from 'pg';
 import type { Schema } from '../db/schema.js';
@@ -182,6 +183,8 @@ export class PostgresAttestationStore implements AttestationStore {
  * by their content key (repeats inside the batch too); only the rows that went in get index rows.
  */
 async function insertRows(trx: Transaction<Schema>, all: readonly NewAttestation[]): Promise<InsertResult> {
+  // Readers that follow insertion order wait for this transaction (insertion-order.ts).
+  await lockInsertion(trx);
   const keys = new Map<string, NewAttestation>();
   for (const a of all) {
     const k = claimKey(a).toString('hex');

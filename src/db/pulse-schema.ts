@@ -78,6 +78,18 @@ export interface PulseSchedulesTable {
   cron: string | null;
   /** The IANA zone of `cron` (null: UTC). */
   timezone: string | null;
+  /** 1: a watcher (docs/watchers.md), run by new matching attestations, never by the ticker. Migration 014. */
+  watch: number;
+  /** A watcher's position: the seq of attestations up to which every match was handed to a run that completed. */
+  watch_cursor: number | null;
+  /** Matches handed to one run at most. */
+  watch_batch_size: number;
+  /** Runs started per minute at most; matches meanwhile wait and go together. */
+  watch_max_runs_per_minute: number;
+  /** Pending matches beyond which the watcher is paused. */
+  watch_max_pending: number;
+  /** JSON array of {path, op, value}: conditions on the attributes, ANDed. */
+  watch_attributes: string | null;
 }
 
 export interface PulseExecutionsTable {
@@ -86,7 +98,7 @@ export interface PulseExecutionsTable {
   schedule_id: string | null;
   status: 'running' | 'completed' | 'failed' | 'skipped';
   /** 'hook': a webhook delivery, without a schedule. */
-  trigger: 'schedule' | 'manual' | 'hook';
+  trigger: 'schedule' | 'manual' | 'hook' | 'watch';
   /** The grid time this run was for (null for a manual trigger). */
   due_at: number | null;
   started_at: number;
@@ -103,6 +115,11 @@ export interface PulseExecutionsTable {
   attestations_already_known: number;
   async_job_id: string | null;
   handler_version: number | null;
+  /** A watcher's run: the attestations it was handed are its matches with seq in (watch_after, watch_through]. Migration 014. */
+  watch_after: number | null;
+  watch_through: number | null;
+  /** JSON array of the watcher ids whose runs led to this one, this watcher last. */
+  watch_chain: string | null;
 }
 
 export interface PulseSchema {

@@ -22,6 +22,17 @@ export const pythonScriptPayload = z.object({
   flags: z.record(z.string(), z.union([z.string(), z.boolean()])).default({}),
   /** Set by `ax … so <type>` (src/ax/actions.ts): the query whose results become ix.input. */
   ax: z.object({ query: z.string().min(1).max(10_000) }).optional(),
+  /** Set on a watcher's run (src/pulse/watcher.ts): its batch, the first `limit` matches in (after, through]. */
+  watch: z
+    .object({
+      schedule_id: z.string(),
+      after: z.number().int(),
+      through: z.number().int(),
+      limit: z.number().int().min(1),
+      chain: z.array(z.string()),
+      attributes: z.array(z.unknown()),
+    })
+    .optional(),
   /** Set by a webhook delivery (src/hooks): the body becomes ix.input, the headers ix.headers. */
   hook: z.object({ hook_id: z.string(), body: z.unknown(), headers: z.record(z.string(), z.string()) }).optional(),
 });
@@ -42,6 +53,10 @@ export interface PythonScriptJobOptions {
   timeoutMs?: number;
   /** Runs an `ax … so` query for ix.input (injected: ix does not depend on ax); cleanup after the run. */
   axInput?: (query: string) => Promise<{ input: RunInput; cleanup(): Promise<void> }>;
+  /** A watcher's batch as ix.input (injected like axInput); the same bounds always give the same batch. */
+  watchInput?: (query: string, watch: NonNullable<PythonScriptPayload['watch']>) => Promise<RunInput>;
+  /** The deepest chain of watcher runs: a run deeper fails instead of running (default 8). */
+  maxWatchDepth?: number;
   /** The secrets granted to a type (ix.secrets); redacted from everything the run produces. */
   secrets?: (scriptType: string) => Promise<Record<string, string>>;
 }
@@ -59,6 +74,19 @@ export function pythonScriptJob(o: PythonScriptJobOptions): HandlerDef<PythonScr
 async function runScript(o: PythonScriptJobOptions, ctx: HandlerContext<PythonScriptPayload>): Promise<HandlerResult> {
   const query = ctx.payload.ax?.query;
   if (query === undefined) return runWith(o, ctx, null);
+  const watch = ctx.payload.watch;
+  if (watch) {
+    // Watchers whose runs make what other watchers match form chains; a cycle stops here.
+    const max = o.maxWatchDepth ?? 8;
+    if (watch.chain.length >= max) {
+      throw new HandlerFailedError(`watch chain depth ${watch.chain.length}: ${watch.chain.join(' → ')}`, {
+        details: [`watch_depth=${watch.chain.length}`, `max_depth=${max}`, `chain=${watch.chain.join(',')}`],
+        retryable: false,
+      });
+    }
+    if (!o.watchInput) throw new Error('python.script was given a watcher batch but no watchInput');
+    return runWith(o, ctx, await o.watchInput(query, watch));
+  }
   if (!o.axInput) throw new Error('python.script was given an ax query but no axInput');
   const prepared = await o.axInput(query);
   try {

@@ -46,13 +46,16 @@ function recordSuccessQuery(db: Kysely<Schema>, items: Array<{ execution: Execut
     started: items.map((i) => i.execution.started_at),
     has: items.map((i) => i.state !== undefined),
     state: items.map((i) => (i.state === undefined ? null : JSON.stringify(i.state))),
+    // A watcher's run moves its cursor past its batch (job-ops.ts settleOp does the same).
+    through: items.map((i) => (i.execution.watch_through === null || i.execution.watch_through === undefined ? null : Number(i.execution.watch_through))),
   };
   return sql<ScheduleRow>`
     update pulse_schedules as s set last_status = 'completed', updated_at = v.now, last_success_at = v.started,
       consecutive_failures = 0,
-      handler_state = case when v.has then v.state else s.handler_state end
+      handler_state = case when v.has then v.state else s.handler_state end,
+      watch_cursor = coalesce(v.through, s.watch_cursor)
     from unnest(${col.sid}::text[], ${col.eid}::text[], ${col.now}::bigint[], ${col.started}::bigint[],
-      ${col.has}::boolean[], ${col.state}::text[]) as v(sid, eid, now, started, has, state)
+      ${col.has}::boolean[], ${col.state}::text[], ${col.through}::bigint[]) as v(sid, eid, now, started, has, state, through)
     where s.id = v.sid and s.last_execution_id = v.eid
     returning s.*`.compile(db);
 }

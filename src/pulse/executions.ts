@@ -20,6 +20,8 @@ export function newExecutionRow(f: {
   trigger: ExecutionRow['trigger'];
   dueAt: number | null;
   now: number;
+  /** A watcher's run: the bounds of its batch and its chain. */
+  watch?: { after: number; through: number; chain: string[] } | undefined;
 }): ExecutionRow {
   return {
     id: f.id,
@@ -40,6 +42,9 @@ export function newExecutionRow(f: {
     attestations_already_known: 0,
     async_job_id: f.jobId,
     handler_version: null,
+    watch_after: f.watch?.after ?? null,
+    watch_through: f.watch?.through ?? null,
+    watch_chain: f.watch ? JSON.stringify(f.watch.chain) : null,
   };
 }
 

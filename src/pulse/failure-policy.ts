@@ -18,6 +18,11 @@ export function planFailure(s: ScheduleRow, error: string, now: number): Partial
   if (s.max_failures > 0 && failures >= s.max_failures) {
     return { ...set, state: 'paused', paused_reason: `failing: ${clip(error)}` };
   }
+  if (s.watch === 1) {
+    // A watcher retries its batch after 2, 4, 8… s (at most an hour): its next run waits until then.
+    const wait = backoffDelay(failures, { baseMs: 2000, maxMs: FAILURE_BACKOFF_CAP_MS, jitter: 0 });
+    return { ...set, next_run_at: now + wait };
+  }
   if (s.next_run_at === null) return set;
   if (s.cron) {
     // A cron schedule waits 2, 4, 8… of its gaps, then takes its first time after that.

@@ -278,6 +278,9 @@ export function* settleOp(db: Kysely<Schema>, dialect: Dialect, job: JobRow, out
   if (outcome.kind === 'completed') {
     Object.assign(set, { last_success_at: execution.started_at, consecutive_failures: 0 });
     if (outcome.result.state !== undefined) set.handler_state = JSON.stringify(outcome.result.state);
+    // A watcher's run that completed moves its cursor past its batch, in this transaction: the
+    // batch is never handed again, and a batch not completed is never skipped.
+    if (execution.watch_through !== null && execution.watch_through !== undefined) set.watch_cursor = Number(execution.watch_through);
   } else if (outcome.kind === 'failed') {
     // A failure counts, backs off and may pause the schedule (failure-policy.ts); a cancel does not.
     let sel = db.selectFrom('pulse_schedules').selectAll().where('id', '=', execution.schedule_id);

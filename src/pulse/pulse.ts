@@ -25,6 +25,7 @@ import { ScheduleStateStore } from './state-store.js';
 import { Ticker } from './ticker.js';
 import { PgAdvisoryLock, alwaysHeld } from './ticker-lock.js';
 import { Worker } from './worker.js';
+import { WatchLoop, pendingMatches, type WatchSource } from './watcher.js';
 
 export interface PulseOptions {
   database: Database;
@@ -56,6 +57,10 @@ export interface PulseOptions {
   maxActiveSchedules?: number;
   /** Pruning of finished jobs, in processes with a ticker (default: 10,000 kept, 7 days). */
   jobRetention?: JobRetention;
+  /** Watchers' matching (the AX layer's); without it `watch: true` schedules cannot be made. */
+  watch?: WatchSource;
+  /** Longest sleep of the watch loop, ms (default 1000). */
+  watchMaxSleepMs?: number;
   /** Wraps the transaction runner of the job and schedule stores (tests inject faults with it). */
   runner?: (base: TxRunner) => TxRunner;
 }
@@ -88,6 +93,8 @@ export class Pulse {
   readonly workerId: string;
   private readonly worker: Worker | null;
   private readonly ticker: Ticker | null;
+  /** Hands watchers their new matches (in processes with a ticker). */
+  readonly watchLoop: WatchLoop | null;
   private readonly schedules: ScheduleService;
   private readonly ids: PulseIds;
   private readonly clockCheck: ClockCheck;
@@ -152,6 +159,23 @@ export class Pulse {
             ...(o.tickerBatch === undefined ? {} : { batch: o.tickerBatch }),
             ...(o.tickerMaxSleepMs === undefined ? {} : { maxSleepMs: o.tickerMaxSleepMs }),
           });
+    this.watchLoop =
+      o.ticker === false || !o.watch
+        ? null
+        : new WatchLoop({
+            db: database.db,
+            runner,
+            schedules: this.scheduleStore,
+            source: o.watch,
+            clock,
+            logger: logger.child({ component: 'pulse-watch' }),
+            events: this.events,
+            ids: this.ids,
+            jobDefaults,
+            keep: o.executionsKept ?? 100,
+            onFired: () => this.worker?.wake(),
+            ...(o.watchMaxSleepMs === undefined ? {} : { maxSleepMs: o.watchMaxSleepMs }),
+          });
     this.clockCheck = new ClockCheck({
       clock,
       logger,
@@ -173,6 +197,7 @@ export class Pulse {
       onChange: () => this.ticker?.wake(),
       onFired: () => this.worker?.wake(),
       abortJob: (id) => this.worker?.abort(id, 'cancel'),
+      ...(o.watch ? { watchStart: (payload: unknown, now: number) => o.watch!.start(payload, now) } : {}),
       ...(o.maxActiveSchedules === undefined ? {} : { maxActive: o.maxActiveSchedules }),
     });
   }
@@ -184,6 +209,7 @@ export class Pulse {
     this.clockCheck.start();
     this.worker?.start();
     this.ticker?.start();
+    this.watchLoop?.start();
     this.pruner?.start();
   }
 
@@ -194,6 +220,7 @@ export class Pulse {
     await this.clockCheck.stop();
     await this.pruner?.stop();
     await this.ticker?.stop();
+    await this.watchLoop?.stop();
     await this.worker?.stop(graceMs);
   }
 
@@ -291,8 +318,14 @@ export class Pulse {
   upsertSchedule(input: CreateScheduleInput): Promise<{ schedule: ScheduleDto; created: boolean }> {
     return this.schedules.upsert(input);
   }
-  getSchedule(id: string): Promise<ScheduleDto> {
-    return this.schedules.get(id);
+  /** One schedule; a watcher's shows its pending matches (counted up to its max_pending + 1). */
+  async getSchedule(id: string): Promise<ScheduleDto> {
+    const dto = await this.schedules.get(id);
+    if (dto.watcher && this.o.watch) {
+      const row = await this.scheduleStore.get(id);
+      if (row) dto.watcher.pending = await pendingMatches(this.o.watch, row);
+    }
+    return dto;
   }
   listSchedules(filter: ScheduleFilter = {}, paging: Paging = {}): Promise<Page<ScheduleDto>> {
     return this.schedules.list(filter, paging);

@@ -1,6 +1,6 @@
 // Pulse rows as read from the database, and their wire form (the DTOs of src/protocol.ts).
 import type { PulseExecutionsTable, PulseJobsTable, PulseSchedulesTable } from '../db/pulse-schema.js';
-import type { ExecutionDto, JobDto, ScheduleDto } from '../protocol.js';
+import type { ExecutionDto, JobDto, ScheduleDto, WatchCondition, WatcherDto } from '../protocol.js';
 
 export type JobRow = PulseJobsTable;
 export type ScheduleRow = PulseSchedulesTable;
@@ -64,6 +64,8 @@ export interface NewSchedule {
   /** A cron expression and its zone (the schedule then runs at its times, not on the interval grid). */
   cron?: string | null;
   timezone?: string | null;
+  /** A watcher: its start position and limits. */
+  watch?: { cursor: number; batch_size: number; max_runs_per_minute: number; max_pending: number; attributes: unknown[] } | null;
 }
 
 /** An active schedule that has never run. */
@@ -97,6 +99,12 @@ export function newScheduleRow(s: NewSchedule): ScheduleRow {
     pruned_attestations: 0,
     cron: s.cron ?? null,
     timezone: s.timezone ?? null,
+    watch: s.watch ? 1 : 0,
+    watch_cursor: s.watch ? s.watch.cursor : null,
+    watch_batch_size: s.watch?.batch_size ?? 100,
+    watch_max_runs_per_minute: s.watch?.max_runs_per_minute ?? 60,
+    watch_max_pending: s.watch?.max_pending ?? 100_000,
+    watch_attributes: s.watch ? JSON.stringify(s.watch.attributes) : null,
   };
 }
 
@@ -128,6 +136,18 @@ export function scheduleToDto(r: ScheduleRow): ScheduleDto {
     owner: r.owner ?? null,
     cron: r.cron ?? null,
     timezone: r.timezone ?? null,
+    watch: Number(r.watch ?? 0) === 1,
+    watcher: Number(r.watch ?? 0) === 1 ? watcherToDto(r) : null,
+  };
+}
+
+function watcherToDto(r: ScheduleRow): WatcherDto {
+  return {
+    cursor: Number(r.watch_cursor ?? 0),
+    batch_size: r.watch_batch_size,
+    max_runs_per_minute: r.watch_max_runs_per_minute,
+    max_pending: r.watch_max_pending,
+    attributes: (parseJson(r.watch_attributes) as WatchCondition[] | null) ?? [],
   };
 }
 
@@ -151,5 +171,9 @@ export function executionToDto(r: ExecutionRow): ExecutionDto {
     handler_version: r.handler_version,
     trigger: r.trigger,
     due_at: r.due_at,
+    watch_batch:
+      r.watch_through === null || r.watch_through === undefined
+        ? null
+        : { after: Number(r.watch_after ?? 0), through: Number(r.watch_through), chain: (parseJson(r.watch_chain) as string[] | null) ?? [] },
   };
 }

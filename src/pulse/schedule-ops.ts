@@ -91,6 +91,8 @@ export function* tickOp(db: Kysely<Schema>, dialect: Dialect, spec: RunSpec & { 
     .selectFrom('pulse_schedules')
     .selectAll()
     .where('state', '=', sql.lit('active' as const))
+    // Watchers are run by new data (watcher.ts), not by the ticker.
+    .where('watch', '=', 0)
     .where('next_run_at', '<=', spec.now)
     .orderBy('next_run_at')
     .orderBy('id')

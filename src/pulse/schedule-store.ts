@@ -113,6 +113,7 @@ export class SqlScheduleStore implements ScheduleStore {
       .selectFrom('pulse_schedules')
       .select('next_run_at')
       .where('state', '=', sql.lit('active' as const))
+      .where('watch', '=', 0)
       .where('next_run_at', 'is not', null)
       .orderBy('next_run_at')
       .orderBy('id')

@@ -11,7 +11,8 @@ import { checkTimezone, cronRunAtOrAfter, nextCronRun, validateCron } from './cr
 import { gridPointAtOrAfter } from './grid.js';
 import type { PulseIds } from './ids.js';
 import type { Paging } from './job-store.js';
-import { executionToDto, newScheduleRow, scheduleToDto, type Page, type ScheduleRow } from './rows.js';
+import { executionToDto, newScheduleRow, scheduleToDto, type NewSchedule, type Page, type ScheduleRow } from './rows.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_PENDING, DEFAULT_MAX_RUNS_PER_MINUTE, watchFields } from './watch-input.js';
 import { ActiveCapReached, type JobDefaults } from './schedule-ops.js';
 import type { ScheduleFilter, ScheduleStore } from './schedule-store.js';
 
@@ -45,9 +46,19 @@ export const createScheduleInput = z
     max_failures: maxFailures.optional(),
     timeout_seconds: timeoutSeconds.optional(),
     owner: owner.nullish(),
+    ...watchFields,
   })
   .superRefine((v, ctx) => {
     const hasCron = v.cron !== undefined && v.cron !== null;
+    if (v.watch) {
+      // A watcher runs on new data: no interval, no cron.
+      if (hasCron) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'a watcher runs on new attestations, not on cron times' });
+      if (v.interval_seconds) ctx.addIssue({ code: 'custom', path: ['interval_seconds'], message: 'a watcher runs on new attestations, not on an interval' });
+      return;
+    }
+    for (const k of ['batch_size', 'max_runs_per_minute', 'max_pending', 'attributes'] as const) {
+      if (v[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'only a watcher (watch: true) takes it' });
+    }
     if (!hasCron && v.interval_seconds === undefined) ctx.addIssue({ code: 'custom', path: ['interval_seconds'], message: 'give interval_seconds or cron' });
     if (hasCron && v.interval_seconds !== undefined && v.interval_seconds !== 0) ctx.addIssue({ code: 'custom', path: ['cron'], message: 'give interval_seconds or cron, not both' });
     if (!hasCron && v.timezone) ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'a time zone needs a cron expression' });
@@ -87,6 +98,8 @@ export interface ScheduleServiceOptions {
   maxActive?: number;
   /** A running job of a deleted schedule: abort it if it runs in this process. */
   abortJob(jobId: string): void;
+  /** Where a new watcher starts (watcher.ts); without it watchers cannot be made. */
+  watchStart?: (payload: unknown, now: number) => Promise<number>;
 }
 
 export class ScheduleService {
@@ -105,10 +118,18 @@ export class ScheduleService {
     const cronSpec = v.cron ? validateCron({ cron: v.cron, timezone: v.timezone ?? null }) : null;
     if (v.owner) {
       const owned = await this.o.schedules.getByOwner(v.owner);
+      if (owned && owned.watch === 1 !== !!v.watch) {
+        // A watcher and a timed schedule keep different positions: one does not become the other.
+        throw new ConflictError(`owner ${v.owner} keeps a ${owned.watch === 1 ? 'watcher' : 'timed schedule'} already`, {
+          details: [`owner=${v.owner}`, `schedule_id=${owned.id}`, `watch=${owned.watch === 1}`],
+          hint: 'delete that schedule first',
+        });
+      }
       if (owned) return { schedule: await this.updateOwned(owned, v), created: false };
     }
     const routed = await this.route(v.ats_code);
     const now = this.o.clock.now();
+    const watch = v.watch ? await this.watchSettings(v, routed.payload, now) : null;
     // A cron schedule's first run is its first time after now.
     const first = cronSpec ? nextCronRun(cronSpec, now) : now;
     if (first === null) throw new ValidationError(`cron expression '${cronSpec?.cron ?? ''}' never fires`, { details: [`cron=${cronSpec?.cron ?? ''}`] });
@@ -126,6 +147,7 @@ export class ScheduleService {
       ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
       timeout_seconds: v.timeout_seconds ?? null,
       owner: v.owner ?? null,
+      watch,
     });
     const saved = await this.capped(() => this.o.schedules.insert(row, { maxActive: this.o.maxActive, unlessOwned: !!v.owner }));
     // Another request made the owner's schedule between our look and our insert: update it.
@@ -134,8 +156,25 @@ export class ScheduleService {
     return { schedule: scheduleToDto(saved), created: true };
   }
 
+  private async watchSettings(v: z.output<typeof createScheduleInput>, payload: unknown, now: number): Promise<NonNullable<NewSchedule['watch']>> {
+    if (!this.o.watchStart) throw new ValidationError('watchers are not available here', { details: ['watch=true'] });
+    return {
+      cursor: await this.o.watchStart(payload, now),
+      batch_size: v.batch_size ?? DEFAULT_BATCH_SIZE,
+      max_runs_per_minute: v.max_runs_per_minute ?? DEFAULT_MAX_RUNS_PER_MINUTE,
+      max_pending: v.max_pending ?? DEFAULT_MAX_PENDING,
+      attributes: v.attributes ?? [],
+    };
+  }
+
   private updateOwned(before: ScheduleRow, v: z.output<typeof createScheduleInput>): Promise<ScheduleDto> {
     const id = before.id;
+    const limits = {
+      ...(v.max_failures === undefined ? {} : { max_failures: v.max_failures }),
+      ...(v.timeout_seconds === undefined ? {} : { timeout_seconds: v.timeout_seconds }),
+    };
+    // A watcher has no timing to change: its query and limits; its cursor stays.
+    if (before.watch === 1) return this.update(id, { ats_code: v.ats_code, ...limits });
     // Same interval or cron: the grid stays. Interval 0: run once more, now.
     const cron = v.cron ?? null;
     const zone = cron ? (v.timezone ?? null) : null;
@@ -184,6 +223,12 @@ export class ScheduleService {
     const p = parse(patchScheduleInput, patch, 'invalid schedule change');
     const now = this.o.clock.now();
     const before = await this.row(id);
+    if (before.watch === 1 && (p.interval_seconds !== undefined || p.cron !== undefined || p.timezone !== undefined)) {
+      throw new ValidationError('a watcher runs on new attestations, not on times', {
+        details: [`schedule_id=${id}`, 'watch=true'],
+        hint: 'delete it and make a schedule with an interval or cron instead',
+      });
+    }
     const cronAfter = p.cron ?? (p.interval_seconds === undefined ? before.cron : null);
     if (cronAfter !== null && (p.cron !== undefined || p.timezone !== undefined)) {
       validateCron({ cron: cronAfter, timezone: p.timezone === undefined ? before.timezone : p.timezone });
@@ -229,6 +274,13 @@ export class ScheduleService {
 
   /** Runs the schedule now, in any state; a 409 while its previous execution still runs. */
   async trigger(id: string): Promise<ExecutionDto> {
+    // A watcher's runs are its batches: a run outside them would hand what the cursor does not know.
+    if ((await this.row(id)).watch === 1) {
+      throw new ValidationError(`schedule ${id} is a watcher: it runs when matching attestations come`, {
+        details: [`schedule_id=${id}`, 'watch=true'],
+        hint: 'pause and resume it, or run the query once with ax … so <type>',
+      });
+    }
     const res = await this.o.schedules.trigger({ id, now: this.o.clock.now(), ids: this.o.ids, jobDefaults: this.o.jobDefaults });
     if (!res) throw notFound(id);
     if (res.kind === 'running') {

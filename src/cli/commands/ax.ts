@@ -6,6 +6,8 @@ import { compileAx } from '../../ax/compile.js';
 import { formatAx } from '../../ax/format.js';
 import { parseAx } from '../../ax/parser.js';
 import { timestampSchema } from '../../ats/input.js';
+import { ValidationError } from '../../errors.js';
+import type { WatchCondition } from '../../protocol.js';
 import { filterFromQueryString } from '../../server/attestation-filter.js';
 import { parseInput } from '../../server/validate.js';
 import { printConflicts, printAxTable, printSummary } from '../ax-output.js';
@@ -33,6 +35,10 @@ const optsSchema = z.object({
   attr: z.array(z.string().regex(/^[^=]+=/, 'must be key=value')).optional(),
   subjectsFrom: z.string().min(1).optional(),
   count: z.boolean().optional(),
+  watch: z.boolean().optional(),
+  where: z.array(z.string().regex(/^[^=~]+[=~]/, 'must be path=value or path~value')).optional(),
+  batchSize: z.coerce.number().int().min(1).optional(),
+  maxRunsPerMinute: z.coerce.number().int().min(1).optional(),
 });
 type AxOpts = z.output<typeof optsSchema>;
 
@@ -101,9 +107,14 @@ export function registerAx(program: Command): void {
       .option('--attr <key=value>', 'attribute equality, e.g. repo=/srv/app (repeatable)', collect)
       .option('--subjects-from <query>', "the subjects of another filter, as a query string: 'predicates=modifies&contexts=Makefile'")
       .option('--count', 'print how many match instead of the attestations')
+      .option('--watch', "with 'so <type>': run the handler on every new attestation the query matches, once each (docs/watchers.md)")
+      .option('--where <condition>', 'with --watch: an attribute condition, path=value (equals) or path~value (contains), repeatable', collect)
+      .option('--batch-size <n>', 'with --watch: matches handed to one run at most (default 100)')
+      .option('--max-runs-per-minute <n>', 'with --watch: runs per minute at most (default 60)')
   ).action(async (words: string[], raw: Record<string, unknown> & DbFlags) => {
     const o = parseInput(optsSchema, raw, 'options');
     const { text } = withFlags(wordsToQuery(words), o);
+    if (o.watch) return watchCommand(text, o, raw);
     const interval = o.every ? parseInterval(o.every) : 0;
     const attrs = attributes(o.attr);
     const from = o.subjectsFrom ? definedOnly(filterFromQueryString(o.subjectsFrom)) : undefined;
@@ -130,3 +141,36 @@ export function registerAx(program: Command): void {
   });
 }
 
+
+/** `--where payload.action=opened` (equals) or `--where title~bug` (contains): the first = or ~ splits. */
+export function parseWhere(cond: string): WatchCondition {
+  const i = cond.search(/[=~]/);
+  return { path: cond.slice(0, i).trim(), op: cond[i] === '~' ? 'contains' : 'equals', value: cond.slice(i + 1) };
+}
+
+/** `qntx ax … so <type> --watch`: one watcher per `so` type; nothing is queried now. */
+async function watchCommand(text: string, o: AxOpts, raw: Record<string, unknown> & DbFlags): Promise<void> {
+  const q = parseAx(text);
+  if (!q.so.length) {
+    throw new ValidationError("a watcher needs 'so <type>'", { details: ['watch=true'], hint: 'qntx ax is signup of web so welcome --watch' });
+  }
+  const attributes = (o.where ?? []).map(parseWhere);
+  const made = await withQntx(raw, async (app) => {
+    const out = [];
+    for (const type of q.so) {
+      out.push(
+        await app.pulse.createSchedule({
+          ats_code: formatAx({ ...q, so: [type] }),
+          watch: true,
+          attributes,
+          created_from: 'cli',
+          ...(o.batchSize === undefined ? {} : { batch_size: o.batchSize }),
+          ...(o.maxRunsPerMinute === undefined ? {} : { max_runs_per_minute: o.maxRunsPerMinute }),
+        }),
+      );
+    }
+    return out;
+  });
+  if (raw.json) return printJson({ schedules: made });
+  for (const s of made) printSchedule(s);
+}

@@ -7,7 +7,8 @@ import { formatTime, printJson, printTable, terminalSafe } from '../output.js';
 
 export function printSchedule(s: ScheduleDto): void {
   process.stdout.write(
-    terminalSafe(`${s.id}  ${s.state}  ${!s.cron ? formatInterval(s.interval_seconds) : `cron "${s.cron}"${s.timezone ? ` ${s.timezone}` : ''}`}  ${s.ats_code}`) +
+    terminalSafe(`${s.id}  ${s.state}  ${s.watch ? 'watch' : !s.cron ? formatInterval(s.interval_seconds) : `cron "${s.cron}"${s.timezone ? ` ${s.timezone}` : ''}`}  ${s.ats_code}`) +
+      (s.watcher ? terminalSafe(`\n  watching from seq ${s.watcher.cursor}; batches of ${s.watcher.batch_size}, ${s.watcher.max_runs_per_minute} runs a minute at most${s.watcher.attributes.map((c) => `; ${c.path} ${c.op} ${JSON.stringify(c.value)}`).join('')}`) : '') +
       `\n  handler ${terminalSafe(s.handler_name)}; next run ${formatTime(s.next_run_at)}; last run ${formatTime(s.last_run_at)} ${s.last_status ?? ''}\n` +
       (s.timeout_seconds ? `  timeout ${s.timeout_seconds} s\n` : '') +
       (s.paused_reason ? `  paused: ${terminalSafe(s.paused_reason)}\n` : '') +
@@ -43,8 +44,9 @@ export function registerPulse(program: Command): void {
         page.items.map((s) => [
           s.id,
           s.state,
-          !s.cron ? formatInterval(s.interval_seconds) : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
-          formatTime(s.next_run_at),
+          s.watch ? 'watch' : !s.cron ? formatInterval(s.interval_seconds) : `cron ${s.cron}${s.timezone ? ` ${s.timezone}` : ''}`,
+          // A watcher's next_run_at is only the earliest its rate allows: it runs when data comes.
+          s.watch ? 'on new data' : formatTime(s.next_run_at),
           s.last_status ?? '-',
           String(s.consecutive_failures),
           s.ats_code,

@@ -16,6 +16,7 @@ import { migration011b } from './011b_secrets.js';
 import { migration011c } from './011c_hooks.js';
 import { migration012 } from './012_hook_limits.js';
 import { migration013 } from './013_folded_keys.js';
+import { migration014 } from './014_watchers.js';
 
 export const migrations: readonly QntxMigration[] = [
   migration001,
@@ -34,4 +35,5 @@ export const migrations: readonly QntxMigration[] = [
   migration011c,
   migration012,
   migration013,
+  migration014,
 ];

@@ -19,4 +19,5 @@ export const MIGRATION_NAMES: readonly string[] = [
   '011c_hooks',
   '012_hook_limits',
   '013_folded_keys',
+  '014_watchers',
 ];

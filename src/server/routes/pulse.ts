@@ -1,5 +1,6 @@
 // Pulse routes: schedules, executions and jobs. Lists are paged with a cursor and stop
 // at the response budget.
+import { watchFields } from '../../pulse/watch-input.js';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -46,6 +47,7 @@ const createBody = z.strictObject({
   max_failures: maxFailures.optional(),
   timeout_seconds: timeoutSeconds.optional(),
   owner: owner.nullish(),
+  ...watchFields,
 });
 const patchBody = z.strictObject({
   ats_code: text(10_000, 1).optional().describe('route the schedule to another ix command'),

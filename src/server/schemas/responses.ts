@@ -80,6 +80,18 @@ export const scheduleDto = z
     owner: z.string().nullable().describe('who keeps it, e.g. "glyph:<id>" (null: made by the CLI or the API without one)'),
     cron: z.string().nullable(),
     timezone: z.string().nullable(),
+    watch: z.boolean().optional().describe('a watcher: runs on new attestations its query matches (docs/watchers.md)'),
+    watcher: z
+      .object({
+        cursor: z.number().int().describe('seq up to which every match was handed to a run that completed'),
+        batch_size: z.number().int(),
+        max_runs_per_minute: z.number().int(),
+        max_pending: z.number().int(),
+        attributes: z.array(z.object({ path: z.string(), op: z.enum(['equals', 'contains']), value: z.union([z.string(), z.number(), z.boolean(), z.null()]) })),
+        pending: z.number().int().optional().describe('matches waiting (GET of one schedule)'),
+      })
+      .nullable()
+      .optional(),
   })
   .meta({ id: 'Schedule' });
 
@@ -101,8 +113,13 @@ export const executionDto = z
     attestations_already_known: z.number().int().describe('claims the run attested that were already stored'),
     async_job_id: z.string().nullable(),
     handler_version: z.number().int().nullable(),
-    trigger: z.enum(['schedule', 'manual', 'hook']),
+    trigger: z.enum(['schedule', 'manual', 'hook', 'watch']),
     due_at: nullableMs,
+    watch_batch: z
+      .object({ after: z.number().int(), through: z.number().int(), chain: z.array(z.string()) })
+      .nullable()
+      .optional()
+      .describe("a watcher's run: its matches with seq in (after, through], and the watchers that led to it"),
   })
   .meta({ id: 'Execution' });
 
