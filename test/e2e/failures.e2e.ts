@@ -45,7 +45,9 @@ describe('a failing handler in a browser', { skip }, () => {
     await failure.waitFor();
     assert.match(await failure.innerText(), /failed at line 4: ValueError: upstream returned 503/);
     assert.match(await failure.innerText(), /Traceback[\s\S]*line 4, in fetch[\s\S]*ValueError: upstream returned 503/);
-    assert.equal(await py.locator('.code-editor').getAttribute('data-error-line'), '4');
+    // The editor loads on first need: the line is marked once it is there.
+    await until('line 4 marked in the editor', async () => (await py.locator('.code-editor').getAttribute('data-error-line')) === '4');
+    await py.locator('.cm-line.cm-error-line', { hasText: 'raise ValueError' }).waitFor();
 
     await page.click('[data-spawn=pulse]');
     const card = page.locator('[data-glyph-kind=pulse] .schedule').first();
