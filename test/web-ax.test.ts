@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KEYWORDS } from '../src/ax/keywords.js';
 import { parseAx } from '../src/ax/parser.js';
-import { errorColumn, errorRange, fieldsOf, offsetOfColumn, readAxData, toRequest, withField } from '../web/src/glyphs/ax/ax-model.js';
+import { errorColumn, errorRange, fieldsOf, offsetOfColumn, readAxData, soTypeOf, toRequest, withField } from '../web/src/glyphs/ax/ax-model.js';
 import { AX_KEYWORDS, axClauses, axSpans, quoteAxValue, withClauses } from '../web/src/glyphs/ax/ax-syntax.js';
 
 const kinds = (q: string) => axSpans(q).map((s) => `${q.slice(s.from, s.to)}:${s.kind}`);
@@ -54,7 +54,11 @@ describe('AX glyph syntax', () => {
 
   it('keeps the saved query and its options; asks for actions only when told', () => {
     const d = readAxData({ query: 'alice so notify', pageSize: 999, advanced: true, showAll: true });
-    assert.deepEqual(d, { query: 'alice so notify', pageSize: 200, advanced: true, showAll: true, showSystem: false });
+    assert.deepEqual(d, { query: 'alice so notify', pageSize: 200, advanced: true, showAll: true, showSystem: false, watchId: null });
+    assert.equal(soTypeOf(d.query), 'notify');
+    assert.equal(soTypeOf('is signup of web'), null);
+    assert.equal(soTypeOf('is also of web'), null);
+    assert.equal(readAxData({ watchId: 'SC1' }).watchId, 'SC1');
     assert.deepEqual(toRequest(d, null, true), { query: 'alice so notify', limit: 200, all: true, actions: true, exclude_system: true });
     assert.deepEqual(toRequest(d, 'C', false, 'ax-1'), { query: 'alice so notify', limit: 200, cursor: 'C', all: true, actions: false, exclude_system: true });
     assert.equal(toRequest(d, null, true, 'ax-1').created_from, 'ax-1');

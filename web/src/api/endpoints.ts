@@ -33,7 +33,7 @@ export function createApi(http: Http) {
     },
     pulse: {
       /** With an `owner` that already owns a schedule, the server updates that one (200) instead of adding one. */
-      create: (body: { ats_code: string; interval_seconds?: number; cron?: string; timezone?: string; created_from?: string; timeout_seconds?: number; owner?: string }) =>
+      create: (body: { ats_code: string; interval_seconds?: number; cron?: string; timezone?: string; created_from?: string; timeout_seconds?: number; owner?: string; watch?: boolean }) =>
         http.post<ScheduleDto>('/api/pulse/schedules', body).then(unwrapSchedule),
       patch: (id: string, body: { interval_seconds?: number; cron?: string; timezone?: string | null; state?: ScheduleState; timeout_seconds?: number | null; ats_code?: string; owner?: string }) =>
         http.patch<unknown>(`/api/pulse/schedules/${enc(id)}`, body).then(unwrapSchedule),

@@ -11,6 +11,7 @@ import type { GlyphBodyProps } from '../registry.js';
 import { AttestationDrawer } from './AttestationDrawer.js';
 import { AxConflicts } from './AxConflicts.js';
 import { AxResults } from './AxResults.js';
+import { WatchSwitch } from './WatchSwitch.js';
 import type { AxQueryEditorProps } from './AxQueryEditor.js';
 import { EditorPlaceholder, lazyEditor } from '../../ui/lazyEditor.js';
 import {
@@ -149,6 +150,7 @@ export function AxGlyph({ glyph }: GlyphBodyProps) {
           Advanced
         </button>
       </form>
+      <WatchSwitch glyphId={glyph.id} data={d} />
       {d.advanced ? (
         <div className="ax-form" role="group" aria-label="Advanced query fields">
           {AX_FIELDS.map((f) => (

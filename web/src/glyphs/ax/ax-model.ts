@@ -12,9 +12,16 @@ export interface AxData {
   showAll: boolean;
   /** System attestations (handler code, retractions…) are listed too; off by default. */
   showSystem: boolean;
+  /** The watcher this glyph made (its query with `so <type>`, run on each new match), if any. */
+  watchId: string | null;
 }
 
-export const axDefaults: AxData = { query: '', pageSize: 25, advanced: false, showAll: false, showSystem: false };
+export const axDefaults: AxData = { query: '', pageSize: 25, advanced: false, showAll: false, showSystem: false, watchId: null };
+
+/** The type a query hands its results to (`… so <type>` at its end), or null. */
+export function soTypeOf(query: string): string | null {
+  return /(?:^|\s)so\s+([A-Za-z0-9_.:-]+)\s*$/.exec(query)?.[1] ?? null;
+}
 
 export type AxField = 'subjects' | 'predicates' | 'contexts' | 'actors';
 export const AX_FIELDS: readonly AxField[] = ['subjects', 'predicates', 'contexts', 'actors'];
@@ -35,7 +42,8 @@ export function readAxData(data: Readonly<Record<string, unknown>>): AxData {
     const field = (k: AxField) => (typeof data[k] === 'string' ? splitValues(data[k] as string) : []);
     query = withClauses({ subjects: field('subjects'), predicates: field('predicates'), contexts: field('contexts'), actors: field('actors'), rest: '' });
   }
-  return { query, pageSize: size, advanced: data.advanced === true, showAll: data.showAll === true, showSystem: data.showSystem === true };
+  const watchId = typeof data.watchId === 'string' && data.watchId ? data.watchId : null;
+  return { query, pageSize: size, advanced: data.advanced === true, showAll: data.showAll === true, showSystem: data.showSystem === true, watchId };
 }
 
 /** The advanced fields' text: each clause's values, comma-separated. */

@@ -47,7 +47,8 @@ export function scheduleTiming(d: IxData): { interval_seconds: number } | { cron
 }
 
 /** How a schedule repeats, in words. */
-export function timingText(s: Pick<ScheduleDto, 'interval_seconds' | 'cron' | 'timezone'>): string {
+export function timingText(s: Pick<ScheduleDto, 'interval_seconds' | 'cron' | 'timezone'> & { watch?: boolean | undefined }): string {
+  if (s.watch) return 'on new data';
   if (s.cron) return `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}`;
   return formatInterval(s.interval_seconds);
 }

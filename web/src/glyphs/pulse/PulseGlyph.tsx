@@ -6,10 +6,10 @@ import type { ExecutionDto, ScheduleDto } from '../../../../src/protocol.js';
 import { useCanvasActions, useCanvasState } from '../../app/canvas.js';
 import { usePulse } from '../../app/pulse.js';
 import { scheduleList } from '../../live/pulse-store.js';
-import { formatAgo, formatCountdown, formatDuration, formatInterval, formatTimestamp } from '../../lib/format.js';
+import { formatAgo, formatCountdown, formatDuration, formatTimestamp } from '../../lib/format.js';
 import { OutputBlock, StatusPill } from '../../ui/bits.js';
 import { useNow } from '../../ui/useNow.js';
-import { ixTitle } from '../ix/ix-model.js';
+import { ixTitle, timingText } from '../ix/ix-model.js';
 import { ownerGlyphId, scheduleOwner } from '../ix/own-schedule.js';
 import type { GlyphBodyProps } from '../registry.js';
 import { HooksList } from './HooksList.js';
@@ -120,7 +120,7 @@ function ScheduleCard(props: {
         ) : null}
       </div>
       <div className="schedule-meta">
-        <span>{s.cron ? `cron ${s.cron}${s.timezone ? ` (${s.timezone})` : ''}` : formatInterval(s.interval_seconds)}</span>
+        <span>{timingText(s)}</span>
         {recurring && s.state === 'active' ? <span className="countdown">next {formatCountdown(s.next_run_at, now)}</span> : null}
         <span>
           last: <StatusPill status={last?.status ?? s.last_status} /> {last ? formatAgo(last.started_at, now) : ''}
