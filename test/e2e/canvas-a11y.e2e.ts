@@ -53,6 +53,14 @@ function describeViolations(vs: AxeViolation[]): string {
 
 /** axe-core in one state of the page, glyph bodies shown (no title cards): what it finds, named. */
 async function axeAt(page: Page, state: string, found: string[]): Promise<void> {
+  // After a spawn or a focus the view pans (and may zoom) for 250–300 ms: look at the page at rest.
+  let last = '';
+  await until(`${state}: the view at rest`, async () => {
+    const now = await page.evaluate(() => document.querySelector('.react-flow__viewport')?.getAttribute('style') ?? '');
+    const same = now === last;
+    last = now;
+    return same;
+  }, 10_000, 150);
   assert.equal(await page.locator('.glyph.is-compact').count(), 0, `${state}: glyph bodies visible`);
   const vs = await seriousViolations(page);
   if (vs.length) found.push(`${state}:\n${describeViolations(vs)}`);
