@@ -39,7 +39,13 @@ for (const { kind, skip } of DB_KINDS) {
         const doc = { ...full, paths: { '/api/ax': { post: { ...post, requestBody: { content: { 'application/json': { schema: body } } } } } } };
         const stats = await fuzzApi({ port: portOf(s.url), token: s.token!, doc, routes: s.app.qntxRoutes }, 300);
         assert.deepEqual(stats.failures, []);
-        assert.ok((stats.byStatus.get(200) ?? 0) > 0, `some queries answer: ${JSON.stringify([...stats.byStatus])}`);
+        // Most generated queries are refused by the grammar (400), and a run of 300 may hold no valid
+        // one (it happened: 287 refused, none answered). That the route answers valid queries through
+        // the same body is asserted here, not left to chance.
+        for (const query of ['is signup', 'alice is member of acme since 2026-01-01', 'of acme by hr limit: 5']) {
+          const r = await s.request('POST', '/api/ax', { query, actions: false });
+          assert.equal(r.status, 200, `${query}: ${JSON.stringify(r.body)}`);
+        }
         assert.equal((await s.request('GET', '/health')).status, 200);
       } finally {
         await s.stop();
