@@ -47,7 +47,10 @@ describe('the canvas by keyboard', { skip }, () => {
     assert.notEqual(await focused(page), 'body', 'focus stays in the drawer');
     await page.keyboard.press('Escape');
     await until('the drawer closed', async () => (await ax.locator('.ax-drawer').count()) === 0);
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-attestation-id') ?? null), id, 'focus back on the row');
+    // The row takes the focus on the frame after the drawer is gone.
+    await until('focus back on the row', async () => (await page.evaluate(() => document.activeElement?.getAttribute('data-attestation-id') ?? null)) === id).catch(async (err: Error) => {
+      throw new Error(`${err.message}; focus is on ${await focused(page)}`);
+    });
 
     await page.click('[data-spawn=ix]');
     const ix = page.locator('[data-glyph-kind=ix]').first();
