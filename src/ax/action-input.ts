@@ -19,7 +19,8 @@ export interface PreparedInput {
   cleanup(): Promise<void>;
 }
 
-function item(a: Attestation) {
+/** An attestation as a handler's `ix.input` holds it (the same dicts for `so` and for watchers). */
+export function inputItem(a: Attestation) {
   return {
     id: a.id,
     subjects: a.subjects,
@@ -37,7 +38,7 @@ export async function prepareAxInput(engine: AxEngine, query: string, o: { now: 
   const p = await engine.prepare(filter);
   let page = await engine.page(p, INPUT_PAGE, undefined);
   if (!page.next_cursor) {
-    return { input: { query, count: page.items.length, items: page.items.map(item) }, cleanup: async () => {} };
+    return { input: { query, count: page.items.length, items: page.items.map(inputItem) }, cleanup: async () => {} };
   }
   await fs.mkdir(o.spoolDir, { recursive: true, mode: 0o700 });
   // The pid in the name lets a later start remove what a killed process left (spool-sweep.ts).
@@ -56,7 +57,7 @@ export async function prepareAxInput(engine: AxEngine, query: string, o: { now: 
             hint: 'narrow the query (a time clause, fewer values) for the action',
           });
         }
-        if (page.items.length) await fh.write(page.items.map((a) => JSON.stringify(item(a))).join('\n') + '\n');
+        if (page.items.length) await fh.write(page.items.map((a) => JSON.stringify(inputItem(a))).join('\n') + '\n');
         if (!page.next_cursor) break;
         page = await engine.page(p, INPUT_PAGE, page.next_cursor);
       }

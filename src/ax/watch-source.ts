@@ -15,6 +15,7 @@ import type { RunInput } from '../python/types.js';
 import { executionChainsQuery } from '../pulse/watch-ops.js';
 import { meetsConditions } from '../pulse/watch-input.js';
 import type { WatchMatches, WatchSource, WatchTarget } from '../pulse/watcher.js';
+import { inputItem } from './action-input.js';
 import { compileAx } from './compile.js';
 import { parseAx } from './parser.js';
 import type { AxFilter } from './query.js';
@@ -93,7 +94,7 @@ export class AxWatchSource implements WatchSource {
   async input(query: string, watch: { schedule_id: string; after: number; through: number; limit: number; attributes: unknown[] }): Promise<RunInput> {
     const target: WatchTarget = { id: watch.schedule_id, payload: { ax: { query } }, attributes: watch.attributes as WatchCondition[] };
     const m = await this.matched(target, watch.after, watch.through, watch.limit);
-    return { query, count: m.items.length, items: m.items.map(item) };
+    return { query, count: m.items.length, items: m.items.map(inputItem) };
   }
 
   private async matched(w: WatchTarget, after: number, through: number, limit: number): Promise<Matched> {
@@ -130,17 +131,4 @@ export class AxWatchSource implements WatchSource {
     }
     return out;
   }
-}
-
-function item(a: Attestation) {
-  return {
-    id: a.id,
-    subjects: a.subjects,
-    predicates: a.predicates,
-    contexts: a.contexts,
-    actors: a.actors,
-    timestamp: a.timestamp,
-    source: a.source,
-    attributes: a.attributes,
-  };
 }
